@@ -1,0 +1,555 @@
+//===- DLOps.td - operations of the dl dialect ------------------------------===//
+//
+// One op per primitive of the `.dl` language (spec §6), plus the ops that
+// declare and access a model's params and states. Grouped as the spec
+// groups them: elementwise, linear algebra, reductions, shape, neural-network
+// primitives, losses and metrics, variables.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DL_OPS_TD
+#define DL_OPS_TD
+
+include "dialects/DL/IR/DLBase.td"
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def DL_ConstantOp : DL_Op<"constant", [ConstantLike, Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a constant tensor";
+  let description = [{
+    A tensor whose value is known at compile time; scalar literals of the
+    language become 0-d constants that broadcast against the other operand.
+
+    ```mlir
+    %c = dl.constant dense<1.000000e-04> : tensor<f32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary ops
+//===----------------------------------------------------------------------===//
+
+class DL_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType,
+                                           InferTypeOpInterface])> {
+  let summary = "elementwise " # mnemonic;
+  let description = [{
+    Applies `}] # formula # [{` to every element; the result has the type of
+    the operand.
+
+    ```mlir
+    %y = dl.}] # mnemonic # [{ %x : tensor<64x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+def DL_NegOp : DL_UnaryOp<"neg", "-x"> {
+  let arguments = (ins DL_Tensor:$x);
+  let results = (outs DL_Tensor:$result);
+  let hasFolder = 1;
+}
+def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)">;
+def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def DL_TanhOp : DL_UnaryOp<"tanh", "tanh(x)">;
+def DL_ExpOp : DL_UnaryOp<"exp", "exp(x)">;
+def DL_LogOp : DL_UnaryOp<"log", "log(x)">;
+def DL_SqrtOp : DL_UnaryOp<"sqrt", "sqrt(x)">;
+def DL_AbsOp : DL_UnaryOp<"abs", "|x|">;
+def DL_SquareOp : DL_UnaryOp<"square", "x * x">;
+def DL_GeluOp : DL_UnaryOp<"gelu",
+    "x * 0.5 * (1 + erf(x / sqrt(2)))  (PyTorch's exact GELU)">;
+
+def DL_LeakyReluOp : DL_UnaryOp<"leaky_relu", "x > 0 ? x : alpha * x"> {
+  let arguments = (ins DL_FloatTensor:$x,
+                       DefaultValuedAttr<F64Attr, "0.01">:$alpha);
+}
+
+def DL_ClipOp : DL_UnaryOp<"clip", "min(max(x, lo), hi)"> {
+  let arguments = (ins DL_FloatTensor:$x, F64Attr:$lo, F64Attr:$hi);
+  let hasVerifier = 1;
+}
+
+def DL_StopGradientOp : DL_UnaryOp<"stop_gradient",
+    "x (the identity), through which no gradient flows", [DL_NoGradient]> {
+  let arguments = (ins DL_Tensor:$x);
+  let results = (outs DL_Tensor:$result);
+  let hasFolder = 1;
+}
+
+def DL_ZerosLikeOp : DL_UnaryOp<"zeros_like", "0", [DL_NoGradient]> {
+  let arguments = (ins DL_Tensor:$x);
+  let results = (outs DL_Tensor:$result);
+}
+
+def DL_OnesLikeOp : DL_UnaryOp<"ones_like", "1", [DL_NoGradient]> {
+  let arguments = (ins DL_Tensor:$x);
+  let results = (outs DL_Tensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops with NumPy broadcasting
+//===----------------------------------------------------------------------===//
+
+class DL_BinaryOp<string mnemonic, string verb, string formula,
+                  list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat(traits, [Pure,
+          DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let summary = "elementwise " # formula # " with broadcasting";
+  let description = [{
+    Computes `}] # formula # [{` elementwise. The operands broadcast as in
+    NumPy: shapes are aligned at their trailing dimensions, and a dimension of
+    size 1 or a missing one stretches. Both element types must agree.
+
+    ```mlir
+    %y = dl.}] # mnemonic # [{ %a, %b : tensor<64x512xf32>, tensor<512xf32> -> tensor<64x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$lhs, DL_Tensor:$rhs);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The verb used in shape errors ("cannot add f32[2] and f32[3]").
+    static constexpr const char *getVerb() { return "}] # verb # [{"; }
+  }];
+}
+
+def DL_AddOp : DL_BinaryOp<"add", "add", "lhs + rhs", [Commutative]>;
+def DL_SubOp : DL_BinaryOp<"sub", "subtract", "lhs - rhs">;
+def DL_MulOp : DL_BinaryOp<"mul", "multiply", "lhs * rhs", [Commutative]>;
+def DL_DivOp : DL_BinaryOp<"div", "divide", "lhs / rhs">;
+def DL_MaximumOp : DL_BinaryOp<"maximum", "take the maximum of",
+                               "max(lhs, rhs)", [Commutative]>;
+def DL_MinimumOp : DL_BinaryOp<"minimum", "take the minimum of",
+                               "min(lhs, rhs)", [Commutative]>;
+def DL_PowOp : DL_BinaryOp<"pow", "raise", "lhs ** rhs">;
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def DL_MatmulOp : DL_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "matrix product (2-D x 2-D, batched 3-D x 3-D, 3-D x 2-D)";
+  let description = [{
+    `[M, K] x [K, N] -> [M, N]`; `[B, M, K] x [B, K, N] -> [B, M, N]`;
+    `[B, M, K] x [K, N] -> [B, M, N]` (the right operand is shared by every
+    batch). The language's `a @ b`.
+
+    ```mlir
+    %y = dl.matmul %x, %w : tensor<64x784xf32>, tensor<784x512xf32> -> tensor<64x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def DL_TransposeOp : DL_Op<"transpose", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "permutes the dimensions of a tensor";
+  let description = [{
+    Result dimension `i` is operand dimension `perm[i]`. The language's
+    `transpose(x)` without `perm` reverses the dimensions.
+
+    ```mlir
+    %t = dl.transpose %w {perm = array<i64: 1, 0>} : tensor<784x512xf32> -> tensor<512x784xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$x, DenseI64ArrayAttr:$perm);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class DL_ReduceOp<string mnemonic, string what>
+    : DL_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "the " # what # " over some or all axes";
+  let description = [{
+    Reduces `x` to its }] # what # [{ over `axes` (all axes when absent).
+    With `keepdims` the reduced axes stay as size 1.
+
+    ```mlir
+    %s = dl.}] # mnemonic # [{ %x {axes = array<i64: 1>} : tensor<64x10xf32> -> tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$x, OptionalAttr<DenseI64ArrayAttr>:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+}
+
+def DL_SumOp : DL_ReduceOp<"sum", "sum">;
+def DL_MeanOp : DL_ReduceOp<"mean", "mean">;
+def DL_MaxOp : DL_ReduceOp<"max", "maximum">;
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def DL_ReshapeOp : DL_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "reinterprets a tensor with another shape";
+  let description = [{
+    Same elements in row-major order, new shape. At most one entry of
+    `shape` may be -1; it is inferred from the element count. `flatten(x)`
+    is a reshape to `[x.dim0, -1]`.
+
+    ```mlir
+    %y = dl.reshape %x {shape = array<i64: 64, -1>} : tensor<64x1x28x28xf32> -> tensor<64x784xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$x, DenseI64ArrayAttr:$shape);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def DL_ConcatOp : DL_Op<"concat", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "joins tensors along one axis";
+  let description = [{
+    All operands have the same rank, element type and sizes except along
+    `axis`, where the sizes add up.
+
+    ```mlir
+    %y = dl.concat %a, %b {axis = 1} : tensor<4x3xf32>, tensor<4x5xf32> -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<DL_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat =
+      "$inputs attr-dict `:` type($inputs) `->` type($result)";
+}
+
+def DL_SliceOp : DL_Op<"slice", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a contiguous range of one axis";
+  let description = [{
+    Keeps indices `start .. start + size - 1` of `axis`.
+
+    ```mlir
+    %y = dl.slice %x {axis = 1, start = 2, size = 3} : tensor<4x8xf32> -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$x, I64Attr:$axis, I64Attr:$start,
+                       I64Attr:$size);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "stretches a tensor to a shape by NumPy broadcasting";
+  let description = [{
+    ```mlir
+    %y = dl.broadcast_to %b {shape = array<i64: 64, 10>} : tensor<10xf32> -> tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$x, DenseI64ArrayAttr:$shape);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Neural-network primitives
+//===----------------------------------------------------------------------===//
+
+class DL_SoftmaxLikeOp<string mnemonic, string formula>
+    : DL_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = mnemonic # " along one axis";
+  let description = [{
+    Computes `}] # formula # [{` along `axis` (numerically stable: the
+    maximum is subtracted first). The result has the operand's type.
+
+    ```mlir
+    %p = dl.}] # mnemonic # [{ %logits {axis = 1} : tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, I64Attr:$axis);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "exp(x) / sum(exp(x))">;
+def DL_LogSoftmaxOp : DL_SoftmaxLikeOp<"log_softmax",
+                                       "x - log(sum(exp(x)))">;
+
+def DL_Conv2dOp : DL_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "2-D convolution, NCHW input, OIHW weights";
+  let description = [{
+    `x : [N, C, H, W]`, `w : [O, C, KH, KW]`, optional `b : [O]` ->
+    `[N, O, (H + 2 pad - KH) / stride + 1, (W + 2 pad - KW) / stride + 1]`
+    (cross-correlation, as `torch.nn.functional.conv2d`; zero padding).
+
+    ```mlir
+    %y = dl.conv2d %x, %w, %b {pad = 2} : (tensor<64x1x28x28xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<64x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, DL_FloatTensor:$w,
+                       Optional<DL_FloatTensor>:$b,
+                       DefaultValuedAttr<I64Attr, "1">:$stride,
+                       DefaultValuedAttr<I64Attr, "0">:$pad);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $w (`,` $b^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+class DL_Pool2dOp<string mnemonic, string what>
+    : DL_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "2-D " # what # " pooling over NCHW";
+  let description = [{
+    Takes the }] # what # [{ of each `size x size` window, moving by
+    `stride`; no padding, so `[N, C, H, W] -> [N, C, (H - size) / stride + 1,
+    (W - size) / stride + 1]`.
+
+    ```mlir
+    %y = dl.}] # mnemonic # [{ %x {size = 2, stride = 2} : tensor<64x6x28x28xf32> -> tensor<64x6x14x14xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, I64Attr:$size, I64Attr:$stride);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+}
+
+def DL_MaxPool2dOp : DL_Pool2dOp<"max_pool2d", "maximum">;
+def DL_AvgPool2dOp : DL_Pool2dOp<"avg_pool2d", "average">;
+
+def DL_DropoutOp : DL_Op<"dropout", [SameOperandsAndResultType,
+    InferTypeOpInterface]> {
+  let summary = "inverted dropout (training entry points only)";
+  let description = [{
+    Zeroes each element with probability `rate` and scales the others by
+    `1 / (1 - rate)`. The mask is a deterministic function of `seed` and the
+    training step. The front end emits this op only in training entry
+    points; inference and `eval` use the operand unchanged.
+
+    ```mlir
+    %y = dl.dropout %x {rate = 5.000000e-01 : f64, seed = 7 : i64} : tensor<64x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, F64Attr:$rate, I64Attr:$seed);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+  let hasVerifier = 1;
+}
+
+def DL_BatchNormOp : DL_Op<"batch_norm", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "batch normalization over every axis but axis 1";
+  let description = [{
+    `x : [N, C, ...]`; `gamma`, `beta`, `mean`, `var : [C]`. In training
+    (`training` set) it normalizes with the batch statistics (biased
+    variance) and also returns the updated running statistics
+    `(1 - momentum) * running + momentum * batch` (unbiased variance for
+    `var`), as PyTorch does. Otherwise it normalizes with `mean` and `var`
+    and returns them unchanged.
+
+    ```mlir
+    %y, %m, %v = dl.batch_norm %x, %g, %b, %rm, %rv {training} : (tensor<64x6x28x28xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) -> (tensor<64x6x28x28xf32>, tensor<6xf32>, tensor<6xf32>)
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, DL_FloatTensor:$gamma,
+                       DL_FloatTensor:$beta, DL_FloatTensor:$mean,
+                       DL_FloatTensor:$var,
+                       DefaultValuedAttr<F64Attr, "0.1">:$momentum,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$eps,
+                       UnitAttr:$training);
+  let results = (outs DL_FloatTensor:$result, DL_FloatTensor:$new_mean,
+                      DL_FloatTensor:$new_var);
+  let assemblyFormat = [{
+    $x `,` $gamma `,` $beta `,` $mean `,` $var attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_OneHotOp : DL_Op<"one_hot", [Pure, DL_NoGradient,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "one-hot encoding of integer labels";
+  let description = [{
+    `labels : i32[...]` -> `f32[..., n]`, 1 where the last index equals the
+    label, 0 elsewhere (all 0 for a label outside `[0, n)`).
+
+    ```mlir
+    %y = dl.one_hot %labels {n = 10} : tensor<64xi32> -> tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_IntTensor:$labels, I64Attr:$n);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$labels attr-dict `:` type($labels) `->` type($result)";
+}
+
+def DL_GatherOp : DL_Op<"gather", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "rows of a table picked by integer ids (embedding lookup)";
+  let description = [{
+    `table : [V, D]`, `ids : i32[...]` -> `[..., D]`, row `ids[i]` of the
+    table at position `i`. Ids are checked against `V` at run time.
+
+    ```mlir
+    %e = dl.gather %table, %ids : tensor<1000x32xf32>, tensor<8x20xi32> -> tensor<8x20x32xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$table, DL_IntTensor:$ids);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `,` $ids attr-dict `:` type($table) `,` type($ids) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Losses and metrics: each returns an f32 scalar
+//===----------------------------------------------------------------------===//
+
+class DL_LossOp<string mnemonic, string formula, list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat(traits, [Pure,
+          DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let summary = formula;
+  let results = (outs DL_Scalar:$result);
+}
+
+class DL_PointwiseLossOp<string mnemonic, string formula>
+    : DL_LossOp<mnemonic, formula> {
+  let description = [{
+    `}] # formula # [{`, averaged over every element of `pred`
+    (`reduction='mean'`). The target broadcasts to the prediction's shape.
+
+    ```mlir
+    %l = dl.}] # mnemonic # [{ %pred, %target : tensor<64x1xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$pred, DL_FloatTensor:$target);
+  let assemblyFormat = "$pred `,` $target attr-dict `:` type($pred) `,` type($target)";
+}
+
+def DL_MseOp : DL_PointwiseLossOp<"mse", "mean squared error (pred - target)^2">;
+def DL_BinaryCrossEntropyOp : DL_PointwiseLossOp<"binary_cross_entropy",
+    "-(t log p + (1 - t) log(1 - p)), logs clamped at -100 as in PyTorch">;
+def DL_BceWithLogitsOp : DL_PointwiseLossOp<"bce_with_logits",
+    "max(x, 0) - x t + log(1 + exp(-|x|)), the stable form of BCE on sigmoid(x)">;
+
+def DL_SoftmaxCrossEntropyOp : DL_LossOp<"softmax_cross_entropy",
+    "cross-entropy of softmax(logits), averaged over the batch"> {
+  let description = [{
+    `logits : f32[B, C]` with `labels : i32[B]` (class ids) or
+    `f32[B, C]` (one-hot rows or probabilities). Computed with log-sum-exp;
+    the mean over the batch is returned (PyTorch's `cross_entropy`).
+
+    ```mlir
+    %l = dl.softmax_cross_entropy %logits, %labels : tensor<64x10xf32>, tensor<64xi32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$logits, DL_Tensor:$labels);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+}
+
+def DL_L2Op : DL_LossOp<"l2", "half the sum of squares of its operands"> {
+  let description = [{
+    `sum(x^2) / 2` over every element of every operand (weight decay term).
+
+    ```mlir
+    %r = dl.l2 %w1, %w2 : tensor<784x512xf32>, tensor<512x10xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<DL_FloatTensor>:$inputs);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs)";
+}
+
+def DL_AccuracyOp : DL_LossOp<"accuracy",
+    "fraction of rows whose arg-max is the label", [DL_NoGradient]> {
+  let description = [{
+    `logits : f32[B, C]`, `labels : i32[B]`; the first maximum wins ties.
+    Not differentiable: a metric, never a loss.
+
+    ```mlir
+    %a = dl.accuracy %logits, %labels : tensor<64x10xf32>, tensor<64xi32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$logits, DL_IntTensor:$labels);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+}
+
+//===----------------------------------------------------------------------===//
+// Params and states
+//===----------------------------------------------------------------------===//
+
+class DL_VariableOp<string mnemonic, string what>
+    : DL_Op<mnemonic, [Symbol]> {
+  let summary = "declares a " # what # " of the model";
+  let description = [{
+    A persistent tensor owned by the compiled model, named by its `.dl` name
+    (`w1`, `h.w`, `D.h.b`). `init` is the initializer (`zeros`, `ones`,
+    `constant`, `uniform`, `normal`, `glorot_uniform`, `glorot_normal`,
+    `he_uniform`, `he_normal`), `args` its numeric arguments, `seed` its
+    seed when the source gives one. `fan_in` / `fan_out` are recorded by the
+    front end for the initializers that need them, since only it knows the
+    layout (`[in, out]` for dense weights, OIHW for convolutions).
+
+    ```mlir
+    dl.}] # mnemonic # [{ @w1 : tensor<784x512xf32> {fan_in = 784 : i64, fan_out = 512 : i64, init = "he_normal", seed = 1 : i64}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttrOf<DL_Tensor>:$type,
+                       StrAttr:$init,
+                       DefaultValuedAttr<DenseF64ArrayAttr, "{}">:$args,
+                       OptionalAttr<I64Attr>:$seed,
+                       OptionalAttr<I64Attr>:$fan_in,
+                       OptionalAttr<I64Attr>:$fan_out);
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let hasVerifier = 1;
+}
+
+def DL_ParamOp : DL_VariableOp<"param", "trainable parameter">;
+def DL_StateOp : DL_VariableOp<"state", "non-trainable state">;
+
+def DL_LoadOp : DL_Op<"load", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads the current value of a param or state";
+  let description = [{
+    ```mlir
+    %w = dl.load @w1 : tensor<784x512xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs DL_Tensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+def DL_AssignOp : DL_Op<"assign", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "writes a new value to a state";
+  let description = [{
+    Used by training entry points for batch-norm running statistics; params
+    are written only by the optimizer update.
+
+    ```mlir
+    dl.assign @bn.mean, %m : tensor<6xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name, DL_Tensor:$value);
+  let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
+}
+
+#endif // DL_OPS_TD

@@ -1,0 +1,113 @@
+// RUN: dl-opt %s | dl-opt | FileCheck %s
+// RUN: dl-opt %s --mlir-print-op-generic | dl-opt | FileCheck %s
+
+// Round trip of every dl op through the custom and the generic form.
+
+// CHECK: dl.param @w1 : tensor<784x512xf32> {fan_in = 784 : i64, fan_out = 512 : i64, init = "he_normal", seed = 1 : i64}
+dl.param @w1 : tensor<784x512xf32> {fan_in = 784 : i64, fan_out = 512 : i64, init = "he_normal", seed = 1 : i64}
+// CHECK: dl.param @b1 : tensor<512xf32> {init = "zeros"}
+dl.param @b1 : tensor<512xf32> {init = "zeros"}
+// CHECK: dl.param @u : tensor<4xf32> {args = array<f64: -1.000000e+00, 1.000000e+00>, init = "uniform"}
+dl.param @u : tensor<4xf32> {args = array<f64: -1.0, 1.0>, init = "uniform"}
+// CHECK: dl.state @bn.mean : tensor<6xf32> {init = "zeros"}
+dl.state @bn.mean : tensor<6xf32> {init = "zeros"}
+
+// CHECK-LABEL: func.func @elementwise
+func.func @elementwise(%x: tensor<64x512xf32>, %b: tensor<512xf32>, %i: tensor<3xi32>) -> tensor<64x512xf32> {
+  // CHECK: dl.constant dense<9.99999974E-5> : tensor<f32>
+  %c = dl.constant dense<1.0e-4> : tensor<f32>
+  // CHECK: dl.add %{{.*}}, %{{.*}} : tensor<64x512xf32>, tensor<512xf32> -> tensor<64x512xf32>
+  %0 = dl.add %x, %b : tensor<64x512xf32>, tensor<512xf32> -> tensor<64x512xf32>
+  %1 = dl.sub %0, %c : tensor<64x512xf32>, tensor<f32> -> tensor<64x512xf32>
+  %2 = dl.mul %1, %1 : tensor<64x512xf32>, tensor<64x512xf32> -> tensor<64x512xf32>
+  %3 = dl.div %2, %c : tensor<64x512xf32>, tensor<f32> -> tensor<64x512xf32>
+  %4 = dl.maximum %3, %b : tensor<64x512xf32>, tensor<512xf32> -> tensor<64x512xf32>
+  %5 = dl.minimum %4, %b : tensor<64x512xf32>, tensor<512xf32> -> tensor<64x512xf32>
+  %6 = dl.pow %5, %c : tensor<64x512xf32>, tensor<f32> -> tensor<64x512xf32>
+  // CHECK: dl.relu %{{.*}} : tensor<64x512xf32>
+  %7 = dl.relu %6 : tensor<64x512xf32>
+  // CHECK: dl.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f64} : tensor<64x512xf32>
+  %8 = dl.leaky_relu %7 {alpha = 0.2 : f64} : tensor<64x512xf32>
+  %9 = dl.sigmoid %8 : tensor<64x512xf32>
+  %10 = dl.tanh %9 : tensor<64x512xf32>
+  %11 = dl.exp %10 : tensor<64x512xf32>
+  %12 = dl.log %11 : tensor<64x512xf32>
+  %13 = dl.sqrt %12 : tensor<64x512xf32>
+  %14 = dl.abs %13 : tensor<64x512xf32>
+  %15 = dl.square %14 : tensor<64x512xf32>
+  %16 = dl.gelu %15 : tensor<64x512xf32>
+  // CHECK: dl.clip %{{.*}} {hi = 1.000000e+00 : f64, lo = -1.000000e+00 : f64} : tensor<64x512xf32>
+  %17 = dl.clip %16 {lo = -1.0 : f64, hi = 1.0 : f64} : tensor<64x512xf32>
+  %18 = dl.neg %17 : tensor<64x512xf32>
+  %19 = dl.stop_gradient %18 : tensor<64x512xf32>
+  %20 = dl.zeros_like %19 : tensor<64x512xf32>
+  %21 = dl.ones_like %20 : tensor<64x512xf32>
+  // CHECK: dl.neg %{{.*}} : tensor<3xi32>
+  %22 = dl.neg %i : tensor<3xi32>
+  // CHECK: dl.dropout %{{.*}} {rate = 5.000000e-01 : f64, seed = 7 : i64} : tensor<64x512xf32>
+  %23 = dl.dropout %21 {rate = 0.5 : f64, seed = 7 : i64} : tensor<64x512xf32>
+  return %23 : tensor<64x512xf32>
+}
+
+// CHECK-LABEL: func.func @linalg_and_shapes
+func.func @linalg_and_shapes(%x: tensor<64x784xf32>, %a: tensor<8x4x3xf32>, %b: tensor<8x3x5xf32>, %m: tensor<3x5xf32>) -> tensor<64x512xf32> {
+  // CHECK: dl.load @w1 : tensor<784x512xf32>
+  %w = dl.load @w1 : tensor<784x512xf32>
+  // CHECK: dl.matmul %{{.*}}, %{{.*}} : tensor<64x784xf32>, tensor<784x512xf32> -> tensor<64x512xf32>
+  %0 = dl.matmul %x, %w : tensor<64x784xf32>, tensor<784x512xf32> -> tensor<64x512xf32>
+  %1 = dl.matmul %a, %b : tensor<8x4x3xf32>, tensor<8x3x5xf32> -> tensor<8x4x5xf32>
+  %2 = dl.matmul %a, %m : tensor<8x4x3xf32>, tensor<3x5xf32> -> tensor<8x4x5xf32>
+  // CHECK: dl.transpose %{{.*}} {perm = array<i64: 0, 2, 1>} : tensor<8x4x5xf32> -> tensor<8x5x4xf32>
+  %3 = dl.transpose %2 {perm = array<i64: 0, 2, 1>} : tensor<8x4x5xf32> -> tensor<8x5x4xf32>
+  // CHECK: dl.sum %{{.*}} {axes = array<i64: 1>} : tensor<8x5x4xf32> -> tensor<8x4xf32>
+  %4 = dl.sum %3 {axes = array<i64: 1>} : tensor<8x5x4xf32> -> tensor<8x4xf32>
+  // CHECK: dl.mean %{{.*}} {axes = array<i64: 0>, keepdims = true} : tensor<8x4xf32> -> tensor<1x4xf32>
+  %5 = dl.mean %4 {axes = array<i64: 0>, keepdims = true} : tensor<8x4xf32> -> tensor<1x4xf32>
+  // CHECK: dl.max %{{.*}} : tensor<1x4xf32> -> tensor<f32>
+  %6 = dl.max %5 : tensor<1x4xf32> -> tensor<f32>
+  // CHECK: dl.reshape %{{.*}} {shape = array<i64: 4, -1>} : tensor<8x4x5xf32> -> tensor<4x40xf32>
+  %7 = dl.reshape %1 {shape = array<i64: 4, -1>} : tensor<8x4x5xf32> -> tensor<4x40xf32>
+  // CHECK: dl.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : tensor<4x40xf32>, tensor<4x40xf32> -> tensor<4x80xf32>
+  %8 = dl.concat %7, %7 {axis = 1 : i64} : tensor<4x40xf32>, tensor<4x40xf32> -> tensor<4x80xf32>
+  // CHECK: dl.slice %{{.*}} {axis = 1 : i64, size = 3 : i64, start = 2 : i64} : tensor<4x80xf32> -> tensor<4x3xf32>
+  %9 = dl.slice %8 {axis = 1 : i64, start = 2 : i64, size = 3 : i64} : tensor<4x80xf32> -> tensor<4x3xf32>
+  // CHECK: dl.broadcast_to %{{.*}} {shape = array<i64: 2, 4, 3>} : tensor<4x3xf32> -> tensor<2x4x3xf32>
+  %10 = dl.broadcast_to %9 {shape = array<i64: 2, 4, 3>} : tensor<4x3xf32> -> tensor<2x4x3xf32>
+  return %0 : tensor<64x512xf32>
+}
+
+// CHECK-LABEL: func.func @nn
+func.func @nn(%x: tensor<64x1x28x28xf32>, %w: tensor<6x1x5x5xf32>, %b: tensor<6xf32>, %logits: tensor<64x10xf32>, %labels: tensor<64xi32>, %table: tensor<100x8xf32>) -> tensor<f32> {
+  // CHECK: dl.softmax %{{.*}} {axis = 1 : i64} : tensor<64x10xf32>
+  %0 = dl.softmax %logits {axis = 1 : i64} : tensor<64x10xf32>
+  %1 = dl.log_softmax %logits {axis = 1 : i64} : tensor<64x10xf32>
+  // CHECK: dl.conv2d %{{.*}}, %{{.*}}, %{{.*}} {pad = 2 : i64} : (tensor<64x1x28x28xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<64x6x28x28xf32>
+  %2 = dl.conv2d %x, %w, %b {pad = 2 : i64} : (tensor<64x1x28x28xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<64x6x28x28xf32>
+  // CHECK: dl.conv2d %{{.*}}, %{{.*}} {stride = 2 : i64} : (tensor<64x1x28x28xf32>, tensor<6x1x5x5xf32>) -> tensor<64x6x12x12xf32>
+  %3 = dl.conv2d %x, %w {stride = 2 : i64} : (tensor<64x1x28x28xf32>, tensor<6x1x5x5xf32>) -> tensor<64x6x12x12xf32>
+  // CHECK: dl.max_pool2d %{{.*}} {size = 2 : i64, stride = 2 : i64} : tensor<64x6x28x28xf32> -> tensor<64x6x14x14xf32>
+  %4 = dl.max_pool2d %2 {size = 2 : i64, stride = 2 : i64} : tensor<64x6x28x28xf32> -> tensor<64x6x14x14xf32>
+  %5 = dl.avg_pool2d %2 {size = 3 : i64, stride = 1 : i64} : tensor<64x6x28x28xf32> -> tensor<64x6x26x26xf32>
+  %mean = dl.load @bn.mean : tensor<6xf32>
+  // CHECK: dl.batch_norm {{.*}} {training} : (tensor<64x6x14x14xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) -> (tensor<64x6x14x14xf32>, tensor<6xf32>, tensor<6xf32>)
+  %6:3 = dl.batch_norm %4, %b, %b, %mean, %b {training} : (tensor<64x6x14x14xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) -> (tensor<64x6x14x14xf32>, tensor<6xf32>, tensor<6xf32>)
+  // CHECK: dl.assign @bn.mean, %{{.*}} : tensor<6xf32>
+  dl.assign @bn.mean, %6#1 : tensor<6xf32>
+  // CHECK: dl.one_hot %{{.*}} {n = 10 : i64} : tensor<64xi32> -> tensor<64x10xf32>
+  %7 = dl.one_hot %labels {n = 10 : i64} : tensor<64xi32> -> tensor<64x10xf32>
+  // CHECK: dl.gather %{{.*}}, %{{.*}} : tensor<100x8xf32>, tensor<64xi32> -> tensor<64x8xf32>
+  %8 = dl.gather %table, %labels : tensor<100x8xf32>, tensor<64xi32> -> tensor<64x8xf32>
+  %t = dl.constant dense<1.0> : tensor<f32>
+  // CHECK: dl.mse %{{.*}}, %{{.*}} : tensor<64x10xf32>, tensor<f32>
+  %9 = dl.mse %0, %t : tensor<64x10xf32>, tensor<f32>
+  %10 = dl.binary_cross_entropy %0, %7 : tensor<64x10xf32>, tensor<64x10xf32>
+  %11 = dl.bce_with_logits %logits, %t : tensor<64x10xf32>, tensor<f32>
+  // CHECK: dl.softmax_cross_entropy %{{.*}}, %{{.*}} : tensor<64x10xf32>, tensor<64xi32>
+  %12 = dl.softmax_cross_entropy %logits, %labels : tensor<64x10xf32>, tensor<64xi32>
+  %13 = dl.softmax_cross_entropy %logits, %0 : tensor<64x10xf32>, tensor<64x10xf32>
+  // CHECK: dl.l2 %{{.*}}, %{{.*}} : tensor<6x1x5x5xf32>, tensor<6xf32>
+  %14 = dl.l2 %w, %b : tensor<6x1x5x5xf32>, tensor<6xf32>
+  // CHECK: dl.accuracy %{{.*}}, %{{.*}} : tensor<64x10xf32>, tensor<64xi32>
+  %15 = dl.accuracy %logits, %labels : tensor<64x10xf32>, tensor<64xi32>
+  return %15 : tensor<f32>
+}

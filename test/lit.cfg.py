@@ -1,0 +1,24 @@
+# lit configuration of the dlc test suite.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "dlc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".dl", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
+
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+tools = [
+    ToolSubst("dlc", unresolved="fatal"),
+    ToolSubst("dl-opt", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, [config.dlc_tools_dir, config.llvm_tools_dir])
