@@ -8,11 +8,12 @@ from lit.llvm.subst import ToolSubst
 config.name = "dlc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".dl", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "expect-status"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+config.substitutions.append(("%expect-status", os.path.join(config.test_source_root, "expect-status")))
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
 
 llvm_config.use_default_substitutions()

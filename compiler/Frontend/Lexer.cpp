@@ -23,13 +23,17 @@ Token Lexer::make(Tok kind, size_t start) const {
   t.kind = kind;
   t.text = text_.substr(start, pos_ - start);
   t.loc = SLoc{static_cast<uint32_t>(start)};
+  t.atLineStart = sawNewline_;
   return t;
 }
 
 Token Lexer::next() {
   // Skip whitespace and comments.
+  sawNewline_ = pos_ == 0;
   while (pos_ < text_.size()) {
     char c = text_[pos_];
+    if (c == '\n')
+      sawNewline_ = true;
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
         c == '\v') {
       ++pos_;

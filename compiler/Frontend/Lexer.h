@@ -31,6 +31,9 @@ struct Token {
   Tok kind = Tok::Eof;
   llvm::StringRef text;
   SLoc loc;
+  /// The first token of its line: a binary operator there does not
+  /// continue the expression of the line before (outside brackets).
+  bool atLineStart = false;
 };
 
 /// Produces tokens one at a time.
@@ -45,6 +48,7 @@ private:
   llvm::StringRef text_;
   DiagEngine &diags_;
   size_t pos_ = 0;
+  bool sawNewline_ = true;
 };
 
 /// How a token kind is spelled in messages ("'{'", "identifier").

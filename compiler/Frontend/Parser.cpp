@@ -241,7 +241,12 @@ private:
     default:
       return fail("expected a declaration (dim, input, param, state, output, "
                   "loss, metric, train or NAME = EXPR), found " +
-                  describe(tok_));
+                  describe(tok_) +
+                  (precedence(tok_.kind) > 0
+                       ? "; to continue an expression on the next line, end "
+                         "the line with the operator or wrap the expression "
+                         "in parentheses"
+                       : ""));
     }
   }
 
@@ -288,7 +293,8 @@ private:
     ExprPtr lhs;
     if (!(level == 2 ? parseUnary(lhs) : parseLevel(lhs, 2)))
       return false;
-    while (precedence(tok_.kind) == level) {
+    while (precedence(tok_.kind) == level &&
+           (!tok_.atLineStart || brackets_ > 0)) {
       Token opTok = tok_;
       advance();
       ExprPtr rhs;
@@ -315,6 +321,12 @@ private:
     Parser &p;
     explicit Nest(Parser &p) : p(p) { ++p.nesting_; }
     ~Nest() { --p.nesting_; }
+  };
+  /// Counts an open bracket until the closing one has been consumed.
+  struct Bracket {
+    Parser &p;
+    explicit Bracket(Parser &p) : p(p) { ++p.brackets_; }
+    ~Bracket() { --p.brackets_; }
   };
   bool tooDeep() {
     if (nesting_ <= kMaxExprDepth)
@@ -378,12 +390,14 @@ private:
       advance();
       return true;
     case Tok::LParen: {
+      Bracket bracket(*this);
       advance();
       if (!parseExpr(out))
         return false;
       return expect(Tok::RParen, "to close the parenthesis");
     }
     case Tok::LBracket: {
+      Bracket bracket(*this);
       out = makeNode(Expr::List, tok_.loc);
       advance();
       while (tok_.kind != Tok::RBracket) {
@@ -405,6 +419,7 @@ private:
       if (tok_.kind != Tok::LParen)
         return true;
       out->kind = Expr::Call;
+      Bracket bracket(*this);
       advance();
       while (tok_.kind != Tok::RParen) {
         ExprPtr arg;
@@ -446,6 +461,7 @@ private:
   DiagEngine &diags_;
   Token tok_;
   unsigned nesting_ = 0;
+  unsigned brackets_ = 0; // open '(' and '[' around the current token
   std::vector<NetDef> nested_;
 };
 
