@@ -279,7 +279,9 @@ func::FuncOp ModelGen::buildEntry(StringRef name, StringRef kind,
   b.setInsertionPointToEnd(&module->getBodyRegion().front());
   auto fn = func::FuncOp::create(b, loc(model->loc), name,
                                  b.getFunctionType(inputTypes, {}));
-  fn.addEntryBlock();
+  Block *block = fn.addEntryBlock();
+  for (auto [arg, decl] : llvm::zip(block->getArguments(), inputDecls))
+    arg.setLoc(loc(decl->nameLoc));
   FuncGen g(*this, fn, training);
   SmallVector<Value> values;
   for (const Decl *decl : results) {
