@@ -381,7 +381,14 @@ bool ModelGen::annotateTrain(func::FuncOp fn, const Decl &train) {
     }
   }
   for (auto &[name, at] : train.over) {
-    if (netScopes.count(name)) {
+    // A net or a layer binding stands for all of its params.
+    auto layer = modelScope.names.find(name);
+    bool isLayer = layer != modelScope.names.end() &&
+                   layer->second.kind == NameEntry::Let &&
+                   llvm::any_of(variableOrder, [&](const std::string &var) {
+                     return StringRef(var).starts_with(name + ".");
+                   });
+    if (netScopes.count(name) || isLayer) {
       size_t before = over.size();
       for (const std::string &var : variableOrder)
         if (StringRef(var).starts_with(name + ".") &&
@@ -389,7 +396,8 @@ bool ModelGen::annotateTrain(func::FuncOp fn, const Decl &train) {
             deps.differentiable.count(var))
           over.insert(variables.find(var)->first());
       if (over.size() == before)
-        return error(at, "train '" + train.name + "' is over net '" + name +
+        return error(at, "train '" + train.name + "' is over " +
+                             (isLayer ? "layer '" : "net '") + name +
                              "', but loss '" + train.loss +
                              "' does not depend on any of its params");
       continue;
@@ -405,6 +413,10 @@ bool ModelGen::annotateTrain(func::FuncOp fn, const Decl &train) {
     if (isa<dl::StateOp>(var))
       return error(at, "'" + name + "' is a state, not a param; states are "
                                     "not trained");
+    Type varType = cast<dl::ParamOp>(var).getType();
+    if (!isa<FloatType>(getElementTypeOrSelf(varType)))
+      return error(at, "'" + name + "' is " + dl::formatType(varType) +
+                           ": integer params cannot be trained");
     if (!deps.any.count(name))
       return error(at, "train '" + train.name + "' is over '" + name +
                            "', but loss '" + train.loss +
@@ -492,19 +504,8 @@ OwningOpRef<ModuleOp> ModelGen::emit() {
     for (auto &[name, scope] : netScopes) {
       if (!ok || called.count(name))
         continue;
-      std::vector<Value> args;
-      for (const NetArg &arg : scope.net->args) {
-        RankedTensorType type = evalType(arg.type, scope);
-        if (!type) {
-          ok = false;
-          break;
-        }
-        args.push_back(g.build<dl::ConstantOp>(
-            arg.loc, {},
-            {g.attr("value", DenseElementsAttr::get(
-                                 type, g.builder.getZeroAttr(
-                                           type.getElementType())))}));
-      }
+      std::vector<Value> args = g.placeholders(*scope.net);
+      ok = args.size() == scope.net->args.size();
       ok = ok && g.genNetBody(*scope.net, std::move(args));
       for (const std::string &var : std::vector<std::string>(variableOrder))
         if (StringRef(var).starts_with(name + ".")) {

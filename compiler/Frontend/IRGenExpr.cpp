@@ -155,10 +155,19 @@ Value FuncGen::genName(StringRef name, SLoc at) {
   // params do not exist yet.
   std::string full = scope.prefix + name.str();
   if (!m.lookupVariable(full) && name.contains('.')) {
-    auto owner = scope.names.find(name.split('.').first);
-    if (owner != scope.names.end() && owner->second.kind == NameEntry::Let &&
-        !genBinding(owner->second, owner->first(), at))
-      return {};
+    StringRef first = name.split('.').first;
+    auto owner = scope.names.find(first);
+    auto net = m.netScopes.find(first.str());
+    if (owner != scope.names.end() && owner->second.kind == NameEntry::Let) {
+      if (!genBinding(owner->second, owner->first(), at))
+        return {};
+    } else if (net != m.netScopes.end() && !scope.net &&
+               !m.calledNets.count(net->first)) {
+      // A param of a net not called yet: run its body once on zeros so its
+      // params exist (the dead ops are removed with the rest).
+      if (!genNetBody(*net->second.net, placeholders(*net->second.net)))
+        return {};
+    }
   }
   if (m.lookupVariable(full))
     return load(full, at);
@@ -311,8 +320,24 @@ Value FuncGen::genNetCall(const NetDef &net, const Expr &call) {
   return genNetBody(net, std::move(args));
 }
 
+std::vector<Value> FuncGen::placeholders(const NetDef &net) {
+  std::vector<Value> args;
+  for (const NetArg &arg : net.args) {
+    RankedTensorType type = m.evalType(arg.type, m.netScopes[net.name]);
+    if (!type)
+      return {};
+    args.push_back(build<dl::ConstantOp>(
+        arg.loc, {},
+        {attr("value", DenseElementsAttr::get(
+                           type, builder.getZeroAttr(type.getElementType())))}));
+  }
+  return args;
+}
+
 Value FuncGen::genNetBody(const NetDef &net, std::vector<Value> args) {
   Scope &scope = m.netScopes[net.name];
+  if (args.size() != net.args.size())
+    return {}; // a placeholder failed; the error is reported
   m.calledNets.insert(net.name);
   Frame f;
   f.scope = &scope;

@@ -135,6 +135,8 @@ public:
   mlir::Value genName(llvm::StringRef name, SLoc at);
   mlir::Value genCall(const Expr &call);
   mlir::Value genNetCall(const NetDef &net, const Expr &call);
+  /// Zeros of a net's argument types (empty after an error).
+  std::vector<mlir::Value> placeholders(const NetDef &net);
   /// The body of a net on argument values.
   mlir::Value genNetBody(const NetDef &net, std::vector<mlir::Value> args);
 
