@@ -133,7 +133,8 @@ Value FuncGen::applyActivation(const Expr *act, Value x, SLoc at) {
     return x;
   if (act->kind != Expr::Name) {
     m.error(act->loc, "act must be the name of an activation (none, relu, "
-                      "leaky_relu, sigmoid, tanh, gelu, softmax)");
+                      "leaky_relu, sigmoid, tanh, gelu, softmax, "
+                      "log_softmax)");
     return {};
   }
   StringRef name = act->name;

@@ -392,7 +392,8 @@ bool ModelGen::checkTrainDecls() {
                                  "' for optimizer " + opt.name +
                                  didYouMean(kw.name, names));
       if (!given.insert(kw.name).second)
-        return error(kw.loc, "argument '" + kw.name + "' given twice");
+        return error(kw.loc, "argument '" + kw.name + "' of " + opt.name +
+                                 " is given twice");
     }
     for (const HyperSpec &h : spec->hypers)
       if (std::isnan(h.dflt) && !given.count(h.name))
