@@ -8,16 +8,27 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Frontend/IRGen.h"
+#include "compiler/Pipeline/Pipeline.h"
+#include "compiler/Target/Codegen.h"
+#include "compiler/Target/Glue.h"
+#include "compiler/Target/ModelInfo.h"
 #include "dialects/DL/IR/DLOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/Verifier.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -31,22 +42,35 @@ const char *kHelp = R"(OVERVIEW: dlc - ahead-of-time compiler for neural network
 
 USAGE: dlc MODEL.dl [options]
 
+  dlc model.dl -o model.so         a shared library with the C interface of
+                                   docs/abi.md (the default output: MODEL.so)
+  dlc model.dl --emit=STAGE -o -   stop after a stage and print it
+
 OPTIONS:
-  -o FILE               write the output to FILE ('-' for standard output,
-                        the default for --emit=dl)
-  --emit=dl             print the dl dialect: params, states and the forward
-                        graph of every entry point (infer, each train line,
-                        eval) with its training declaration
+  -o FILE               the output ('-' for standard output)
+  --emit=STAGE          dl      the dl dialect: params, states and the forward
+                                graph of every entry point with its training
+                                declaration
+                        linalg  after convert-dl-to-linalg and
+                                dl-lower-variables (linalg on tensors)
+                        llvm    LLVM IR of the library, optimized
+                        asm     assembly
+                        obj     an object file
   -D NAME=VALUE         override the dim NAME (repeatable)
   --infer-only          only the infer entry point
+  -O0, -O1, -O2, -O3    LLVM optimization level (default -O2)
+  --cpu=NAME            target CPU: native (default) or an LLVM CPU name
+                        such as x86-64-v3, x86-64-v4, znver4
+  --target=cpu          CPU code (the default and only target so far)
+  --mlir-timing         print the time of every MLIR pass
   --mlir-print-debuginfo
                         print the .dl source location of every op
   --version             print the version and exit
   --help                print this help and exit
 
-Code generation (shared libraries, static archives, headers, the later
---emit stages and --target=cuda) is not available in this version; see
-README.md for what is implemented.
+Libraries contain the infer and eval entry points; training entries (the
+backward graph and optimizers), static archives, headers and --target=cuda
+are not available in this version (see README.md).
 
 EXIT STATUS: 0 success, 1 error in the input, 2 bad command line,
 3 internal error.
@@ -60,9 +84,11 @@ int usage(const llvm::Twine &message) {
 
 struct Options {
   std::string input, output;
-  std::string emit;
+  std::string emit; // empty: a shared library
   bool printDebugInfo = false;
+  bool timing = false;
   dlc::FrontendOptions frontend;
+  dlc::CodegenOptions codegen;
 };
 
 /// Parses argv into `opts`; returns an exit code to stop with, or -1.
@@ -93,13 +119,14 @@ int parseArgs(int argc, char **argv, Options &opts) {
         return usage("-o needs a file name");
     } else if (arg.starts_with("--emit=")) {
       opts.emit = arg.drop_front(7).str();
-      if (opts.emit != "dl") {
-        if (llvm::is_contained({"grad", "linalg", "llvm", "asm", "obj",
-                                "header"},
-                               opts.emit))
+      if (!llvm::is_contained({"dl", "linalg", "llvm", "asm", "obj"},
+                              opts.emit)) {
+        if (llvm::is_contained({"grad", "header"}, opts.emit))
           return usage("--emit=" + opts.emit +
-                       " is not available in this version (available: dl)");
-        return usage("unknown stage '" + opts.emit + "' in --emit (available: dl)");
+                       " is not available in this version (available: dl, "
+                       "linalg, llvm, asm, obj)");
+        return usage("unknown stage '" + opts.emit +
+                     "' in --emit (available: dl, linalg, llvm, asm, obj)");
       }
     } else if (arg.starts_with("-D")) {
       std::string def;
@@ -112,6 +139,19 @@ int parseArgs(int argc, char **argv, Options &opts) {
         return usage("-D " + def +
                      ": expected NAME=VALUE with a positive integer VALUE");
       opts.frontend.dimOverrides[name.str()] = v;
+    } else if (arg.size() == 3 && arg.starts_with("-O") && arg[2] >= '0' &&
+               arg[2] <= '3') {
+      opts.codegen.optLevel = arg[2] - '0';
+    } else if (arg.starts_with("--cpu=")) {
+      opts.codegen.cpu = arg.drop_front(6).str();
+      if (opts.codegen.cpu.empty())
+        return usage("--cpu needs a CPU name");
+    } else if (arg.starts_with("--target=")) {
+      if (arg != "--target=cpu")
+        return usage("target '" + arg.drop_front(9) +
+                     "' is not available in this version (available: cpu)");
+    } else if (arg == "--mlir-timing") {
+      opts.timing = true;
     } else if (arg == "--infer-only") {
       opts.frontend.inferOnly = true;
     } else if (arg == "--mlir-print-debuginfo") {
@@ -127,12 +167,117 @@ int parseArgs(int argc, char **argv, Options &opts) {
   }
   if (opts.input.empty())
     return usage("no input file");
-  if (opts.emit.empty())
-    return usage("building a library is not available in this version; "
-                 "use --emit=dl");
-  if (opts.output.empty())
-    opts.output = "-";
+  if (opts.output.empty()) {
+    llvm::StringRef stem = llvm::sys::path::stem(opts.input);
+    if (opts.emit.empty())
+      opts.output = (stem + ".so").str();
+    else if (opts.emit == "obj")
+      opts.output = (stem + ".o").str();
+    else
+      opts.output = "-";
+  }
+  if (opts.emit.empty() && llvm::StringRef(opts.output).ends_with(".a"))
+    return usage("static archives (-o " + opts.output +
+                 ") are not available in this version; use -o MODEL.so");
   return -1;
+}
+
+/// Lowers a verified dl module to the requested stage or library.
+template <typename WriteText>
+int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
+                 mlir::OpPrintingFlags flags, WriteText writeText) {
+  // Training entries need the backward graph, which comes next.
+  for (auto fn : llvm::make_early_inc_range(module.getOps<mlir::func::FuncOp>()))
+    if (auto kind = fn->getAttrOfType<mlir::StringAttr>("dl.entry");
+        kind && kind.getValue() == "train")
+      fn.erase();
+  dlc::ModelInfo info = dlc::collectModelInfo(module);
+  auto internal = [](llvm::StringRef what) {
+    llvm::errs() << "dlc: internal error: " << what << "\n";
+    return kInternalError;
+  };
+  if (failed(dlc::runPipeline(module, dlc::toLinalgPipeline(), opts.timing)))
+    return internal("lowering to linalg failed");
+  if (opts.emit == "linalg")
+    return writeText([&](llvm::raw_ostream &os) { module.print(os, flags); });
+
+  mlir::SymbolTable symbols(module);
+  for (auto fn : llvm::make_early_inc_range(module.getOps<mlir::func::FuncOp>()))
+    if (fn->hasAttr("dl.entry"))
+      if (failed(symbols.rename(fn, (dlc::kEntryPrefix + fn.getSymName()).str())))
+        return internal("cannot rename an entry point");
+  if (failed(dlc::runPipeline(module, dlc::toLLVMPipeline(), opts.timing)))
+    return internal("lowering to the LLVM dialect failed");
+
+  std::string error;
+  auto tm = dlc::createTargetMachine(opts.codegen, error);
+  if (!tm)
+    return usage(error);
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = dlc::translateToLLVMIR(module, llvmContext, *tm);
+  if (!llvmModule)
+    return internal("translation to LLVM IR failed");
+  dlc::emitGlue(*llvmModule, info, DLC_VERSION);
+  dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
+  if (opts.emit == "llvm")
+    return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+  if (opts.emit == "asm" || opts.emit == "obj") {
+    bool assembly = opts.emit == "asm";
+    llvm::Error written = llvm::writeToOutput(
+        opts.output, [&](llvm::raw_ostream &os) -> llvm::Error {
+          llvm::SmallString<0> code;
+          llvm::raw_svector_ostream buffer(code);
+          if (!dlc::emitCode(*llvmModule, *tm, buffer, assembly, error))
+            return llvm::createStringError(error);
+          os << code;
+          return llvm::Error::success();
+        });
+    if (written) {
+      llvm::errs() << "dlc: error: cannot write '" << opts.output
+                   << "': " << llvm::toString(std::move(written)) << "\n";
+      return kUserError;
+    }
+    return kOk;
+  }
+
+  // A shared library: object and library in temporary files, the library
+  // renamed into place only when linking succeeded.
+  llvm::SmallString<128> object, library;
+  int fd;
+  if (llvm::sys::fs::createTemporaryFile("dlc-model", "o", fd, object))
+    return internal("cannot create a temporary file");
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (!dlc::emitCode(*llvmModule, *tm, os, /*assembly=*/false, error))
+      return internal(error);
+  }
+  std::string runtimeDir =
+      (llvm::sys::path::parent_path(llvm::sys::path::parent_path(
+           llvm::sys::fs::getMainExecutable(argv0, (void *)&usage))) +
+       "/lib")
+          .str();
+  library = opts.output;
+  library += ".tmp";
+  llvm::SmallString<128> unique;
+  if (llvm::sys::fs::createUniqueFile(library + "%%%%%%", unique)) {
+    llvm::sys::fs::remove(object);
+    llvm::errs() << "dlc: error: cannot write '" << opts.output << "'\n";
+    return kUserError;
+  }
+  bool linked = dlc::linkSharedLibrary(object, unique, info.name, runtimeDir,
+                                       error);
+  llvm::sys::fs::remove(object);
+  if (!linked) {
+    llvm::sys::fs::remove(unique);
+    return internal(error);
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(unique, opts.output)) {
+    llvm::sys::fs::remove(unique);
+    llvm::errs() << "dlc: error: cannot write '" << opts.output
+                 << "': " << ec.message() << "\n";
+    return kUserError;
+  }
+  return kOk;
 }
 
 } // namespace
@@ -157,7 +302,13 @@ int main(int argc, char **argv) {
                        (*buffer)->getBuffer().str());
   dlc::DiagEngine diags(file, llvm::errs());
 
-  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
+  // Every dialect and its interface implementations (bufferization, LLVM
+  // translation...) that the lowering pipelines use.
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
   auto module = dlc::compileSource(context, file, opts.frontend, diags);
   if (!module)
     return diags.hadError() ? kUserError : kInternalError;
@@ -169,15 +320,20 @@ int main(int argc, char **argv) {
   mlir::OpPrintingFlags flags;
   if (opts.printDebugInfo)
     flags.enableDebugInfo();
-  llvm::Error written =
-      llvm::writeToOutput(opts.output, [&](llvm::raw_ostream &os) {
-        module->print(os, flags);
-        return llvm::Error::success();
-      });
-  if (written) {
+  auto writeText = [&](llvm::function_ref<void(llvm::raw_ostream &)> write) {
+    llvm::Error written =
+        llvm::writeToOutput(opts.output, [&](llvm::raw_ostream &os) {
+          write(os);
+          return llvm::Error::success();
+        });
+    if (!written)
+      return kOk;
     llvm::errs() << "dlc: error: cannot write '" << opts.output
                  << "': " << llvm::toString(std::move(written)) << "\n";
     return kUserError;
-  }
-  return kOk;
+  };
+  if (opts.emit == "dl")
+    return writeText([&](llvm::raw_ostream &os) { module->print(os, flags); });
+  return generateCode(*module, opts, argv[0], flags, writeText);
 }
+

@@ -1,0 +1,90 @@
+//===- Utils.h - builders shared by the dl-to-linalg patterns -------------===//
+//
+// Elementwise generics with NumPy broadcasting, reductions over axes,
+// reshapes, and scalar arithmetic that works on float and integer elements.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_CONVERSION_DLTOLINALG_UTILS_H
+#define DLC_CONVERSION_DLTOLINALG_UTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+namespace dlc::lowering {
+
+using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                              mlir::ValueRange)>;
+
+/// A tensor.empty of `type`.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type);
+/// A tensor of `type` filled with `value`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, double value);
+/// A scalar constant of `type` (float or integer).
+mlir::Value scalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                   double value);
+/// The lowest value of `type` (-inf for floats), the identity of max.
+mlir::Value lowest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+
+/// The indexing map of an operand of `type` in the iteration space of an
+/// elementwise op producing `resultShape`, by NumPy broadcasting.
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx,
+                             llvm::ArrayRef<int64_t> resultShape,
+                             mlir::RankedTensorType operand);
+
+/// An elementwise linalg.generic producing `resultType` from `inputs`
+/// (broadcast to it); `body` maps the input scalars to the result scalar.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType,
+                        mlir::ValueRange inputs, BodyFn body);
+
+enum class ReduceKind { Sum, Max };
+
+/// Reduces `x` over `axes` (sorted, unique) with a sum or a max; the result
+/// drops the reduced axes.
+mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                   llvm::ArrayRef<int64_t> axes, ReduceKind kind);
+
+/// A generic over the shape of `full` whose inputs are `full`-shaped values
+/// and values reduced over `axis` (rank one less), broadcast back along it.
+mlir::Value alongAxis(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::RankedTensorType resultType, int64_t axis,
+                      mlir::ValueRange fullInputs,
+                      mlir::ValueRange reducedInputs, BodyFn body);
+
+/// softmax (`log` false) or log_softmax (`log` true) of `x` along `axis`,
+/// with the maximum subtracted first.
+mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    int64_t axis, bool log);
+
+/// The mean of every element of `x`, as a 0-d tensor.
+mlir::Value meanAll(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
+/// Reshapes `x` to `type` (same element count) with collapse/expand_shape.
+mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    mlir::RankedTensorType type);
+
+// Scalar arithmetic on float or integer operands.
+mlir::Value add(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value sub(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value mul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value div(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value max(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value min(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+
+mlir::RankedTensorType tensorType(mlir::Value v);
+
+} // namespace dlc::lowering
+
+#endif // DLC_CONVERSION_DLTOLINALG_UTILS_H

@@ -1,0 +1,58 @@
+//===- Pipeline.cpp - the named pipelines dlc runs ------------------------===//
+//
+// The lowering is upstream MLIR from linalg on: one-shot bufferization of
+// whole functions (identity layouts at the boundaries, so entry arguments
+// are plain pointers), ownership-based deallocation, loops, then the
+// conversions to the LLVM dialect with the bare-pointer calling convention.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipeline/Pipeline.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/Timing.h"
+
+using namespace mlir;
+
+std::string dlc::toLinalgPipeline() {
+  return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";
+}
+
+std::string dlc::toLLVMPipeline() {
+  return "eliminate-empty-tensors,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-deallocation-pipeline,convert-linalg-to-loops,"
+         "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+         "convert-arith-to-llvm,"
+         "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+         "convert-cf-to-llvm,reconcile-unrealized-casts";
+}
+
+void dlc::registerPipelinePasses() {
+  static bool registered = [] {
+    registerAllPasses();
+    registerDLCPasses();
+    return true;
+  }();
+  (void)registered;
+}
+
+LogicalResult dlc::runPipeline(ModuleOp module, StringRef pipeline,
+                               bool timing) {
+  registerPipelinePasses();
+  PassManager pm(module->getContext());
+  if (failed(parsePassPipeline(pipeline, pm)))
+    return failure();
+  DefaultTimingManager tm;
+  TimingScope scope;
+  if (timing) {
+    tm.setEnabled(true);
+    scope = tm.getRootScope();
+    pm.enableTiming(scope);
+  }
+  return pm.run(module);
+}

@@ -1,0 +1,34 @@
+//===- Pipeline.h - the named pipelines dlc runs --------------------------===//
+//
+// From the dl dialect to linalg on tensors, and from there to the LLVM
+// dialect, as textual pass pipelines so `dl-opt` can run the same thing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_PIPELINE_PIPELINE_H
+#define DLC_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace dlc {
+
+/// The pipelines are lists of module passes, as dl-opt takes them in
+/// --pass-pipeline='builtin.module(...)'.
+/// dl -> linalg/tensor with the library's calling convention.
+std::string toLinalgPipeline();
+/// linalg on tensors -> LLVM dialect (bufferization, loops, LLVM).
+std::string toLLVMPipeline();
+
+/// Registers every pass the pipelines use (dlc and dl-opt call it).
+void registerPipelinePasses();
+
+/// Runs `pipeline` on `module`, with MLIR's pass timing when `timing`.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module,
+                                llvm::StringRef pipeline, bool timing);
+
+} // namespace dlc
+
+#endif // DLC_PIPELINE_PIPELINE_H

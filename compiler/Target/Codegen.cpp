@@ -1,0 +1,183 @@
+//===- Codegen.cpp - LLVM IR to object code and shared libraries ----------===//
+//
+// See Codegen.h. The shared library is linked by clang-22 with lld: the
+// model object, the runtime archive (its symbols hidden and excluded from
+// export), libm and libc, with a version script that exports `M_*` only and
+// `-z defs`, so an unresolved symbol is a link error rather than a load
+// failure later.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Target/Codegen.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace llvm;
+
+std::unique_ptr<TargetMachine>
+dlc::createTargetMachine(const CodegenOptions &options, std::string &error) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  Triple triple(sys::getDefaultTargetTriple());
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = sys::getHostCPUName().str();
+    SubtargetFeatures subtarget;
+    for (auto &[name, enabled] : sys::getHostCPUFeatures())
+      subtarget.AddFeature(name, enabled);
+    features = subtarget.getString();
+  } else {
+    const MCSubtargetInfo *probe =
+        target->createMCSubtargetInfo(triple, "", "");
+    bool known = probe && probe->isCPUStringValid(cpu);
+    delete probe;
+    if (!known) {
+      error = "unknown CPU '" + cpu + "' for " + triple.str() +
+              " (try native, x86-64, x86-64-v2, x86-64-v3, x86-64-v4, "
+              "znver4, skylake-avx512...)";
+      return nullptr;
+    }
+  }
+  TargetOptions targetOptions;
+  CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
+                          : options.optLevel == 1 ? CodeGenOptLevel::Less
+                          : options.optLevel == 2 ? CodeGenOptLevel::Default
+                                                  : CodeGenOptLevel::Aggressive;
+  return std::unique_ptr<TargetMachine>(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
+}
+
+std::unique_ptr<Module> dlc::translateToLLVMIR(mlir::ModuleOp module,
+                                               LLVMContext &ctx,
+                                               TargetMachine &tm) {
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, ctx, "model");
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  return llvmModule;
+}
+
+void dlc::optimize(Module &module, TargetMachine &tm, int optLevel) {
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  ModulePassManager mpm;
+  if (optLevel == 0)
+    mpm = pb.buildO0DefaultPipeline(OptimizationLevel::O0);
+  else
+    mpm = pb.buildPerModuleDefaultPipeline(
+        optLevel == 1   ? OptimizationLevel::O1
+        : optLevel == 2 ? OptimizationLevel::O2
+                        : OptimizationLevel::O3);
+  mpm.run(module, mam);
+}
+
+bool dlc::emitCode(Module &module, TargetMachine &tm, raw_pwrite_stream &os,
+                   bool assembly, std::string &error) {
+  legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             assembly ? CodeGenFileType::AssemblyFile
+                                      : CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(module);
+  return true;
+}
+
+/// The C compiler driver that links: clang-22 next to LLVM's tools, or on
+/// the PATH.
+static std::string findLinkerDriver() {
+  for (StringRef candidate : {DLC_LLVM_TOOLS_DIR "/clang", "clang-22"}) {
+    if (sys::fs::can_execute(candidate))
+      return candidate.str();
+    if (auto found = sys::findProgramByName(candidate))
+      return *found;
+  }
+  return "";
+}
+
+bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
+                            StringRef modelName, StringRef runtimeDir,
+                            std::string &error) {
+  std::string driver = findLinkerDriver();
+  if (driver.empty()) {
+    error = "cannot find clang-22 to link the library (install clang-22 "
+            "and lld-22)";
+    return false;
+  }
+  std::string runtime = (runtimeDir + "/libdlrt.a").str();
+  if (!sys::fs::exists(runtime)) {
+    error = "cannot find the runtime library '" + runtime + "'";
+    return false;
+  }
+  SmallString<128> script;
+  int fd;
+  if (sys::fs::createTemporaryFile("dlc-exports", "map", fd, script)) {
+    error = "cannot create a temporary file";
+    return false;
+  }
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << "{ global: " << modelName << "_*; local: *; };\n";
+  }
+  std::string versionScript = ("-Wl,--version-script=" + script).str();
+  std::string errors;
+  SmallVector<StringRef> args = {driver,
+                                 "-shared",
+                                 "-fuse-ld=lld",
+                                 "-o",
+                                 outputPath,
+                                 objectPath,
+                                 runtime,
+                                 "-lm",
+                                 versionScript,
+                                 "-Wl,--exclude-libs,ALL",
+                                 "-Wl,-z,defs",
+                                 "-Wl,--as-needed"};
+  SmallString<128> log;
+  sys::fs::createTemporaryFile("dlc-link", "log", log);
+  std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
+  int status = sys::ExecuteAndWait(driver, args, std::nullopt, redirects, 0, 0,
+                                   &errors);
+  sys::fs::remove(script);
+  if (status != 0) {
+    auto text = MemoryBuffer::getFile(log);
+    error = "linking failed: " +
+            (text ? (*text)->getBuffer().trim().str() : errors);
+    sys::fs::remove(log);
+    return false;
+  }
+  sys::fs::remove(log);
+  return true;
+}

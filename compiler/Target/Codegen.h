@@ -1,0 +1,54 @@
+//===- Codegen.h - LLVM IR to object code and shared libraries ------------===//
+//
+// Translation of the LLVM dialect to LLVM IR, optimization and object
+// emission in-process through LLVM's TargetMachine, and linking a shared
+// library with the runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TARGET_CODEGEN_H
+#define DLC_TARGET_CODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+
+namespace dlc {
+
+struct CodegenOptions {
+  std::string cpu = "native"; // an LLVM CPU name, or native
+  int optLevel = 2;           // -O0 .. -O3
+};
+
+/// A TargetMachine for the host's architecture and `options.cpu`; null with
+/// `error` set when the CPU is unknown.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const CodegenOptions &options, std::string &error);
+
+/// Translates an LLVM-dialect module to LLVM IR for `tm`.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &ctx,
+                                                llvm::TargetMachine &tm);
+
+/// Runs LLVM's default optimization pipeline of `optLevel`.
+void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
+
+/// Writes assembly or an object file of `module` to `os`.
+bool emitCode(llvm::Module &module, llvm::TargetMachine &tm,
+              llvm::raw_pwrite_stream &os, bool assembly, std::string &error);
+
+/// Links `objectPath` with the runtime into a shared library at
+/// `outputPath`, exporting only the `<model>_` symbols.
+bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
+                       llvm::StringRef modelName, llvm::StringRef runtimeDir,
+                       std::string &error);
+
+} // namespace dlc
+
+#endif // DLC_TARGET_CODEGEN_H

@@ -1,0 +1,67 @@
+//===- ModelInfo.h - what the compiled library exposes about a model -------===//
+//
+// The reflection data of a model (spec/abi.md §2): its params and states
+// with their arena offsets and initializers, its entry points with their
+// arguments in call order. Collected from the dl module before lowering;
+// the glue code and the C header are both generated from it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TARGET_MODELINFO_H
+#define DLC_TARGET_MODELINFO_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+/// Values of dl_dtype, dl_role, dl_entry_kind and dl_init in runtime/dlrt.h.
+enum class DType : int32_t { F32 = 0, I32 = 1, F16 = 2, BF16 = 3 };
+enum class Role : int32_t { Input = 0, Output = 1, Loss = 2, Metric = 3 };
+enum class EntryKind : int32_t { Infer = 0, Train = 1, Eval = 2 };
+
+struct ArgInfo {
+  std::string name;
+  Role role;
+  DType dtype;
+  std::vector<int64_t> shape;
+  int64_t indexLimit = 0; // i32 inputs used as class or embedding ids
+};
+
+struct EntryInfo {
+  std::string name;
+  EntryKind kind;
+  std::vector<ArgInfo> args; // inputs, then results
+};
+
+struct VariableInfo {
+  std::string name;
+  bool isState;
+  DType dtype;
+  std::vector<int64_t> shape;
+  uint64_t offset;
+  int32_t init; // dl_init
+  double args[2] = {0, 0};
+  int64_t seed = 0, fanIn = 0, fanOut = 0;
+};
+
+struct ModelInfo {
+  std::string name;
+  uint64_t arenaBytes = 0;
+  uint64_t interfaceHash = 0;
+  std::vector<VariableInfo> variables;
+  std::vector<EntryInfo> entries;
+};
+
+/// Collects the model's reflection data from its dl module (entry
+/// functions still on tensors, with their dl.* attributes).
+ModelInfo collectModelInfo(mlir::ModuleOp module);
+
+/// A C identifier for a .dl name: dots become underscores.
+std::string cIdentifier(llvm::StringRef name);
+
+} // namespace dlc
+
+#endif // DLC_TARGET_MODELINFO_H

@@ -1,0 +1,31 @@
+//===- Passes.h - the passes of dlc ---------------------------------------===//
+//
+// Declarations generated from Passes.td, and registration for dl-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TRANSFORMS_PASSES_H
+#define DLC_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace arith { class ArithDialect; }
+namespace bufferization { class BufferizationDialect; }
+namespace linalg { class LinalgDialect; }
+namespace math { class MathDialect; }
+namespace memref { class MemRefDialect; }
+namespace tensor { class TensorDialect; }
+} // namespace mlir
+
+namespace dlc {
+
+#define GEN_PASS_DECL
+#include "compiler/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/Transforms/Passes.h.inc"
+
+} // namespace dlc
+
+#endif // DLC_TRANSFORMS_PASSES_H

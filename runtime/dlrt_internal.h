@@ -1,0 +1,57 @@
+/*===- dlrt_internal.h - the runtime's functions called by compiled models -===*
+ *
+ * Every compiled model exports thin M_* functions that forward to these,
+ * passing its dl_model_info. They are linked into each model statically
+ * with hidden visibility, so models from different dlc versions coexist.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef DLRT_INTERNAL_H
+#define DLRT_INTERNAL_H
+
+#include "dlrt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLRT_HIDDEN __attribute__((visibility("hidden")))
+
+/** An instance: a header followed by the arena, 64-byte aligned. */
+typedef struct dlrt_instance {
+  const dl_model_info *info;
+  uint8_t *arena;
+  void *allocation; /* what M_destroy frees; NULL when created in caller memory */
+  int threads;
+  int reserved;
+  void (*parallel_for)(void *user, int n, void (*task)(void *ctx, int i), void *ctx);
+  void *parallel_user;
+  char error[512];
+} dlrt_instance;
+
+DLRT_HIDDEN size_t dlrt_arena_bytes(const dl_model_info *info);
+DLRT_HIDDEN dlrt_instance *dlrt_instance_create(const dl_model_info *info);
+DLRT_HIDDEN dlrt_instance *dlrt_instance_create_in(const dl_model_info *info, void *memory, size_t bytes);
+DLRT_HIDDEN void dlrt_instance_destroy(dlrt_instance *m);
+DLRT_HIDDEN int dlrt_invoke(dlrt_instance *m, int entry, void **args);
+DLRT_HIDDEN int dlrt_save(const dlrt_instance *m, const char *path);
+DLRT_HIDDEN int dlrt_load(dlrt_instance *m, const char *path);
+DLRT_HIDDEN int dlrt_load_mem(dlrt_instance *m, const void *data, size_t bytes);
+DLRT_HIDDEN int dlrt_set_threads(dlrt_instance *m, int n);
+DLRT_HIDDEN int dlrt_set_parallel_for(dlrt_instance *m,
+                                      void (*pf)(void *, int, void (*)(void *, int), void *),
+                                      void *user);
+DLRT_HIDDEN int dlrt_set_hyper(dlrt_instance *m, const char *name, float value);
+DLRT_HIDDEN const char *dlrt_instance_error(const dlrt_instance *m);
+
+/* Inside the runtime. */
+DLRT_HIDDEN int dlrt_fail(dlrt_instance *m, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+DLRT_HIDDEN void dlrt_initialize(const dl_model_info *info, uint8_t *arena);
+DLRT_HIDDEN uint64_t dlrt_variable_elements(const dl_variable_info *v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLRT_INTERNAL_H */
