@@ -96,6 +96,9 @@ void dlrt_destroy(dlrt_model *model, void *instance);
     loss and metrics), as M_<entry> would. Returns 0 or a nonzero code. */
 int dlrt_call(dlrt_model *model, void *instance, const char *entry, void **args);
 const char *dlrt_last_error(dlrt_model *model, const void *instance);
+/** Any function of the model's interface by its suffix: "save" gives
+    M_save. NULL if there is none. */
+void *dlrt_symbol(dlrt_model *model, const char *suffix);
 /** dlcloses the library; instances must be destroyed first. */
 void dlrt_close(dlrt_model *model);
 

@@ -14,6 +14,9 @@ config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.substitutions.append(("%expect-status", os.path.join(config.test_source_root, "expect-status")))
+config.substitutions.append(("%runtime", os.path.join(config.dlc_src_root, "runtime")))
+config.substitutions.append(("%libdir", os.path.join(config.dlc_obj_root, "lib")))
+config.substitutions.append(("%cc", os.path.join(config.llvm_tools_dir, "clang")))
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
 
 llvm_config.use_default_substitutions()
@@ -21,5 +24,6 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tools = [
     ToolSubst("dlc", unresolved="fatal"),
     ToolSubst("dl-opt", unresolved="fatal"),
+    ToolSubst("dl-ref", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.dlc_tools_dir, config.llvm_tools_dir])

@@ -24,7 +24,7 @@ std::string dlc::toLLVMPipeline() {
   return "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-deallocation-pipeline,convert-linalg-to-loops,"
+         "buffer-deallocation-pipeline,dl-lower-copies,convert-linalg-to-loops,"
          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,"

@@ -43,4 +43,17 @@ def DLLowerVariables : Pass<"dl-lower-variables", "mlir::ModuleOp"> {
   ];
 }
 
+def DLLowerCopies : Pass<"dl-lower-copies", "mlir::ModuleOp"> {
+  let summary = "Turn strided memref.copy into linalg.copy";
+  let description = [{
+    Bufferization copies into and out of strided views (padding, slices)
+    with memref.copy, which the LLVM lowering turns into a call to a
+    function of MLIR's runner utilities when a layout is not the identity.
+    Compiled models depend on nothing but libc and libm, so such copies
+    become linalg.copy, lowered to loops like every other linalg op.
+    Contiguous copies stay memref.copy (a memcpy).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // DLC_PASSES_TD
