@@ -1,0 +1,65 @@
+// RUN: dl-opt %s -convert-dl-to-linalg -split-input-file | FileCheck %s
+
+// Padding is an insert into a zero tensor; the convolution is
+// linalg.conv_2d_nchw_fchw; the bias is a broadcast add along channels.
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [2, 3, 8, 8] [1, 1, 1, 1] : tensor<2x3x8x8xf32> into tensor<2x3x10x10xf32>
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PAD]], %{{.*}} : tensor<2x3x10x10xf32>, tensor<4x3x3x3xf32>)
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2]] output_shape [4, 1, 1] : tensor<4xf32> into tensor<4x1x1xf32>
+// CHECK: linalg.generic
+// CHECK: arith.addf
+func.func @conv(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<2x4x4x4xf32> {
+  %0 = dl.conv2d %x, %w, %b {stride = 2 : i64, pad = 1 : i64} : (tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<2x4x4x4xf32>
+  return %0 : tensor<2x4x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pools
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+// CHECK: linalg.pooling_nchw_sum
+// CHECK: arith.divf
+func.func @pools(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) {
+  %0 = dl.max_pool2d %x {size = 2 : i64, stride = 2 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  %1 = dl.avg_pool2d %x {size = 3 : i64, stride = 1 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return %0, %1 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// Inference batch norm: (x - mean) * rsqrt(var + eps) * gamma + beta.
+// CHECK-LABEL: func.func @batch_norm_inference
+// CHECK: math.rsqrt
+// CHECK-NOT: linalg.generic {{.*}}reduction
+// CHECK: return %{{.*}}, %arg3, %arg4
+func.func @batch_norm_inference(%x: tensor<4x3xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %y, %nm, %nv = dl.batch_norm %x, %g, %b, %m, %v : (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>)
+  return %y, %nm, %nv : tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Training batch norm: batch statistics (two reductions) and the running
+// averages.
+// CHECK-LABEL: func.func @batch_norm_training
+// CHECK: iterator_types = ["reduction", "parallel"]
+// CHECK: iterator_types = ["reduction", "parallel"]
+// CHECK: math.rsqrt
+func.func @batch_norm_training(%x: tensor<4x3xf32>, %g: tensor<3xf32>, %b: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %y, %nm, %nv = dl.batch_norm %x, %g, %b, %m, %v {training} : (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>)
+  return %y, %nm, %nv : tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @one_hot_and_gather
+// CHECK: linalg.index 1
+// CHECK: arith.cmpi eq
+// CHECK: arith.select
+// CHECK: arith.minsi
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<10x4xf32>
+func.func @one_hot_and_gather(%l: tensor<3xi32>, %t: tensor<10x4xf32>) -> (tensor<3x10xf32>, tensor<3x4xf32>) {
+  %0 = dl.one_hot %l {n = 10 : i64} : tensor<3xi32> -> tensor<3x10xf32>
+  %1 = dl.gather %t, %l : tensor<10x4xf32>, tensor<3xi32> -> tensor<3x4xf32>
+  return %0, %1 : tensor<3x10xf32>, tensor<3x4xf32>
+}
