@@ -29,6 +29,12 @@ typedef struct dlrt_instance {
   char error[512];
 } dlrt_instance;
 
+/** Bytes reserved for the header before the arena; the compiler writes the
+    same number into generated headers (M_ARENA_BYTES). */
+#define DLRT_INSTANCE_HEADER_BYTES 576
+_Static_assert(sizeof(dlrt_instance) <= DLRT_INSTANCE_HEADER_BYTES,
+               "the instance header outgrew DLRT_INSTANCE_HEADER_BYTES");
+
 DLRT_HIDDEN size_t dlrt_arena_bytes(const dl_model_info *info);
 DLRT_HIDDEN dlrt_instance *dlrt_instance_create(const dl_model_info *info);
 DLRT_HIDDEN dlrt_instance *dlrt_instance_create_in(const dl_model_info *info, void *memory, size_t bytes);

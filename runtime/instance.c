@@ -31,7 +31,7 @@ uint64_t dlrt_variable_elements(const dl_variable_info *v) {
 
 size_t dlrt_arena_bytes(const dl_model_info *info) {
   /* Header, arena, and slack to align caller memory. */
-  return align_up(sizeof(dlrt_instance)) + (size_t)info->arena_bytes + ALIGNMENT;
+  return DLRT_INSTANCE_HEADER_BYTES + (size_t)info->arena_bytes + ALIGNMENT;
 }
 
 /** DLC_NUM_THREADS if set, else the online cores. */
@@ -48,7 +48,7 @@ static dlrt_instance *place(const dl_model_info *info, void *memory, void *alloc
   dlrt_instance *m = (dlrt_instance *)base;
   memset(m, 0, sizeof *m);
   m->info = info;
-  m->arena = (uint8_t *)(base + align_up(sizeof(dlrt_instance)));
+  m->arena = (uint8_t *)(base + DLRT_INSTANCE_HEADER_BYTES);
   m->allocation = allocation;
   m->threads = default_threads();
   dlrt_initialize(info, m->arena);

@@ -60,6 +60,31 @@ std::vector<std::string> dlc::optimizerNames() {
   return names;
 }
 
+/// C and C++ keywords: a model or entry name becomes a C function prefix
+/// and a C++ namespace or method name in the generated header.
+static bool isCKeyword(llvm::StringRef name) {
+  static const char *const kKeywords[] = {
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor",
+      "bool", "break", "case", "catch", "char", "char8_t", "char16_t",
+      "char32_t", "class", "compl", "concept", "const", "consteval",
+      "constexpr", "constinit", "const_cast", "continue", "co_await",
+      "co_return", "co_yield", "decltype", "default", "delete", "do",
+      "double", "dynamic_cast", "else", "enum", "explicit", "export",
+      "extern", "false", "float", "for", "friend", "goto", "if", "inline",
+      "int", "long", "mutable", "namespace", "new", "noexcept", "not",
+      "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected",
+      "public", "register", "reinterpret_cast", "requires", "restrict",
+      "return", "short", "signed", "sizeof", "static", "static_assert",
+      "static_cast", "struct", "switch", "template", "this", "thread_local",
+      "throw", "true", "try", "typedef", "typeid", "typename", "union",
+      "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while",
+      "xor", "xor_eq"};
+  for (const char *keyword : kKeywords)
+    if (name == keyword)
+      return true;
+  return false;
+}
+
 ModelGen::ModelGen(MLIRContext &ctx, const Program &program,
                    const FrontendOptions &options, DiagEngine &diags)
     : ctx(ctx), program(program), options(options), diags(diags) {}
@@ -351,6 +376,11 @@ bool ModelGen::checkTrainDecls() {
     if (decl.name.find('.') != std::string::npos)
       return error(decl.nameLoc, "entry name '" + decl.name +
                                      "' must not contain '.'");
+    if (isCKeyword(decl.name))
+      return error(decl.nameLoc, "entry name '" + decl.name +
+                                     "' is a C or C++ keyword; the library's "
+                                     "functions are named after entries, "
+                                     "choose another name");
     if (decl.name == "infer" || decl.name == "eval")
       return error(decl.nameLoc, "'" + decl.name +
                                      "' is reserved for the entry point "
@@ -413,6 +443,11 @@ bool ModelGen::check() {
                  "only one model per file is allowed; '" +
                      program.models[0].name + "' is already declared");
   model = &program.models[0];
+  if (isCKeyword(model->name))
+    return error(model->loc, "model name '" + model->name +
+                                 "' is a C or C++ keyword; the library's "
+                                 "functions are prefixed with it, choose "
+                                 "another name");
   for (const NetDef &net : program.nets) {
     if (FuncGen::isLayer(net.name) || findOptimizer(net.name))
       return error(net.loc, "net name '" + net.name +

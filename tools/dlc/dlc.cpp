@@ -11,6 +11,7 @@
 #include "compiler/Pipeline/Pipeline.h"
 #include "compiler/Target/Codegen.h"
 #include "compiler/Target/Glue.h"
+#include "compiler/Target/Header.h"
 #include "compiler/Target/ModelInfo.h"
 #include "dialects/DL/IR/DLOps.h"
 
@@ -56,6 +57,8 @@ OPTIONS:
                         llvm    LLVM IR of the library, optimized
                         asm     assembly
                         obj     an object file
+                        header  the C header of the library, with a C++
+                                RAII class (dlc::MODEL::Model)
   -D NAME=VALUE         override the dim NAME (repeatable)
   --infer-only          only the infer entry point
   -O0, -O1, -O2, -O3    LLVM optimization level (default -O2)
@@ -69,8 +72,8 @@ OPTIONS:
   --help                print this help and exit
 
 Libraries contain the infer and eval entry points; training entries (the
-backward graph and optimizers), static archives, headers and --target=cuda
-are not available in this version (see README.md).
+backward graph and optimizers), static archives and --target=cuda are not
+available in this version (see README.md).
 
 EXIT STATUS: 0 success, 1 error in the input, 2 bad command line,
 3 internal error.
@@ -119,14 +122,14 @@ int parseArgs(int argc, char **argv, Options &opts) {
         return usage("-o needs a file name");
     } else if (arg.starts_with("--emit=")) {
       opts.emit = arg.drop_front(7).str();
-      if (!llvm::is_contained({"dl", "linalg", "llvm", "asm", "obj"},
+      if (!llvm::is_contained({"dl", "linalg", "llvm", "asm", "obj", "header"},
                               opts.emit)) {
-        if (llvm::is_contained({"grad", "header"}, opts.emit))
-          return usage("--emit=" + opts.emit +
-                       " is not available in this version (available: dl, "
-                       "linalg, llvm, asm, obj)");
+        if (opts.emit == "grad")
+          return usage("--emit=grad is not available in this version "
+                       "(available: dl, linalg, llvm, asm, obj, header)");
         return usage("unknown stage '" + opts.emit +
-                     "' in --emit (available: dl, linalg, llvm, asm, obj)");
+                     "' in --emit (available: dl, linalg, llvm, asm, obj, "
+                     "header)");
       }
     } else if (arg.starts_with("-D")) {
       std::string def;
@@ -192,6 +195,10 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
         kind && kind.getValue() == "train")
       fn.erase();
   dlc::ModelInfo info = dlc::collectModelInfo(module);
+  if (opts.emit == "header")
+    return writeText([&](llvm::raw_ostream &os) {
+      dlc::emitHeader(os, info, llvm::sys::path::filename(opts.input));
+    });
   auto internal = [](llvm::StringRef what) {
     llvm::errs() << "dlc: internal error: " << what << "\n";
     return kInternalError;
