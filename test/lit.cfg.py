@@ -16,7 +16,9 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.substitutions.append(("%expect-status", os.path.join(config.test_source_root, "expect-status")))
 config.substitutions.append(("%runtime", os.path.join(config.dlc_src_root, "runtime")))
 config.substitutions.append(("%libdir", os.path.join(config.dlc_obj_root, "lib")))
+config.substitutions.append(("%cxx", os.path.join(config.llvm_tools_dir, "clang++")))
 config.substitutions.append(("%cc", os.path.join(config.llvm_tools_dir, "clang")))
+config.substitutions.append(("%dlc_cmake_dir", os.path.join(config.dlc_obj_root, "lib", "cmake", "dlc")))
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
 
 llvm_config.use_default_substitutions()

@@ -20,6 +20,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
@@ -128,8 +129,8 @@ static std::string findLinkerDriver() {
 }
 
 bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
-                            StringRef modelName, StringRef runtimeDir,
-                            std::string &error) {
+                            StringRef finalPath, StringRef modelName,
+                            StringRef runtimeDir, std::string &error) {
   std::string driver = findLinkerDriver();
   if (driver.empty()) {
     error = "cannot find clang-22 to link the library (install clang-22 "
@@ -152,6 +153,8 @@ bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
     os << "{ global: " << modelName << "_*; local: *; };\n";
   }
   std::string versionScript = ("-Wl,--version-script=" + script).str();
+  std::string soname =
+      ("-Wl,-soname," + sys::path::filename(finalPath)).str();
   std::string errors;
   SmallVector<StringRef> args = {driver,
                                  "-shared",
@@ -164,6 +167,7 @@ bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
                                  versionScript,
                                  "-Wl,--exclude-libs,ALL",
                                  "-Wl,-z,defs",
+                                 soname,
                                  "-Wl,--as-needed"};
   SmallString<128> log;
   sys::fs::createTemporaryFile("dlc-link", "log", log);

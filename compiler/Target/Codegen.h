@@ -44,10 +44,11 @@ bool emitCode(llvm::Module &module, llvm::TargetMachine &tm,
               llvm::raw_pwrite_stream &os, bool assembly, std::string &error);
 
 /// Links `objectPath` with the runtime into a shared library at
-/// `outputPath`, exporting only the `<model>_` symbols.
+/// `outputPath` (a temporary name; `finalPath` gives its soname), exporting
+/// only the `<model>_` symbols.
 bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
-                       llvm::StringRef modelName, llvm::StringRef runtimeDir,
-                       std::string &error);
+                       llvm::StringRef finalPath, llvm::StringRef modelName,
+                       llvm::StringRef runtimeDir, std::string &error);
 
 } // namespace dlc
 

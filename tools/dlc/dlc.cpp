@@ -271,8 +271,8 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     llvm::errs() << "dlc: error: cannot write '" << opts.output << "'\n";
     return kUserError;
   }
-  bool linked = dlc::linkSharedLibrary(object, unique, info.name, runtimeDir,
-                                       error);
+  bool linked = dlc::linkSharedLibrary(object, unique, opts.output, info.name,
+                                       runtimeDir, error);
   llvm::sys::fs::remove(object);
   if (!linked) {
     llvm::sys::fs::remove(unique);
