@@ -37,6 +37,35 @@ static double normal01(uint64_t seed, uint64_t i) {
   return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
 }
 
+/** IEEE binary16 of `f`, rounded to nearest even (no compiler builtins, so
+    static archives need nothing beyond libc and libm). */
+static uint16_t to_half(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  uint16_t sign = (uint16_t)((bits >> 16) & 0x8000u);
+  uint32_t exponent = (bits >> 23) & 0xffu, mantissa = bits & 0x7fffffu;
+  if (exponent == 0xff) /* inf or nan */
+    return (uint16_t)(sign | 0x7c00u | (mantissa ? 0x200u : 0u));
+  int e = (int)exponent - 127 + 15;
+  if (e >= 31)
+    return (uint16_t)(sign | 0x7c00u);
+  if (e <= 0) { /* subnormal or zero */
+    if (e < -10)
+      return sign;
+    mantissa |= 0x800000u;
+    uint32_t shift = (uint32_t)(14 - e);
+    uint32_t half = mantissa >> shift, rest = mantissa & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u)))
+      ++half;
+    return (uint16_t)(sign | half);
+  }
+  uint32_t half = ((uint32_t)e << 10) | (mantissa >> 13), rest = mantissa & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
+    ++half; /* may carry into the exponent, up to infinity: still correct */
+  return (uint16_t)(sign | half);
+}
+
 static void fill(const dl_variable_info *v, uint8_t *data) {
   uint64_t n = dlrt_variable_elements(v);
   uint64_t seed = (uint64_t)v->seed;
@@ -69,8 +98,8 @@ static void fill(const dl_variable_info *v, uint8_t *data) {
       float value = (float)x;
       memcpy(data + 4 * i, &value, 4);
     } else if (v->dtype == DL_F16) {
-      _Float16 value = (_Float16)x;
-      memcpy(data + 2 * i, &value, 2);
+      uint16_t half = to_half((float)x);
+      memcpy(data + 2 * i, &half, 2);
     } else { /* bf16: the float rounded to its top 16 bits, ties to even */
       float value = (float)x;
       uint32_t bits;

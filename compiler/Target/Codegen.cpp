@@ -185,3 +185,58 @@ bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   sys::fs::remove(log);
   return true;
 }
+
+/// Runs `args` (args[0] is the program), capturing its output into `error`
+/// on failure.
+static bool run(ArrayRef<StringRef> args, StringRef what, std::string &error) {
+  SmallString<128> log;
+  sys::fs::createTemporaryFile("dlc-tool", "log", log);
+  std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
+  std::string message;
+  int status =
+      sys::ExecuteAndWait(args[0], args, std::nullopt, redirects, 0, 0, &message);
+  if (status != 0) {
+    auto text = MemoryBuffer::getFile(log);
+    error = (what + " failed: " +
+             (text ? (*text)->getBuffer().trim().str() : message))
+                .str();
+  }
+  sys::fs::remove(log);
+  return status == 0;
+}
+
+static std::string llvmTool(StringRef name) {
+  std::string path = (Twine(DLC_LLVM_TOOLS_DIR) + "/" + name).str();
+  if (sys::fs::can_execute(path))
+    return path;
+  if (auto found = sys::findProgramByName((name + "-22").str()))
+    return *found;
+  return "";
+}
+
+bool dlc::linkStaticArchive(StringRef objectPath, StringRef outputPath,
+                            StringRef modelName, StringRef runtimeDir,
+                            std::string &error) {
+  std::string lld = llvmTool("ld.lld"), objcopy = llvmTool("llvm-objcopy"),
+              ar = llvmTool("llvm-ar");
+  if (lld.empty() || objcopy.empty() || ar.empty()) {
+    error = "cannot find ld.lld, llvm-objcopy and llvm-ar of LLVM 22 "
+            "(install lld-22 and llvm-22)";
+    return false;
+  }
+  std::string runtime = (runtimeDir + "/libdlrt.a").str();
+  SmallString<128> combined;
+  if (sys::fs::createTemporaryFile("dlc-combined", "o", combined)) {
+    error = "cannot create a temporary file";
+    return false;
+  }
+  std::string keep = ("--keep-global-symbol=" + modelName + "_*").str();
+  sys::fs::remove(outputPath); // llvm-ar would read an existing file
+  bool ok =
+      run({lld, "-r", "-o", combined, objectPath, "--whole-archive", runtime},
+          "ld.lld -r", error) &&
+      run({objcopy, "--wildcard", keep, combined}, "llvm-objcopy", error) &&
+      run({ar, "rcsD", outputPath, combined}, "llvm-ar", error);
+  sys::fs::remove(combined);
+  return ok;
+}

@@ -50,6 +50,13 @@ bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
                        llvm::StringRef finalPath, llvm::StringRef modelName,
                        llvm::StringRef runtimeDir, std::string &error);
 
+/// Builds a static archive at `outputPath` holding one relocatable object:
+/// the model and the runtime linked together, every symbol but the
+/// `<model>_` functions made local, so several models link into one program.
+bool linkStaticArchive(llvm::StringRef objectPath, llvm::StringRef outputPath,
+                       llvm::StringRef modelName, llvm::StringRef runtimeDir,
+                       std::string &error);
+
 } // namespace dlc
 
 #endif // DLC_TARGET_CODEGEN_H

@@ -45,6 +45,8 @@ USAGE: dlc MODEL.dl [options]
 
   dlc model.dl -o model.so         a shared library with the C interface of
                                    docs/abi.md (the default output: MODEL.so)
+  dlc model.dl -o model.a          a static archive (model and runtime in one
+                                   object; link the program with -lm)
   dlc model.dl --emit=STAGE -o -   stop after a stage and print it
 
 OPTIONS:
@@ -72,8 +74,8 @@ OPTIONS:
   --help                print this help and exit
 
 Libraries contain the infer and eval entry points; training entries (the
-backward graph and optimizers), static archives and --target=cuda are not
-available in this version (see README.md).
+backward graph and optimizers) and --target=cuda are not available in this
+version (see README.md).
 
 EXIT STATUS: 0 success, 1 error in the input, 2 bad command line,
 3 internal error.
@@ -179,9 +181,6 @@ int parseArgs(int argc, char **argv, Options &opts) {
     else
       opts.output = "-";
   }
-  if (opts.emit.empty() && llvm::StringRef(opts.output).ends_with(".a"))
-    return usage("static archives (-o " + opts.output +
-                 ") are not available in this version; use -o MODEL.so");
   return -1;
 }
 
@@ -247,8 +246,8 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     return kOk;
   }
 
-  // A shared library: object and library in temporary files, the library
-  // renamed into place only when linking succeeded.
+  // A shared library or a static archive (-o *.a): object and result in
+  // temporary files, the result renamed into place only on success.
   llvm::SmallString<128> object, library;
   int fd;
   if (llvm::sys::fs::createTemporaryFile("dlc-model", "o", fd, object))
@@ -271,7 +270,11 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     llvm::errs() << "dlc: error: cannot write '" << opts.output << "'\n";
     return kUserError;
   }
-  bool linked = dlc::linkSharedLibrary(object, unique, opts.output, info.name,
+  bool archive = llvm::StringRef(opts.output).ends_with(".a");
+  bool linked =
+      archive ? dlc::linkStaticArchive(object, unique, info.name, runtimeDir,
+                                       error)
+              : dlc::linkSharedLibrary(object, unique, opts.output, info.name,
                                        runtimeDir, error);
   llvm::sys::fs::remove(object);
   if (!linked) {
