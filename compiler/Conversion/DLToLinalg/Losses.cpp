@@ -127,10 +127,8 @@ struct L2Lowering : OpConversionPattern<dl::L2Op> {
                                   [](OpBuilder &b, Location l, ValueRange args) {
                                     return mul(b, l, args[0], args[0]);
                                   });
-      SmallVector<int64_t> axes;
-      for (int64_t i = 0; i < type.getRank(); ++i)
-        axes.push_back(i);
-      Value sum = reduce(rewriter, loc, squares, axes, ReduceKind::Sum);
+      Value sum = reduce(rewriter, loc, squares, allAxes(type.getRank()),
+                         ReduceKind::Sum);
       total = total ? elementwise(rewriter, loc, tensorType(sum), {total, sum},
                                   [](OpBuilder &b, Location l, ValueRange args) {
                                     return add(b, l, args[0], args[1]);

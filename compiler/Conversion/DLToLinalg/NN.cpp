@@ -109,11 +109,7 @@ struct PoolLowering : OpConversionPattern<OpT> {
                    ValueRange{adaptor.getX(), window}, ValueRange{init}, attrs)
                    .getResult(0);
     if (!kMax)
-      pooled = elementwise(rewriter, loc, type, {pooled},
-                           [&](OpBuilder &b, Location l, ValueRange args) {
-                             return div(b, l, args[0],
-                                        scalar(b, l, elem, size * size));
-                           });
+      pooled = divideBy(rewriter, loc, pooled, size * size);
     rewriter.replaceOp(op, pooled);
     return success();
   }
@@ -143,15 +139,8 @@ struct BatchNormLowering : OpConversionPattern<dl::BatchNormOp> {
           axes.push_back(i);
           count *= type.getDimSize(i);
         }
-      auto scaleBy = [&](Value v, double factor) {
-        return elementwise(rewriter, loc, channel, {v},
-                           [&](OpBuilder &b, Location l, ValueRange args) {
-                             return mul(b, l, args[0],
-                                        scalar(b, l, args[0].getType(), factor));
-                           });
-      };
-      Value batchMean =
-          scaleBy(reduce(rewriter, loc, x, axes, ReduceKind::Sum), 1.0 / count);
+      Value batchMean = divideBy(
+          rewriter, loc, reduce(rewriter, loc, x, axes, ReduceKind::Sum), count);
       Value centered = elementwise(
           rewriter, loc, type, {x, channelVector(rewriter, loc, batchMean, rank)},
           [](OpBuilder &b, Location l, ValueRange args) {
@@ -161,8 +150,9 @@ struct BatchNormLowering : OpConversionPattern<dl::BatchNormOp> {
                                   [](OpBuilder &b, Location l, ValueRange args) {
                                     return mul(b, l, args[0], args[0]);
                                   });
-      Value batchVar = scaleBy(
-          reduce(rewriter, loc, squares, axes, ReduceKind::Sum), 1.0 / count);
+      Value batchVar = divideBy(
+          rewriter, loc, reduce(rewriter, loc, squares, axes, ReduceKind::Sum),
+          count);
       double unbias = count > 1 ? (double)count / (count - 1) : 1.0;
       auto running = [&](Value old, Value batch, double factor) {
         return elementwise(
@@ -201,33 +191,21 @@ struct OneHotLowering : OpConversionPattern<dl::OneHotOp> {
   LogicalResult
   matchAndRewrite(dl::OneHotOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    int64_t rank = type.getRank();
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineExpr> labelExprs;
-    for (int64_t i = 0; i + 1 < rank; ++i)
-      labelExprs.push_back(getAffineDimExpr(i, ctx));
-    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, labelExprs, ctx),
-                                   rewriter.getMultiDimIdentityMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getLabels()},
-        ValueRange{emptyTensor(rewriter, loc, type)}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value j = arith::IndexCastOp::create(
-              b, l, args[0].getType(), linalg::IndexOp::create(b, l, rank - 1));
-          Value hit =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, args[0], j);
-          Type elem = type.getElementType();
-          linalg::YieldOp::create(
-              b, l,
-              arith::SelectOp::create(b, l, hit, scalar(b, l, elem, 1),
-                                      scalar(b, l, elem, 0))
-                  .getResult());
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    Type elem = type.getElementType();
+    int64_t last = type.getRank() - 1;
+    rewriter.replaceOp(
+        op, overLeadingInput(
+                rewriter, op.getLoc(), type, adaptor.getLabels(),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Value j = arith::IndexCastOp::create(
+                      b, l, args[0].getType(), linalg::IndexOp::create(b, l, last));
+                  Value hit = arith::CmpIOp::create(
+                      b, l, arith::CmpIPredicate::eq, args[0], j);
+                  return arith::SelectOp::create(b, l, hit, scalar(b, l, elem, 1),
+                                                 scalar(b, l, elem, 0))
+                      .getResult();
+                }));
     return success();
   }
 };
@@ -237,37 +215,27 @@ struct GatherLowering : OpConversionPattern<dl::GatherOp> {
   LogicalResult
   matchAndRewrite(dl::GatherOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    int64_t rank = type.getRank();
     Value table = adaptor.getTable();
-    int64_t vocab = tensorType(table).getDimSize(0);
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineExpr> idExprs;
-    for (int64_t i = 0; i + 1 < rank; ++i)
-      idExprs.push_back(getAffineDimExpr(i, ctx));
-    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idExprs, ctx),
-                                   rewriter.getMultiDimIdentityMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIds()},
-        ValueRange{emptyTensor(rewriter, loc, type)}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          // The runtime rejects out-of-range ids before the entry runs; the
-          // clamp keeps every read in bounds regardless.
-          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-          Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value last = arith::ConstantIndexOp::create(b, l, vocab - 1);
-          id = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, id, zero),
-                                      last);
-          Value col = linalg::IndexOp::create(b, l, rank - 1);
-          linalg::YieldOp::create(
-              b, l,
-              tensor::ExtractOp::create(b, l, table, ValueRange{id, col})
-                  .getResult());
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    int64_t vocab = tensorType(table).getDimSize(0), last = type.getRank() - 1;
+    rewriter.replaceOp(
+        op, overLeadingInput(
+                rewriter, op.getLoc(), type, adaptor.getIds(),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  // The runtime rejects out-of-range ids before the entry
+                  // runs; the clamp keeps every read in bounds regardless.
+                  Value id = arith::IndexCastOp::create(b, l, b.getIndexType(),
+                                                        args[0]);
+                  id = arith::MinSIOp::create(
+                      b, l,
+                      arith::MaxSIOp::create(
+                          b, l, id, arith::ConstantIndexOp::create(b, l, 0)),
+                      arith::ConstantIndexOp::create(b, l, vocab - 1));
+                  Value col = linalg::IndexOp::create(b, l, last);
+                  return tensor::ExtractOp::create(b, l, table,
+                                                   ValueRange{id, col})
+                      .getResult();
+                }));
     return success();
   }
 };

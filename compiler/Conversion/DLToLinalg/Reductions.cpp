@@ -28,8 +28,7 @@ struct ReduceLowering : OpConversionPattern<OpT> {
     if (auto given = op.getAxes())
       axes.assign(given->begin(), given->end());
     else
-      for (int64_t i = 0; i < type.getRank(); ++i)
-        axes.push_back(i);
+      axes = allAxes(type.getRank());
     llvm::sort(axes);
     bool isMax = std::is_same_v<OpT, dl::MaxOp>;
     Value result =
@@ -38,11 +37,7 @@ struct ReduceLowering : OpConversionPattern<OpT> {
       int64_t count = 1;
       for (int64_t axis : axes)
         count *= type.getDimSize(axis);
-      result = elementwise(rewriter, loc, tensorType(result), {result},
-                           [&](OpBuilder &b, Location l, ValueRange args) {
-                             return div(b, l, args[0],
-                                        scalar(b, l, args[0].getType(), count));
-                           });
+      result = divideBy(rewriter, loc, result, count);
     }
     rewriter.replaceOp(op, reshape(rewriter, loc, result,
                                    cast<RankedTensorType>(op.getType())));

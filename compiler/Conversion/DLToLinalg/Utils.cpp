@@ -216,16 +216,43 @@ Value softmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log) {
 
 Value meanAll(OpBuilder &b, Location loc, Value x) {
   RankedTensorType type = tensorType(x);
-  SmallVector<int64_t> axes;
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    axes.push_back(i);
-  Value sum = reduce(b, loc, x, axes, ReduceKind::Sum);
-  int64_t count = type.getNumElements();
-  return elementwise(b, loc, tensorType(sum), {sum},
+  Value sum = reduce(b, loc, x, allAxes(type.getRank()), ReduceKind::Sum);
+  return divideBy(b, loc, sum, type.getNumElements());
+}
+
+Value divideBy(OpBuilder &b, Location loc, Value x, double divisor) {
+  return elementwise(b, loc, tensorType(x), {x},
                      [&](OpBuilder &nb, Location l, ValueRange args) {
                        return div(nb, l, args[0],
-                                  scalar(nb, l, args[0].getType(), count));
+                                  scalar(nb, l, args[0].getType(), divisor));
                      });
+}
+
+SmallVector<int64_t> allAxes(int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0; i < rank; ++i)
+    axes.push_back(i);
+  return axes;
+}
+
+Value overLeadingInput(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       Value input, BodyFn body) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineExpr> inputExprs;
+  for (int64_t i = 0; i < tensorType(input).getRank(); ++i)
+    inputExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, inputExprs, ctx),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{input},
+      ValueRange{emptyTensor(b, loc, resultType)}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+      });
+  return generic.getResult(0);
 }
 
 static bool isFloat(Value v) { return isa<FloatType>(v.getType()); }

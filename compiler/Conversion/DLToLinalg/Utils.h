@@ -45,6 +45,20 @@ mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
 
 enum class ReduceKind { Sum, Max };
 
+/// `x` divided elementwise by the constant `divisor` (means, averages).
+mlir::Value divideBy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                     double divisor);
+
+/// 0, 1, ..., rank - 1.
+llvm::SmallVector<int64_t> allAxes(int64_t rank);
+
+/// A parallel generic producing `resultType` from `input`, whose dimensions
+/// are the leading ones of the result ([..., n] from [...]); `body` gets the
+/// input scalar and builds the result scalar (it may use linalg.index).
+mlir::Value overLeadingInput(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType resultType,
+                             mlir::Value input, BodyFn body);
+
 /// Reduces `x` over `axes` (sorted, unique) with a sum or a max; the result
 /// drops the reduced axes.
 mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
