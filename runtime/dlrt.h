@@ -21,7 +21,18 @@ extern "C" {
 
 typedef enum dl_dtype { DL_F32 = 0, DL_I32 = 1, DL_F16 = 2, DL_BF16 = 3 } dl_dtype;
 typedef enum dl_role { DL_INPUT = 0, DL_OUTPUT = 1, DL_LOSS = 2, DL_METRIC = 3 } dl_role;
-typedef enum dl_entry_kind { DL_ENTRY_INFER = 0, DL_ENTRY_TRAIN = 1, DL_ENTRY_EVAL = 2 } dl_entry_kind;
+/** A training entry M_E is M_E_accumulate followed by M_E_apply; all three
+    are listed (the TRAIN one has no compiled body of its own). */
+typedef enum dl_entry_kind {
+  DL_ENTRY_INFER = 0, DL_ENTRY_TRAIN = 1, DL_ENTRY_EVAL = 2,
+  DL_ENTRY_ACCUMULATE = 3, DL_ENTRY_APPLY = 4
+} dl_entry_kind;
+/** What a variable is: params and states are saved and required by M_load;
+    optimizer slots (optim/ENTRY/SLOT/NAME, optim/ENTRY/t) are saved and
+    optional; accumulated gradients and hyper-parameters are neither. */
+typedef enum dl_variable_kind {
+  DL_VAR_PARAM = 0, DL_VAR_STATE = 1, DL_VAR_SLOT = 2, DL_VAR_GRAD = 3, DL_VAR_HYPER = 4
+} dl_variable_kind;
 typedef enum dl_init {
   DL_INIT_ZEROS = 0, DL_INIT_ONES, DL_INIT_CONSTANT, DL_INIT_UNIFORM, DL_INIT_NORMAL,
   DL_INIT_GLOROT_UNIFORM, DL_INIT_GLOROT_NORMAL, DL_INIT_HE_UNIFORM, DL_INIT_HE_NORMAL
@@ -43,7 +54,7 @@ typedef struct dl_arg_info {
 typedef struct dl_entry_info {
   const char *name;       /* "infer", "eval" or the train line's name */
   const dl_arg_info *args;
-  void (*fn)(void *arena, void **args); /* internal: the compiled body */
+  void (*fn)(void *arena, void **args); /* internal: the compiled body (NULL for TRAIN) */
   int32_t kind;           /* dl_entry_kind */
   int32_t num_args;
 } dl_entry_info;
@@ -56,7 +67,7 @@ typedef struct dl_variable_info {
   double init_args[2];    /* constant: value; uniform: lo, hi; normal: mean, std */
   int64_t seed;
   int64_t fan_in, fan_out;
-  int32_t is_state;
+  int32_t kind;           /* dl_variable_kind */
   int32_t dtype;
   int32_t rank;
   int32_t init;           /* dl_init */

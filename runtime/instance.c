@@ -148,10 +148,24 @@ int dlrt_set_parallel_for(dlrt_instance *m,
 }
 
 int dlrt_set_hyper(dlrt_instance *m, const char *name, float value) {
-  (void)value;
   if (!m)
     return 1;
   if (!name)
     return dlrt_fail(m, "set_hyper: the name is NULL");
-  return dlrt_fail(m, "set_hyper: unknown hyper-parameter '%s'", name);
+  /* "ENTRY.NAME" is the state hyper/ENTRY/NAME. */
+  char wanted[300];
+  snprintf(wanted, sizeof wanted, "hyper/%s", name);
+  char *dot = strchr(wanted + 6, '.');
+  if (dot)
+    *dot = '/';
+  const dl_model_info *info = m->info;
+  for (int32_t i = 0; dot && i < info->num_variables; ++i) {
+    const dl_variable_info *v = &info->variables[i];
+    if (v->kind == DL_VAR_HYPER && strcmp(v->name, wanted) == 0) {
+      memcpy(m->arena + v->offset, &value, sizeof value);
+      return 0;
+    }
+  }
+  return dlrt_fail(m, "set_hyper: unknown hyper-parameter '%s' (expected ENTRY.NAME, "
+                      "e.g. step.lr, for a training entry of this model)", name);
 }

@@ -9,8 +9,9 @@
  * M_load / M_load_mem parse the header defensively (bounded, no recursion
  * beyond two levels), check that every param and state is present with its
  * dtype and shape and that its bytes lie inside the file, and only then copy
- * the data: a refused file leaves the model unchanged. Extra tensors (for
- * example optimizer slots of entries this model does not have) are ignored.
+ * the data: a refused file leaves the model unchanged. Optimizer slots
+ * (optim/ENTRY/...) are optional: absent ones keep their values. Extra
+ * tensors are ignored.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -73,6 +74,12 @@ static void appendf(buffer *b, const char *format, ...) {
   append(b, text, (size_t)n);
 }
 
+/** Params, states and optimizer slots go into checkpoints; accumulated
+    gradients and hyper-parameters do not. */
+static int saved(const dl_variable_info *v) {
+  return v->kind == DL_VAR_PARAM || v->kind == DL_VAR_STATE || v->kind == DL_VAR_SLOT;
+}
+
 static uint64_t variable_bytes(const dl_variable_info *v) {
   return dlrt_variable_elements(v) * dl_dtype_size(v->dtype);
 }
@@ -91,6 +98,8 @@ int dlrt_save(const dlrt_instance *m, const char *path) {
   uint64_t offset = 0;
   for (int32_t i = 0; i < info->num_variables; ++i) {
     const dl_variable_info *v = &info->variables[i];
+    if (!saved(v))
+      continue;
     appendf(&header, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[", v->name, dtype_name(v->dtype));
     for (int32_t d = 0; d < v->rank; ++d)
       appendf(&header, d ? ",%lld" : "%lld", (long long)v->shape[d]);
@@ -128,6 +137,8 @@ int dlrt_save(const dlrt_instance *m, const char *path) {
            fwrite(header.data, 1, header.size, f) == header.size;
   for (int32_t i = 0; ok && i < info->num_variables; ++i) {
     const dl_variable_info *v = &info->variables[i];
+    if (!saved(v))
+      continue;
     size_t bytes = (size_t)variable_bytes(v);
     ok = fwrite(m->arena + v->offset, 1, bytes, f) == bytes;
   }
@@ -387,9 +398,13 @@ int dlrt_load_mem(dlrt_instance *m, const void *data, size_t bytes) {
   for (int pass = 0; pass < 2; ++pass) {
     for (int32_t i = 0; i < info->num_variables; ++i) {
       const dl_variable_info *v = &info->variables[i];
+      if (!saved(v))
+        continue;
       int found = 0;
       if (!find_tensor(&ps, v->name, &t, &found))
         return dlrt_fail(m, "load: malformed header: %s", ps.error);
+      if (!found && v->kind == DL_VAR_SLOT)
+        continue; /* optimizer slots are optional: kept as they are */
       if (!found)
         return dlrt_fail(m, "load: tensor '%s' is missing", v->name);
       if (!t.has_dtype || strcmp(t.dtype, dtype_name(v->dtype)) != 0)

@@ -27,6 +27,13 @@ std::pair<unsigned, unsigned> SourceFile::lineCol(SLoc loc) const {
   return {line, loc.offset - lineStarts_[line - 1] + 1};
 }
 
+SLoc SourceFile::locOf(unsigned line, unsigned col) const {
+  if (line == 0 || line > lineStarts_.size())
+    return SLoc{(uint32_t)text_.size()};
+  uint64_t offset = lineStarts_[line - 1] + (col ? col - 1 : 0);
+  return SLoc{(uint32_t)std::min<uint64_t>(offset, text_.size())};
+}
+
 llvm::StringRef SourceFile::lineText(unsigned line) const {
   if (line == 0 || line > lineStarts_.size())
     return {};

@@ -33,6 +33,8 @@ public:
   llvm::StringRef text() const { return text_; }
   /// 1-based line and column of `loc`.
   std::pair<unsigned, unsigned> lineCol(SLoc loc) const;
+  /// The position of 1-based `line` and `col` (clamped into the file).
+  SLoc locOf(unsigned line, unsigned col) const;
   /// The text of the 1-based line `line`, without its newline.
   llvm::StringRef lineText(unsigned line) const;
 

@@ -16,6 +16,8 @@
 
 using namespace mlir;
 
+std::string dlc::autodiffPipeline() { return "dl-autodiff,canonicalize,cse"; }
+
 std::string dlc::toLinalgPipeline() {
   return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";
 }

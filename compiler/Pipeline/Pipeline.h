@@ -17,6 +17,8 @@ namespace dlc {
 
 /// The pipelines are lists of module passes, as dl-opt takes them in
 /// --pass-pipeline='builtin.module(...)'.
+/// dl-autodiff, then CSE and canonicalization of the result.
+std::string autodiffPipeline();
 /// dl -> linalg/tensor with the library's calling convention.
 std::string toLinalgPipeline();
 /// linalg on tensors -> LLVM dialect (bufferization, loops, LLVM).

@@ -109,7 +109,7 @@ private:
               {string(v.name), shape(v.shape), i64c(v.offset),
                ConstantArray::get(argsType, {ConstantFP::get(f64, v.args[0]),
                                              ConstantFP::get(f64, v.args[1])}),
-               i64c(v.seed), i64c(v.fanIn), i64c(v.fanOut), i32c(v.isState),
+               i64c(v.seed), i64c(v.fanIn), i64c(v.fanOut), i32c((int32_t)v.kind),
                i32c((int32_t)v.dtype), i32c(v.shape.size()), i32c(v.init)});
         },
         ".variables");
@@ -126,9 +126,11 @@ private:
                               i32c(0)});
               },
               ".args");
+          Constant *thunk = e.compiled ? (Constant *)buildThunk(e)
+                                       : ConstantPointerNull::get(ptr);
           return ConstantStruct::get(
-              entryType, {string(e.name), args, buildThunk(e),
-                          i32c((int32_t)e.kind), i32c(e.args.size())});
+              entryType, {string(e.name), args, thunk, i32c((int32_t)e.kind),
+                          i32c(e.args.size())});
         },
         ".entries");
     Constant *model = ConstantStruct::get(
@@ -156,7 +158,9 @@ private:
     return thunk;
   }
 
-  /// int M_E(M* m, args...): dlrt_invoke(m, index, {args...}).
+  /// int M_E(M* m, args...): dlrt_invoke(m, index, {args...}); a training
+  /// entry invokes its accumulate part (the next entry), then, if that
+  /// succeeded, its apply part (the one after).
   void buildEntry(size_t index, const dlc::EntryInfo &e) {
     SmallVector<Type *> params(e.args.size() + 1, ptr);
     Function *fn = exported(info.name + "_" + e.name, i32, params);
@@ -167,7 +171,18 @@ private:
       b.CreateStore(fn->getArg(i + 1), b.CreateConstGEP2_64(arrayType, array, 0, i));
     FunctionCallee invoke =
         m.getOrInsertFunction("dlrt_invoke", i32, ptr, i32, ptr);
-    b.CreateRet(b.CreateCall(invoke, {fn->getArg(0), i32c(index), array}));
+    if (e.compiled) {
+      b.CreateRet(b.CreateCall(invoke, {fn->getArg(0), i32c(index), array}));
+      return;
+    }
+    Value *status = b.CreateCall(invoke, {fn->getArg(0), i32c(index + 1), array});
+    BasicBlock *fail = BasicBlock::Create(ctx, "fail", fn);
+    BasicBlock *apply = BasicBlock::Create(ctx, "apply", fn);
+    b.CreateCondBr(b.CreateICmpNE(status, i32c(0)), fail, apply);
+    b.SetInsertPoint(fail);
+    b.CreateRet(status);
+    b.SetInsertPoint(apply);
+    b.CreateRet(b.CreateCall(invoke, {fn->getArg(0), i32c(index + 2), array}));
   }
 
   Function *exported(const std::string &name, Type *result,

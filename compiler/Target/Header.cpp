@@ -50,7 +50,14 @@ int64_t elements(const std::vector<int64_t> &shape) {
 /// A parameter name for `name` that no C or C++ keyword can clash with.
 std::string paramName(llvm::StringRef name) { return cIdentifier(name) + "_"; }
 
-std::string upper(llvm::StringRef s) { return llvm::StringRef(cIdentifier(s)).upper(); }
+/// An upper-case C identifier: dots and slashes become underscores.
+std::string upper(llvm::StringRef s) {
+  std::string id = llvm::StringRef(cIdentifier(s)).upper();
+  for (char &c : id)
+    if (c == '/')
+      c = '_';
+  return id;
+}
 
 } // namespace
 
@@ -79,13 +86,17 @@ void dlc::emitHeader(llvm::raw_ostream &os, const ModelInfo &info,
 
   os << "/* Params and states, in checkpoint order. */\n";
   for (const VariableInfo &v : info.variables) {
+    if (v.kind == VariableKind::Grad || v.kind == VariableKind::Hyper)
+      continue;
     std::string V = M + "_" + upper(v.name);
     os << "#define " << V << "_SHAPE {";
     for (size_t i = 0; i < v.shape.size(); ++i)
       os << (i ? ", " : "") << v.shape[i];
     if (v.shape.empty())
       os << "1";
-    os << "} /* " << (v.isState ? "state " : "param ") << v.name << " : "
+    static const char *kinds[] = {"param", "state", "optimizer slot",
+                                  "gradient buffer", "hyper-parameter"};
+    os << "} /* " << kinds[(int)v.kind] << " " << v.name << " : "
        << dtypeName(v.dtype) << shapeText(v.shape) << " */\n";
     os << "#define " << V << "_SIZE " << elements(v.shape) << "\n";
   }

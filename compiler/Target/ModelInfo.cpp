@@ -58,7 +58,12 @@ static dlc::VariableInfo variableOf(OpT op, bool isState, uint64_t offset) {
   dlc::VariableInfo v;
   auto type = cast<RankedTensorType>(op.getType());
   v.name = op.getSymName().str();
-  v.isState = isState;
+  StringRef role = op.getRole().value_or("");
+  v.kind = !isState          ? dlc::VariableKind::Param
+           : role == "slot"  ? dlc::VariableKind::Slot
+           : role == "grad"  ? dlc::VariableKind::Grad
+           : role == "hyper" ? dlc::VariableKind::Hyper
+                             : dlc::VariableKind::State;
   v.dtype = dtypeOf(type);
   v.shape.assign(type.getShape().begin(), type.getShape().end());
   v.offset = offset;
@@ -117,6 +122,7 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
     const VariableInfo &v = info.variables.back();
     hash.add(v.name);
     hash.add((int64_t)v.dtype);
+    hash.add((int64_t)v.kind);
     for (int64_t d : v.shape)
       hash.add(d);
   }
@@ -126,9 +132,12 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
       continue;
     EntryInfo entry;
     entry.name = fn.getSymName().str();
-    entry.kind = kind.getValue() == "train"  ? EntryKind::Train
-                 : kind.getValue() == "eval" ? EntryKind::Eval
-                                             : EntryKind::Infer;
+    entry.kind = llvm::StringSwitch<EntryKind>(kind.getValue())
+                     .Case("train", EntryKind::Train)
+                     .Case("eval", EntryKind::Eval)
+                     .Case("accumulate", EntryKind::Accumulate)
+                     .Case("apply", EntryKind::Apply)
+                     .Default(EntryKind::Infer);
     for (BlockArgument arg : fn.getArguments()) {
       ArgInfo a;
       a.name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "dl.name")
@@ -159,6 +168,14 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
       hash.add((int64_t)a.dtype);
       for (int64_t d : a.shape)
         hash.add(d);
+    }
+    // A training entry M_E (accumulate then apply) precedes its two parts.
+    if (entry.kind == EntryKind::Accumulate) {
+      EntryInfo train = entry;
+      train.name = fn->getAttrOfType<StringAttr>("dl.train_entry").str();
+      train.kind = EntryKind::Train;
+      train.compiled = false;
+      info.entries.push_back(std::move(train));
     }
     info.entries.push_back(std::move(entry));
   }

@@ -20,7 +20,20 @@ namespace dlc {
 /// Values of dl_dtype, dl_role, dl_entry_kind and dl_init in runtime/dlrt.h.
 enum class DType : int32_t { F32 = 0, I32 = 1, F16 = 2, BF16 = 3 };
 enum class Role : int32_t { Input = 0, Output = 1, Loss = 2, Metric = 3 };
-enum class EntryKind : int32_t { Infer = 0, Train = 1, Eval = 2 };
+enum class EntryKind : int32_t {
+  Infer = 0,
+  Train = 1,
+  Eval = 2,
+  Accumulate = 3,
+  Apply = 4
+};
+enum class VariableKind : int32_t {
+  Param = 0,
+  State = 1,
+  Slot = 2,
+  Grad = 3,
+  Hyper = 4
+};
 
 struct ArgInfo {
   std::string name;
@@ -34,11 +47,12 @@ struct EntryInfo {
   std::string name;
   EntryKind kind;
   std::vector<ArgInfo> args; // inputs, then results
+  bool compiled = true;      // false for a Train entry (accumulate + apply)
 };
 
 struct VariableInfo {
   std::string name;
-  bool isState;
+  VariableKind kind;
   DType dtype;
   std::vector<int64_t> shape;
   uint64_t offset;

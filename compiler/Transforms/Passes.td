@@ -26,6 +26,32 @@ def ConvertDLToLinalg : Pass<"convert-dl-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
+  let summary = "Derive the backward graph and the optimizer update of every training entry";
+  let description = [{
+    For each function with `dl.entry = "train"` (loss first, then metrics;
+    `dl.over`, `dl.optimizer`, `dl.hyper` as the front end records them),
+    builds two functions:
+
+    - `ENTRY_accumulate` (`dl.entry = "accumulate"`): the forward graph,
+      then the backward graph from the loss to every param of `dl.over`,
+      built by walking the ops in reverse and calling each op's
+      DifferentiableOpInterface; the gradients are added to `grad/ENTRY/P`
+      and `grad/ENTRY/count` counts the batches. It returns the loss and
+      the metrics.
+    - `ENTRY_apply` (`dl.entry = "apply"`): the optimizer update (sgd with
+      momentum, nesterov and weight decay; adam; adamw; rmsprop; torch.optim
+      formulas) from the mean accumulated gradient, in place on the params
+      and the slots `optim/ENTRY/SLOT/P`, then clears the gradients and
+      advances `optim/ENTRY/t`. Hyper-parameters are read from the states
+      `hyper/ENTRY/NAME`, so they can change at run time.
+
+    Only values that depend on a trained param through differentiable ops
+    get gradients. Training through an op whose VJP is not implemented is
+    an error at the op's location.
+  }];
+}
+
 def DLLowerVariables : Pass<"dl-lower-variables", "mlir::ModuleOp"> {
   let summary = "Place params and states in the instance arena and give entries a C calling convention";
   let description = [{

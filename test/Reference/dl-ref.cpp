@@ -243,6 +243,8 @@ private:
       double a = l.getAlphaAttr().getValueAsDouble();
       return unary(op, [&](double x) { return x > 0 ? x : a * x; }), success();
     }
+    if (isa<dl::StepOp>(op))
+      return unary(op, [](double x) { return x > 0 ? 1.0 : 0.0; }), success();
     if (isa<dl::SigmoidOp>(op))
       return unary(op, [](double x) { return 1 / (1 + std::exp(-x)); }), success();
     if (isa<dl::TanhOp>(op))
@@ -551,6 +553,8 @@ bool readCheckpoint(StringRef path, const dl_model_info *info,
   const char *payload = bytes.data() + 8 + headerLen;
   for (int32_t i = 0; i < info->num_variables; ++i) {
     const dl_variable_info &v = info->variables[i];
+    if (v.kind == DL_VAR_GRAD || v.kind == DL_VAR_HYPER)
+      continue; // not in checkpoints, and never read by infer or eval
     // "NAME":{"dtype":"F32","shape":[...],"data_offsets":[B,E]}
     size_t at = header.find(("\"" + std::string(v.name) + "\":{").c_str());
     size_t offsets = header.find("\"data_offsets\":[", at);

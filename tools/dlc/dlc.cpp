@@ -54,6 +54,9 @@ OPTIONS:
   --emit=STAGE          dl      the dl dialect: params, states and the forward
                                 graph of every entry point with its training
                                 declaration
+                        grad    after dl-autodiff (and CSE): every training
+                                entry as ENTRY_accumulate (forward, backward,
+                                gradients) and ENTRY_apply (the optimizer)
                         linalg  after convert-dl-to-linalg and
                                 dl-lower-variables (linalg on tensors)
                         llvm    LLVM IR of the library, optimized
@@ -73,9 +76,8 @@ OPTIONS:
   --version             print the version and exit
   --help                print this help and exit
 
-Libraries contain the infer and eval entry points; training entries (the
-backward graph and optimizers) and --target=cuda are not available in this
-version (see README.md).
+Training through conv2d, pooling, batch norm, dropout, embeddings, gelu and
+max is not available in this version, nor --target=cuda (see README.md).
 
 EXIT STATUS: 0 success, 1 error in the input, 2 bad command line,
 3 internal error.
@@ -124,15 +126,12 @@ int parseArgs(int argc, char **argv, Options &opts) {
         return usage("-o needs a file name");
     } else if (arg.starts_with("--emit=")) {
       opts.emit = arg.drop_front(7).str();
-      if (!llvm::is_contained({"dl", "linalg", "llvm", "asm", "obj", "header"},
-                              opts.emit)) {
-        if (opts.emit == "grad")
-          return usage("--emit=grad is not available in this version "
-                       "(available: dl, linalg, llvm, asm, obj, header)");
+      if (!llvm::is_contained(
+              {"dl", "grad", "linalg", "llvm", "asm", "obj", "header"},
+              opts.emit))
         return usage("unknown stage '" + opts.emit +
-                     "' in --emit (available: dl, linalg, llvm, asm, obj, "
-                     "header)");
-      }
+                     "' in --emit (available: dl, grad, linalg, llvm, asm, "
+                     "obj, header)");
     } else if (arg.starts_with("-D")) {
       std::string def;
       if (!value("-D", def))
@@ -187,12 +186,27 @@ int parseArgs(int argc, char **argv, Options &opts) {
 /// Lowers a verified dl module to the requested stage or library.
 template <typename WriteText>
 int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
-                 mlir::OpPrintingFlags flags, WriteText writeText) {
-  // Training entries need the backward graph, which comes next.
-  for (auto fn : llvm::make_early_inc_range(module.getOps<mlir::func::FuncOp>()))
-    if (auto kind = fn->getAttrOfType<mlir::StringAttr>("dl.entry");
-        kind && kind.getValue() == "train")
-      fn.erase();
+                 mlir::OpPrintingFlags flags, dlc::DiagEngine &diags,
+                 WriteText writeText) {
+  // The backward graphs and optimizer updates. Its errors (an op whose
+  // gradient is not implemented yet) point at the .dl source.
+  {
+    bool reported = false;
+    mlir::ScopedDiagnosticHandler handler(
+        module->getContext(), [&](mlir::Diagnostic &diag) {
+          auto loc = llvm::dyn_cast<mlir::FileLineColLoc>(diag.getLocation());
+          if (!loc || diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+            return mlir::failure();
+          diags.error(diags.file().locOf(loc.getLine(), loc.getColumn()),
+                      diag.str());
+          reported = true;
+          return mlir::success();
+        });
+    if (failed(dlc::runPipeline(module, dlc::autodiffPipeline(), opts.timing)))
+      return reported ? kUserError : kInternalError;
+  }
+  if (opts.emit == "grad")
+    return writeText([&](llvm::raw_ostream &os) { module.print(os, flags); });
   dlc::ModelInfo info = dlc::collectModelInfo(module);
   if (opts.emit == "header")
     return writeText([&](llvm::raw_ostream &os) {
@@ -344,6 +358,6 @@ int main(int argc, char **argv) {
   };
   if (opts.emit == "dl")
     return writeText([&](llvm::raw_ostream &os) { module->print(os, flags); });
-  return generateCode(*module, opts, argv[0], flags, writeText);
+  return generateCode(*module, opts, argv[0], flags, diags, writeText);
 }
 

@@ -53,6 +53,14 @@ Value unaryBody(OpBuilder &b, Location loc, dl::LeakyReluOp op, Value x) {
   return arith::SelectOp::create(b, loc, positive, x, mul(b, loc, alpha, x));
 }
 template <>
+Value unaryBody(OpBuilder &b, Location loc, dl::StepOp, Value x) {
+  Value zero = scalar(b, loc, x.getType(), 0);
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  return arith::SelectOp::create(b, loc, positive,
+                                 scalar(b, loc, x.getType(), 1), zero);
+}
+template <>
 Value unaryBody(OpBuilder &b, Location loc, dl::SigmoidOp, Value x) {
   // 1 / (1 + exp(-x)); exp overflows to inf for very negative x, giving 0.
   Value one = scalar(b, loc, x.getType(), 1);
@@ -209,7 +217,7 @@ void dlc::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ConstantLowering, UnaryLowering<dl::NegOp>,
                UnaryLowering<dl::ReluOp>, UnaryLowering<dl::LeakyReluOp>,
-               UnaryLowering<dl::SigmoidOp>, UnaryLowering<dl::TanhOp>,
+               UnaryLowering<dl::StepOp>, UnaryLowering<dl::SigmoidOp>, UnaryLowering<dl::TanhOp>,
                UnaryLowering<dl::ExpOp>, UnaryLowering<dl::LogOp>,
                UnaryLowering<dl::SqrtOp>, UnaryLowering<dl::AbsOp>,
                UnaryLowering<dl::SquareOp>, UnaryLowering<dl::GeluOp>,

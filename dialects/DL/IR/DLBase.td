@@ -16,6 +16,7 @@ include "mlir/IR/AttrTypeBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "dialects/DL/Interfaces/DifferentiableOpInterface.td"
 
 def DL_Dialect : Dialect {
   let name = "dl";
@@ -45,6 +46,9 @@ def DL_Scalar : 0DTensorOf<[F32]>;
 def DL_NoGradient : NativeOpTrait<"NoGradient"> {
   let cppNamespace = "::dl";
 }
+
+/// The op implements buildVJP (DLGradients.cpp).
+def DL_Differentiable : DeclareOpInterfaceMethods<DifferentiableOpInterface>;
 
 class DL_Op<string mnemonic, list<Trait> traits = []>
     : Op<DL_Dialect, mnemonic, traits>;

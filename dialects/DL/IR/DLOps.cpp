@@ -40,6 +40,13 @@ static int initArity(StringRef init) {
 }
 
 template <typename OpT> static LogicalResult verifyVariable(OpT op) {
+  if (auto role = op.getRole()) {
+    if (isa<ParamOp>(op.getOperation()))
+      return op.emitOpError() << "params have no role";
+    if (*role != "slot" && *role != "grad" && *role != "hyper")
+      return op.emitOpError() << "has unknown role '" << *role
+                              << "' (expected slot, grad or hyper)";
+  }
   int arity = initArity(op.getInit());
   if (arity < 0)
     return op.emitOpError() << "has unknown initializer '" << op.getInit()
@@ -95,9 +102,6 @@ LogicalResult AssignOp::verifySymbolUses(SymbolTableCollection &symbols) {
       lookupVariable(*this, getNameAttr(), symbols, &isParam);
   if (failed(type))
     return failure();
-  if (isParam)
-    return emitOpError() << "cannot assign to param " << getNameAttr()
-                         << ": only states are assigned";
   if (*type != getValue().getType())
     return emitOpError() << "assigns " << formatType(getValue().getType())
                          << " to " << getNameAttr() << " of type "

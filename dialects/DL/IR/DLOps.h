@@ -18,6 +18,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/DL/Interfaces/DifferentiableOpInterface.h"
+
 #include <string>
 
 namespace dl {

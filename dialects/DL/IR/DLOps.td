@@ -54,28 +54,29 @@ class DL_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
   let assemblyFormat = "$x attr-dict `:` type($x)";
 }
 
-def DL_NegOp : DL_UnaryOp<"neg", "-x"> {
+def DL_NegOp : DL_UnaryOp<"neg", "-x", [DL_Differentiable]> {
   let arguments = (ins DL_Tensor:$x);
   let results = (outs DL_Tensor:$result);
   let hasFolder = 1;
 }
-def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)">;
-def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def DL_TanhOp : DL_UnaryOp<"tanh", "tanh(x)">;
-def DL_ExpOp : DL_UnaryOp<"exp", "exp(x)">;
-def DL_LogOp : DL_UnaryOp<"log", "log(x)">;
-def DL_SqrtOp : DL_UnaryOp<"sqrt", "sqrt(x)">;
-def DL_AbsOp : DL_UnaryOp<"abs", "|x|">;
-def DL_SquareOp : DL_UnaryOp<"square", "x * x">;
+def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)", [DL_Differentiable]>;
+def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "1 / (1 + exp(-x))", [DL_Differentiable]>;
+def DL_TanhOp : DL_UnaryOp<"tanh", "tanh(x)", [DL_Differentiable]>;
+def DL_ExpOp : DL_UnaryOp<"exp", "exp(x)", [DL_Differentiable]>;
+def DL_LogOp : DL_UnaryOp<"log", "log(x)", [DL_Differentiable]>;
+def DL_SqrtOp : DL_UnaryOp<"sqrt", "sqrt(x)", [DL_Differentiable]>;
+def DL_AbsOp : DL_UnaryOp<"abs", "|x|", [DL_Differentiable]>;
+def DL_SquareOp : DL_UnaryOp<"square", "x * x", [DL_Differentiable]>;
 def DL_GeluOp : DL_UnaryOp<"gelu",
     "x * 0.5 * (1 + erf(x / sqrt(2)))  (PyTorch's exact GELU)">;
 
-def DL_LeakyReluOp : DL_UnaryOp<"leaky_relu", "x > 0 ? x : alpha * x"> {
+def DL_LeakyReluOp : DL_UnaryOp<"leaky_relu", "x > 0 ? x : alpha * x",
+                                   [DL_Differentiable]> {
   let arguments = (ins DL_FloatTensor:$x,
                        DefaultValuedAttr<F64Attr, "0.01">:$alpha);
 }
 
-def DL_ClipOp : DL_UnaryOp<"clip", "min(max(x, lo), hi)"> {
+def DL_ClipOp : DL_UnaryOp<"clip", "min(max(x, lo), hi)", [DL_Differentiable]> {
   let arguments = (ins DL_FloatTensor:$x, F64Attr:$lo, F64Attr:$hi);
   let hasVerifier = 1;
 }
@@ -97,13 +98,16 @@ def DL_OnesLikeOp : DL_UnaryOp<"ones_like", "1", [DL_NoGradient]> {
   let results = (outs DL_Tensor:$result);
 }
 
+def DL_StepOp : DL_UnaryOp<"step", "x > 0 ? 1 : 0 (the Heaviside step)",
+                           [DL_NoGradient]>;
+
 //===----------------------------------------------------------------------===//
 // Elementwise binary ops with NumPy broadcasting
 //===----------------------------------------------------------------------===//
 
 class DL_BinaryOp<string mnemonic, string verb, string formula,
                   list<Trait> traits = []>
-    : DL_Op<mnemonic, !listconcat(traits, [Pure,
+    : DL_Op<mnemonic, !listconcat(traits, [Pure, DL_Differentiable,
           DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
   let summary = "elementwise " # formula # " with broadcasting";
   let description = [{
@@ -140,7 +144,7 @@ def DL_PowOp : DL_BinaryOp<"pow", "raise", "lhs ** rhs">;
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def DL_MatmulOp : DL_Op<"matmul", [Pure,
+def DL_MatmulOp : DL_Op<"matmul", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "matrix product (2-D x 2-D, batched 3-D x 3-D, 3-D x 2-D)";
   let description = [{
@@ -159,7 +163,7 @@ def DL_MatmulOp : DL_Op<"matmul", [Pure,
   }];
 }
 
-def DL_TransposeOp : DL_Op<"transpose", [Pure,
+def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "permutes the dimensions of a tensor";
   let description = [{
@@ -180,8 +184,9 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure,
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class DL_ReduceOp<string mnemonic, string what>
-    : DL_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+class DL_ReduceOp<string mnemonic, string what, list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat(traits, [Pure,
+          DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
   let summary = "the " # what # " over some or all axes";
   let description = [{
     Reduces `x` to its }] # what # [{ over `axes` (all axes when absent).
@@ -197,15 +202,15 @@ class DL_ReduceOp<string mnemonic, string what>
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-def DL_SumOp : DL_ReduceOp<"sum", "sum">;
-def DL_MeanOp : DL_ReduceOp<"mean", "mean">;
+def DL_SumOp : DL_ReduceOp<"sum", "sum", [DL_Differentiable]>;
+def DL_MeanOp : DL_ReduceOp<"mean", "mean", [DL_Differentiable]>;
 def DL_MaxOp : DL_ReduceOp<"max", "maximum">;
 
 //===----------------------------------------------------------------------===//
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def DL_ReshapeOp : DL_Op<"reshape", [Pure,
+def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "reinterprets a tensor with another shape";
   let description = [{
@@ -223,7 +228,7 @@ def DL_ReshapeOp : DL_Op<"reshape", [Pure,
   let hasFolder = 1;
 }
 
-def DL_ConcatOp : DL_Op<"concat", [Pure,
+def DL_ConcatOp : DL_Op<"concat", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "joins tensors along one axis";
   let description = [{
@@ -240,7 +245,7 @@ def DL_ConcatOp : DL_Op<"concat", [Pure,
       "$inputs attr-dict `:` type($inputs) `->` type($result)";
 }
 
-def DL_SliceOp : DL_Op<"slice", [Pure,
+def DL_SliceOp : DL_Op<"slice", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "a contiguous range of one axis";
   let description = [{
@@ -257,7 +262,7 @@ def DL_SliceOp : DL_Op<"slice", [Pure,
   let hasFolder = 1;
 }
 
-def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure,
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "stretches a tensor to a shape by NumPy broadcasting";
   let description = [{
@@ -276,7 +281,8 @@ def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure,
 //===----------------------------------------------------------------------===//
 
 class DL_SoftmaxLikeOp<string mnemonic, string formula>
-    : DL_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    : DL_Op<mnemonic, [Pure, DL_Differentiable,
+                       DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = mnemonic # " along one axis";
   let description = [{
     Computes `}] # formula # [{` along `axis` (numerically stable: the
@@ -431,7 +437,7 @@ class DL_LossOp<string mnemonic, string formula, list<Trait> traits = []>
 }
 
 class DL_PointwiseLossOp<string mnemonic, string formula>
-    : DL_LossOp<mnemonic, formula> {
+    : DL_LossOp<mnemonic, formula, [DL_Differentiable]> {
   let description = [{
     `}] # formula # [{`, averaged over every element of `pred`
     (`reduction='mean'`). The target broadcasts to the prediction's shape.
@@ -451,7 +457,8 @@ def DL_BceWithLogitsOp : DL_PointwiseLossOp<"bce_with_logits",
     "max(x, 0) - x t + log(1 + exp(-|x|)), the stable form of BCE on sigmoid(x)">;
 
 def DL_SoftmaxCrossEntropyOp : DL_LossOp<"softmax_cross_entropy",
-    "cross-entropy of softmax(logits), averaged over the batch"> {
+    "cross-entropy of softmax(logits), averaged over the batch",
+    [DL_Differentiable]> {
   let description = [{
     `logits : f32[B, C]` with `labels : i32[B]` (class ids) or
     `f32[B, C]` (one-hot rows or probabilities). Computed with log-sum-exp;
@@ -465,7 +472,8 @@ def DL_SoftmaxCrossEntropyOp : DL_LossOp<"softmax_cross_entropy",
   let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
 }
 
-def DL_L2Op : DL_LossOp<"l2", "half the sum of squares of its operands"> {
+def DL_L2Op : DL_LossOp<"l2", "half the sum of squares of its operands",
+                       [DL_Differentiable]> {
   let description = [{
     `sum(x^2) / 2` over every element of every operand (weight decay term).
 
@@ -505,7 +513,10 @@ class DL_VariableOp<string mnemonic, string what>
     `he_uniform`, `he_normal`), `args` its numeric arguments, `seed` its
     seed when the source gives one. `fan_in` / `fan_out` are recorded by the
     front end for the initializers that need them, since only it knows the
-    layout (`[in, out]` for dense weights, OIHW for convolutions).
+    layout (`[in, out]` for dense weights, OIHW for convolutions). States
+    that dl-autodiff adds carry a `role`: `slot` (optimizer state, saved in
+    checkpoints), `grad` (accumulated gradients, not saved) or `hyper` (a
+    run-time settable hyper-parameter, not saved).
 
     ```mlir
     dl.}] # mnemonic # [{ @w1 : tensor<784x512xf32> {fan_in = 784 : i64, fan_out = 512 : i64, init = "he_normal", seed = 1 : i64}
@@ -516,7 +527,8 @@ class DL_VariableOp<string mnemonic, string what>
                        DefaultValuedAttr<DenseF64ArrayAttr, "{}">:$args,
                        OptionalAttr<I64Attr>:$seed,
                        OptionalAttr<I64Attr>:$fan_in,
-                       OptionalAttr<I64Attr>:$fan_out);
+                       OptionalAttr<I64Attr>:$fan_out,
+                       OptionalAttr<StrAttr>:$role);
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
 }

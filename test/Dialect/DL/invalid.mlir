@@ -333,12 +333,13 @@ func.func @load_missing() {
 
 // -----
 
-dl.param @w : tensor<4xf32> {init = "zeros"}
-func.func @assign_param(%v: tensor<4xf32>) {
-  // expected-error @+1 {{'dl.assign' op cannot assign to param @w: only states are assigned}}
-  dl.assign @w, %v : tensor<4xf32>
-  return
-}
+// expected-error @+1 {{'dl.state' op has unknown role 'cache' (expected slot, grad or hyper)}}
+dl.state @s : tensor<4xf32> {init = "zeros", role = "cache"}
+
+// -----
+
+// expected-error @+1 {{'dl.param' op params have no role}}
+dl.param @w : tensor<4xf32> {init = "zeros", role = "slot"}
 
 // -----
 

@@ -109,9 +109,9 @@ int main(int argc, char **argv) {
   CHECK(info->num_variables == 3, "%d variables", info->num_variables);
   CHECK(strcmp(info->variables[0].name, "w") == 0 && info->variables[0].rank == 2 &&
             info->variables[0].shape[0] == 3 && info->variables[0].shape[1] == 4 &&
-            !info->variables[0].is_state && info->variables[0].dtype == DL_F32,
+            info->variables[0].kind == DL_VAR_PARAM && info->variables[0].dtype == DL_F32,
         "variable w");
-  CHECK(strcmp(info->variables[2].name, "s") == 0 && info->variables[2].is_state, "state s");
+  CHECK(strcmp(info->variables[2].name, "s") == 0 && info->variables[2].kind == DL_VAR_STATE, "state s");
   CHECK(info->num_entries == 2, "%d entries", info->num_entries);
   const dl_entry_info *infer = &info->entries[0], *eval = &info->entries[1];
   CHECK(strcmp(infer->name, "infer") == 0 && infer->kind == DL_ENTRY_INFER &&

@@ -1,0 +1,273 @@
+//===- Autodiff.cpp - the dl-autodiff pass --------------------------------===//
+//
+// Reverse-mode differentiation of training functions and the optimizer
+// update; see Passes.td. The VJP of each op lives with the op
+// (dialects/DL/IR/DLGradients.cpp); this file only orders the work, sums
+// gradients of values used more than once, and writes the update.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+#include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/StringSet.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_DLAUTODIFF
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+
+namespace {
+
+template <typename OpT>
+Value make(OpBuilder &b, Location loc, ValueRange operands,
+           ArrayRef<NamedAttribute> attrs = {}) {
+  return OpT::create(b, loc, operands, attrs)->getResult(0);
+}
+
+RankedTensorType scalarType(MLIRContext *ctx) {
+  return RankedTensorType::get({}, Float32Type::get(ctx));
+}
+
+/// Builds dl ops at one place, with the arithmetic the update needs.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  Value add(Value x, Value y) { return make<dl::AddOp>(b, loc, {x, y}); }
+  Value sub(Value x, Value y) { return make<dl::SubOp>(b, loc, {x, y}); }
+  Value mul(Value x, Value y) { return make<dl::MulOp>(b, loc, {x, y}); }
+  Value div(Value x, Value y) { return make<dl::DivOp>(b, loc, {x, y}); }
+  Value c(double v) {
+    auto type = scalarType(b.getContext());
+    return make<dl::ConstantOp>(
+        b, loc, {},
+        {b.getNamedAttr("value", DenseElementsAttr::get(
+                                     type, b.getF32FloatAttr((float)v)))});
+  }
+  Value load(StringRef name, Type type) {
+    return dl::LoadOp::create(b, loc, type, FlatSymbolRefAttr::get(b.getContext(), name));
+  }
+  void assign(StringRef name, Value v) {
+    dl::AssignOp::create(b, loc, FlatSymbolRefAttr::get(b.getContext(), name), v);
+  }
+};
+
+struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> trains;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (auto kind = fn->getAttrOfType<StringAttr>("dl.entry");
+          kind && kind.getValue() == "train")
+        trains.push_back(fn);
+    for (func::FuncOp fn : trains)
+      if (failed(differentiate(module, fn)))
+        return signalPassFailure();
+  }
+
+  /// Declares a state after the existing variables.
+  void declareState(ModuleOp module, StringRef name, RankedTensorType type,
+                    StringRef role, StringRef init, ArrayRef<double> args = {}) {
+    Block &body = *module.getBody();
+    auto it = body.begin();
+    while (it != body.end() && isa<dl::ParamOp, dl::StateOp>(*it))
+      ++it;
+    OpBuilder b(&body, it);
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("sym_name", b.getStringAttr(name)),
+        b.getNamedAttr("type", TypeAttr::get(type)),
+        b.getNamedAttr("init", b.getStringAttr(init)),
+        b.getNamedAttr("role", b.getStringAttr(role))};
+    if (!args.empty())
+      attrs.push_back(b.getNamedAttr("args", b.getDenseF64ArrayAttr(args)));
+    OperationState state(module.getLoc(), dl::StateOp::getOperationName());
+    state.addAttributes(attrs);
+    b.create(state);
+  }
+
+  LogicalResult differentiate(ModuleOp module, func::FuncOp fn) {
+    MLIRContext *ctx = &getContext();
+    std::string entry = fn.getSymName().str();
+    auto over = fn->getAttrOfType<ArrayAttr>("dl.over");
+    auto hyper = fn->getAttrOfType<DictionaryAttr>("dl.hyper");
+    StringRef optimizer = fn->getAttrOfType<StringAttr>("dl.optimizer");
+    SymbolTable symbols(module);
+    SmallVector<std::pair<std::string, RankedTensorType>> params;
+    for (Attribute ref : over) {
+      StringRef name = cast<FlatSymbolRefAttr>(ref).getValue();
+      auto param = symbols.lookup<dl::ParamOp>(name);
+      params.push_back({name.str(), cast<RankedTensorType>(param.getType())});
+    }
+    auto scalar = scalarType(ctx);
+    std::string prefix = "optim/" + entry + "/";
+    std::string gradPrefix = "grad/" + entry + "/";
+    std::string hyperPrefix = "hyper/" + entry + "/";
+
+    // The states of the entry: gradients, slots, the step, hyper-parameters.
+    for (auto &[name, type] : params)
+      declareState(module, gradPrefix + name, type, "grad", "zeros");
+    declareState(module, gradPrefix + "count", scalar, "grad", "zeros");
+    declareState(module, prefix + "t", scalar, "slot", "zeros");
+    SmallVector<StringRef> slots;
+    if (optimizer == "sgd")
+      slots = {"momentum"};
+    else if (optimizer == "rmsprop")
+      slots = {"square_avg"};
+    else
+      slots = {"m", "v"};
+    for (StringRef slot : slots)
+      for (auto &[name, type] : params)
+        declareState(module, prefix + slot.str() + "/" + name, type, "slot",
+                     "zeros");
+    for (NamedAttribute h : hyper) {
+      double v = isa<BoolAttr>(h.getValue())
+                     ? (double)cast<BoolAttr>(h.getValue()).getValue()
+                     : cast<FloatAttr>(h.getValue()).getValueAsDouble();
+      declareState(module, hyperPrefix + h.getName().str(), scalar, "hyper",
+                   "constant", {v});
+    }
+
+    // ENTRY_accumulate: forward, backward, gradients added to the buffers.
+    Block &block = fn.getBody().front();
+    auto ret = cast<func::ReturnOp>(block.getTerminator());
+    Value loss = ret.getOperand(0);
+    llvm::StringSet<> trained;
+    for (auto &[name, type] : params)
+      trained.insert(name);
+    DenseSet<Value> active;
+    for (Operation &op : block) {
+      if (auto load = dyn_cast<dl::LoadOp>(op)) {
+        if (trained.contains(load.getName()))
+          active.insert(load);
+        continue;
+      }
+      if (op.hasTrait<dl::NoGradient>())
+        continue;
+      if (llvm::any_of(op.getOperands(), [&](Value v) { return active.contains(v); }))
+        for (Value r : op.getResults())
+          if (isa<FloatType>(getElementTypeOrSelf(r.getType())))
+            active.insert(r);
+    }
+    OpBuilder b(ret);
+    Emitter e{b, fn.getLoc()};
+    DenseMap<Value, Value> grads;
+    grads[loss] = e.c(1.0);
+    SmallVector<Operation *> forward;
+    for (Operation &op : block)
+      if (&op != ret && !isa<dl::ConstantOp>(op))
+        forward.push_back(&op);
+    for (Operation *op : llvm::reverse(forward)) {
+      if (!llvm::any_of(op->getResults(), [&](Value r) { return grads.count(r); }))
+        continue;
+      if (!llvm::any_of(op->getOperands(), [&](Value v) { return active.contains(v); }))
+        continue;
+      if (op->hasTrait<dl::NoGradient>() || isa<dl::LoadOp>(op))
+        continue;
+      auto diff = dyn_cast<dl::DifferentiableOpInterface>(op);
+      if (!diff)
+        return op->emitError() << "training through "
+                               << op->getName().stripDialect()
+                               << " is not supported yet: its gradient is not "
+                                  "implemented in this version";
+      SmallVector<Value> resultGrads, operandGrads;
+      for (Value r : op->getResults())
+        resultGrads.push_back(grads.lookup(r));
+      e.loc = op->getLoc();
+      b.setInsertionPoint(ret);
+      if (failed(diff.buildVJP(b, resultGrads, operandGrads)))
+        return failure();
+      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads)) {
+        if (!g || !active.contains(operand))
+          continue;
+        Value &slot = grads[operand];
+        slot = slot ? e.add(slot, g) : g;
+      }
+    }
+    e.loc = fn.getLoc();
+    for (auto &[name, type] : params) {
+      Value g;
+      for (Operation &op : block)
+        if (auto load = dyn_cast<dl::LoadOp>(op))
+          if (load.getName() == name && grads.count(load))
+            g = g ? e.add(g, grads.lookup(load)) : grads.lookup(load);
+      if (!g)
+        return fn.emitError() << "loss does not reach param '" << name << "'";
+      e.assign(gradPrefix + name, e.add(e.load(gradPrefix + name, type), g));
+    }
+    e.assign(gradPrefix + "count",
+             e.add(e.load(gradPrefix + "count", scalar), e.c(1)));
+    fn.setSymName(entry + "_accumulate");
+    fn->setAttr("dl.entry", StringAttr::get(ctx, "accumulate"));
+    fn->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
+
+    // ENTRY_apply: the optimizer update from the mean gradient.
+    OpBuilder ab(ctx);
+    ab.setInsertionPointAfter(fn);
+    auto apply = func::FuncOp::create(ab, fn.getLoc(), entry + "_apply",
+                                      ab.getFunctionType({}, {}));
+    apply->setAttr("dl.entry", StringAttr::get(ctx, "apply"));
+    apply->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
+    apply->setAttr("dl.optimizer", StringAttr::get(ctx, optimizer));
+    Block *body = apply.addEntryBlock();
+    OpBuilder ub = OpBuilder::atBlockEnd(body);
+    Emitter u{ub, fn.getLoc()};
+    auto h = [&](StringRef name) { return u.load(hyperPrefix + name.str(), scalar); };
+    Value count = u.load(gradPrefix + "count", scalar);
+    Value denom = make<dl::MaximumOp>(ub, u.loc, {count, u.c(1)});
+    Value t = u.add(u.load(prefix + "t", scalar), u.c(1));
+    u.assign(prefix + "t", t);
+    for (auto &param : params) {
+      const std::string &name = param.first;
+      RankedTensorType type = param.second;
+      Value g = u.div(u.load(gradPrefix + name, type), denom);
+      Value w = u.load(name, type);
+      auto slot = [&](StringRef s) { return prefix + s.str() + "/" + name; };
+      Value updated;
+      if (optimizer == "sgd") {
+        Value d = u.add(g, u.mul(h("weight_decay"), w));
+        Value buf = u.add(u.mul(h("momentum"), u.load(slot("momentum"), type)), d);
+        u.assign(slot("momentum"), buf);
+        // nesterov (0 or 1): d + momentum * buf instead of buf.
+        Value nest = u.sub(u.add(d, u.mul(h("momentum"), buf)), buf);
+        Value step = u.add(buf, u.mul(h("nesterov"), nest));
+        updated = u.sub(w, u.mul(h("lr"), step));
+      } else if (optimizer == "rmsprop") {
+        Value v = u.add(u.mul(h("alpha"), u.load(slot("square_avg"), type)),
+                        u.mul(u.sub(u.c(1), h("alpha")), u.mul(g, g)));
+        u.assign(slot("square_avg"), v);
+        Value denomV = u.add(make<dl::SqrtOp>(ub, u.loc, {v}), h("eps"));
+        updated = u.sub(w, u.mul(h("lr"), u.div(g, denomV)));
+      } else {
+        bool decoupled = optimizer == "adamw";
+        Value d = g;
+        if (decoupled)
+          w = u.mul(w, u.sub(u.c(1), u.mul(h("lr"), h("weight_decay"))));
+        else
+          d = u.add(g, u.mul(h("weight_decay"), w));
+        Value m = u.add(u.mul(h("beta1"), u.load(slot("m"), type)),
+                        u.mul(u.sub(u.c(1), h("beta1")), d));
+        Value v = u.add(u.mul(h("beta2"), u.load(slot("v"), type)),
+                        u.mul(u.sub(u.c(1), h("beta2")), u.mul(d, d)));
+        u.assign(slot("m"), m);
+        u.assign(slot("v"), v);
+        Value bc1 = u.sub(u.c(1), make<dl::PowOp>(ub, u.loc, {h("beta1"), t}));
+        Value bc2 = u.sub(u.c(1), make<dl::PowOp>(ub, u.loc, {h("beta2"), t}));
+        Value vhat = make<dl::SqrtOp>(ub, u.loc, {u.div(v, bc2)});
+        updated = u.sub(w, u.mul(h("lr"), u.div(u.div(m, bc1),
+                                                u.add(vhat, h("eps")))));
+      }
+      u.assign(name, updated);
+      u.assign(gradPrefix + name, make<dl::ZerosLikeOp>(ub, u.loc, {g}));
+    }
+    u.assign(gradPrefix + "count", u.c(0));
+    func::ReturnOp::create(ub, u.loc);
+    return success();
+  }
+};
+
+} // namespace

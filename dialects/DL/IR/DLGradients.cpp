@@ -1,0 +1,483 @@
+//===- DLGradients.cpp - the vector-Jacobian products of the dl ops -------===//
+//
+// buildVJP of every differentiable op, written with dl ops so the backward
+// graph is ordinary dl IR: printed, tested, simplified and lowered like the
+// forward graph. Gradients of broadcast operands are summed back to the
+// operand's shape (unbroadcast). Ops without a rule yet (conv2d, pooling,
+// batch_norm, dropout, gather, gelu, max) are reported by dl-autodiff.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/DL/IR/DLOps.h"
+
+using namespace mlir;
+using namespace dl;
+
+namespace {
+
+/// Builds an op with inferred result types; returns its first result.
+template <typename OpT>
+Value make(OpBuilder &b, Location loc, ValueRange operands,
+           ArrayRef<NamedAttribute> attrs = {}) {
+  return OpT::create(b, loc, operands, attrs)->getResult(0);
+}
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// A 0-d constant with the element type of `like`.
+Value constant(OpBuilder &b, Location loc, double value, Value like) {
+  Type elem = typeOf(like).getElementType();
+  auto type = RankedTensorType::get({}, elem);
+  return make<ConstantOp>(
+      b, loc, {},
+      {b.getNamedAttr("value",
+                      DenseElementsAttr::get(type, b.getFloatAttr(elem, value)))});
+}
+
+/// Zeros of `type` (a splat constant).
+Value zeros(OpBuilder &b, Location loc, RankedTensorType type) {
+  return make<ConstantOp>(
+      b, loc, {},
+      {b.getNamedAttr("value", DenseElementsAttr::get(
+                                   type, b.getFloatAttr(type.getElementType(), 0)))});
+}
+
+struct G {
+  OpBuilder &b;
+  Location loc;
+  Value add(Value x, Value y) { return make<AddOp>(b, loc, {x, y}); }
+  Value sub(Value x, Value y) { return make<SubOp>(b, loc, {x, y}); }
+  Value mul(Value x, Value y) { return make<MulOp>(b, loc, {x, y}); }
+  Value div(Value x, Value y) { return make<DivOp>(b, loc, {x, y}); }
+  Value neg(Value x) { return make<NegOp>(b, loc, {x}); }
+  Value step(Value x) { return make<StepOp>(b, loc, {x}); }
+  Value c(double v, Value like) { return constant(b, loc, v, like); }
+  Value reshape(Value x, ArrayRef<int64_t> shape) {
+    if (typeOf(x).getShape() == shape)
+      return x;
+    return make<ReshapeOp>(b, loc, {x},
+                           {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
+  }
+  Value transpose(Value x, ArrayRef<int64_t> perm) {
+    return make<TransposeOp>(b, loc, {x},
+                             {b.getNamedAttr("perm", b.getDenseI64ArrayAttr(perm))});
+  }
+  Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
+    return make<SumOp>(b, loc, {x},
+                       {b.getNamedAttr("axes", b.getDenseI64ArrayAttr(axes)),
+                        b.getNamedAttr("keepdims", b.getBoolAttr(keepdims))});
+  }
+  Value broadcastTo(Value x, ArrayRef<int64_t> shape) {
+    if (typeOf(x).getShape() == shape)
+      return x;
+    return make<BroadcastToOp>(
+        b, loc, {x}, {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
+  }
+  Value matmul(Value x, Value y) { return make<MatmulOp>(b, loc, {x, y}); }
+  Value softmax(Value x, int64_t axis, bool log) {
+    auto attr = b.getNamedAttr("axis", b.getI64IntegerAttr(axis));
+    return log ? make<LogSoftmaxOp>(b, loc, {x}, {attr})
+               : make<SoftmaxOp>(b, loc, {x}, {attr});
+  }
+  /// `grad` (of a broadcast result) summed back to `target`'s shape.
+  Value unbroadcast(Value grad, Type target) {
+    RankedTensorType g = typeOf(grad), t = cast<RankedTensorType>(target);
+    if (g.getShape() == t.getShape())
+      return grad;
+    int64_t extra = g.getRank() - t.getRank();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 0; i < extra; ++i)
+      axes.push_back(i);
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (t.getDimSize(i) == 1 && g.getDimSize(i + extra) != 1)
+        axes.push_back(i + extra);
+    Value summed = axes.empty() ? grad : sum(grad, axes, false);
+    return reshape(summed, t.getShape());
+  }
+};
+
+bool isFloat(Value v) { return isa<FloatType>(typeOf(v).getElementType()); }
+
+/// Shared by the unary ops: operand gradient = g * derivative.
+template <typename OpT, typename F>
+LogicalResult unary(OpT op, OpBuilder &b, ArrayRef<Value> grads,
+                    SmallVectorImpl<Value> &out, F derivative) {
+  if (!grads[0] || !isFloat(op->getOperand(0))) {
+    out.push_back(nullptr);
+    return success();
+  }
+  G g{b, op.getLoc()};
+  out.push_back(g.mul(grads[0], derivative(g, op->getOperand(0), op->getResult(0))));
+  return success();
+}
+
+/// Shared by the binary ops: each side's gradient, unbroadcast.
+template <typename OpT, typename F>
+LogicalResult binary(OpT op, OpBuilder &b, ArrayRef<Value> grads,
+                     SmallVectorImpl<Value> &out, F rule) {
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  if (!grads[0] || !isFloat(lhs)) {
+    out.append({nullptr, nullptr});
+    return success();
+  }
+  G g{b, op.getLoc()};
+  auto [dl, dr] = rule(g, grads[0], lhs, rhs, op.getResult());
+  out.push_back(dl ? g.unbroadcast(dl, lhs.getType()) : Value());
+  out.push_back(dr ? g.unbroadcast(dr, rhs.getType()) : Value());
+  return success();
+}
+
+int64_t elements(Value v) { return typeOf(v).getNumElements(); }
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult NegOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  if (!grads[0] || !isFloat(getX()))
+    return out.push_back(nullptr), success();
+  out.push_back(G{b, getLoc()}.neg(grads[0]));
+  return success();
+}
+LogicalResult ReluOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out,
+               [](G &g, Value x, Value) { return g.step(x); });
+}
+LogicalResult LeakyReluOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &out) {
+  double alpha = getAlphaAttr().getValueAsDouble();
+  return unary(*this, b, grads, out, [&](G &g, Value x, Value) {
+    // alpha + (1 - alpha) step(x)
+    return g.add(g.c(alpha, x), g.mul(g.c(1 - alpha, x), g.step(x)));
+  });
+}
+LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                  SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out, [](G &g, Value, Value y) {
+    return g.mul(y, g.sub(g.c(1, y), y));
+  });
+}
+LogicalResult TanhOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out, [](G &g, Value, Value y) {
+    return g.sub(g.c(1, y), g.mul(y, y));
+  });
+}
+LogicalResult ExpOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out, [](G &, Value, Value y) { return y; });
+}
+LogicalResult LogOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out,
+               [](G &g, Value x, Value) { return g.div(g.c(1, x), x); });
+}
+LogicalResult SqrtOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out,
+               [](G &g, Value, Value y) { return g.div(g.c(0.5, y), y); });
+}
+LogicalResult AbsOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out, [](G &g, Value x, Value) {
+    return g.sub(g.mul(g.c(2, x), g.step(x)), g.c(1, x));
+  });
+}
+LogicalResult SquareOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                 SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out,
+               [](G &g, Value x, Value) { return g.mul(g.c(2, x), x); });
+}
+LogicalResult ClipOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  double lo = getLoAttr().getValueAsDouble(), hi = getHiAttr().getValueAsDouble();
+  return unary(*this, b, grads, out, [&](G &g, Value x, Value) {
+    return g.mul(g.step(g.sub(x, g.c(lo, x))), g.step(g.sub(g.c(hi, x), x)));
+  });
+}
+
+LogicalResult AddOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &, Value g, Value, Value, Value) {
+    return std::pair<Value, Value>{g, g};
+  });
+}
+LogicalResult SubOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &h, Value g, Value, Value, Value) {
+    return std::pair<Value, Value>{g, h.neg(g)};
+  });
+}
+LogicalResult MulOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &h, Value g, Value x, Value y, Value) {
+    return std::pair<Value, Value>{h.mul(g, y), h.mul(g, x)};
+  });
+}
+LogicalResult DivOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &h, Value g, Value, Value y, Value r) {
+    // d(x/y)/dy = -(x/y)/y
+    return std::pair<Value, Value>{h.div(g, y), h.neg(h.div(h.mul(g, r), y))};
+  });
+}
+LogicalResult MaximumOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                  SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &h, Value g, Value x, Value y, Value) {
+    Value first = h.mul(g, h.step(h.sub(x, y)));
+    return std::pair<Value, Value>{first, h.sub(g, first)};
+  });
+}
+LogicalResult MinimumOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                  SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &h, Value g, Value x, Value y, Value) {
+    Value first = h.mul(g, h.step(h.sub(y, x)));
+    return std::pair<Value, Value>{first, h.sub(g, first)};
+  });
+}
+LogicalResult PowOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return binary(*this, b, grads, out, [](G &h, Value g, Value x, Value p, Value r) {
+    // d(x^p)/dx = p x^(p-1), d(x^p)/dp = x^p log(x)
+    Value dx = h.mul(g, h.mul(p, make<PowOp>(h.b, h.loc, {x, h.sub(p, h.c(1, p))})));
+    Value dp = h.mul(g, h.mul(r, make<LogOp>(h.b, h.loc, {x})));
+    return std::pair<Value, Value>{dx, dp};
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra, reductions and shapes
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                 SmallVectorImpl<Value> &out) {
+  if (!grads[0])
+    return out.append({nullptr, nullptr}), success();
+  G h{b, getLoc()};
+  Value g = grads[0], x = getLhs(), y = getRhs();
+  RankedTensorType a = typeOf(x), w = typeOf(y);
+  if (a.getRank() == 2) { // [M,K] x [K,N]
+    out.push_back(h.matmul(g, h.transpose(y, {1, 0})));
+    out.push_back(h.matmul(h.transpose(x, {1, 0}), g));
+  } else if (w.getRank() == 3) { // batched
+    out.push_back(h.matmul(g, h.transpose(y, {0, 2, 1})));
+    out.push_back(h.matmul(h.transpose(x, {0, 2, 1}), g));
+  } else { // [B,M,K] x [K,N]: the shared weight sums over the batch
+    int64_t rows = a.getDimSize(0) * a.getDimSize(1);
+    out.push_back(h.matmul(g, h.transpose(y, {1, 0})));
+    Value flatX = h.reshape(x, {rows, a.getDimSize(2)});
+    Value flatG = h.reshape(g, {rows, w.getDimSize(1)});
+    out.push_back(h.matmul(h.transpose(flatX, {1, 0}), flatG));
+  }
+  return success();
+}
+
+LogicalResult TransposeOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &out) {
+  if (!grads[0])
+    return out.push_back(nullptr), success();
+  ArrayRef<int64_t> perm = getPerm();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  out.push_back(G{b, getLoc()}.transpose(grads[0], inverse));
+  return success();
+}
+
+/// The gradient of a sum or mean: the result gradient spread back over the
+/// reduced axes.
+template <typename OpT>
+static LogicalResult reduceVJP(OpT op, OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out, bool mean) {
+  if (!grads[0] || !isFloat(op.getX()))
+    return out.push_back(nullptr), success();
+  G h{b, op.getLoc()};
+  RankedTensorType x = typeOf(op.getX());
+  SmallVector<int64_t> kept(x.getShape());
+  int64_t count = 1;
+  for (int64_t i = 0; i < x.getRank(); ++i) {
+    bool reduced = !op.getAxes() || llvm::is_contained(*op.getAxes(), i);
+    if (reduced) {
+      kept[i] = 1;
+      count *= x.getDimSize(i);
+    }
+  }
+  Value g = h.broadcastTo(h.reshape(grads[0], kept), x.getShape());
+  out.push_back(mean ? h.div(g, h.c(count, g)) : g);
+  return success();
+}
+LogicalResult SumOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  return reduceVJP(*this, b, grads, out, false);
+}
+LogicalResult MeanOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  return reduceVJP(*this, b, grads, out, true);
+}
+
+LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                  SmallVectorImpl<Value> &out) {
+  if (!grads[0] || !isFloat(getX()))
+    return out.push_back(nullptr), success();
+  out.push_back(G{b, getLoc()}.reshape(grads[0], typeOf(getX()).getShape()));
+  return success();
+}
+
+LogicalResult BroadcastToOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                      SmallVectorImpl<Value> &out) {
+  if (!grads[0] || !isFloat(getX()))
+    return out.push_back(nullptr), success();
+  out.push_back(G{b, getLoc()}.unbroadcast(grads[0], getX().getType()));
+  return success();
+}
+
+LogicalResult ConcatOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                 SmallVectorImpl<Value> &out) {
+  int64_t offset = 0, axis = getAxis();
+  for (Value input : getInputs()) {
+    int64_t size = typeOf(input).getDimSize(axis);
+    if (!grads[0] || !isFloat(input)) {
+      out.push_back(nullptr);
+    } else {
+      out.push_back(make<SliceOp>(
+          b, getLoc(), {grads[0]},
+          {b.getNamedAttr("axis", b.getI64IntegerAttr(axis)),
+           b.getNamedAttr("start", b.getI64IntegerAttr(offset)),
+           b.getNamedAttr("size", b.getI64IntegerAttr(size))}));
+    }
+    offset += size;
+  }
+  return success();
+}
+
+LogicalResult SliceOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                SmallVectorImpl<Value> &out) {
+  if (!grads[0] || !isFloat(getX()))
+    return out.push_back(nullptr), success();
+  // The gradient in place, zeros around it along the axis.
+  RankedTensorType x = typeOf(getX());
+  int64_t axis = getAxis(), start = getStart(), size = getSize();
+  SmallVector<Value> parts;
+  auto zerosOf = [&](int64_t n) {
+    SmallVector<int64_t> shape(x.getShape());
+    shape[axis] = n;
+    return zeros(b, getLoc(), RankedTensorType::get(shape, x.getElementType()));
+  };
+  if (start > 0)
+    parts.push_back(zerosOf(start));
+  parts.push_back(grads[0]);
+  if (start + size < x.getDimSize(axis))
+    parts.push_back(zerosOf(x.getDimSize(axis) - start - size));
+  out.push_back(parts.size() == 1
+                    ? parts[0]
+                    : make<ConcatOp>(b, getLoc(), parts,
+                                     {b.getNamedAttr("axis",
+                                                     b.getI64IntegerAttr(axis))}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and losses
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                  SmallVectorImpl<Value> &out) {
+  if (!grads[0])
+    return out.push_back(nullptr), success();
+  G h{b, getLoc()};
+  Value y = getResult(), g = grads[0];
+  // y * (g - sum(g * y, axis))
+  Value dot = h.sum(h.mul(g, y), {(int64_t)getAxis()}, true);
+  out.push_back(h.mul(y, h.sub(g, dot)));
+  return success();
+}
+
+LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                     SmallVectorImpl<Value> &out) {
+  if (!grads[0])
+    return out.push_back(nullptr), success();
+  G h{b, getLoc()};
+  // g - softmax(x) * sum(g, axis)
+  Value total = h.sum(grads[0], {(int64_t)getAxis()}, true);
+  out.push_back(h.sub(grads[0], h.mul(make<ExpOp>(b, getLoc(), {getResult()}),
+                                      total)));
+  return success();
+}
+
+LogicalResult MseOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  G h{b, getLoc()};
+  Value p = getPred(), t = getTarget(), g = grads[0];
+  // d/dp mean((p - t)^2) = 2 (p - t) / N
+  Value dp = h.mul(h.mul(g, h.c(2.0 / elements(p), p)), h.sub(p, t));
+  out.push_back(dp);
+  out.push_back(h.unbroadcast(h.neg(dp), t.getType()));
+  return success();
+}
+
+LogicalResult BinaryCrossEntropyOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                             SmallVectorImpl<Value> &out) {
+  G h{b, getLoc()};
+  Value p = getPred(), t = getTarget(), g = grads[0];
+  Value scale = h.mul(g, h.c(1.0 / elements(p), p));
+  // (p - t) / max(p (1 - p), 1e-12), as PyTorch.
+  Value denom = make<MaximumOp>(
+      b, getLoc(), {h.mul(p, h.sub(h.c(1, p), p)), h.c(1e-12, p)});
+  out.push_back(h.mul(scale, h.div(h.sub(p, t), denom)));
+  auto clampedLog = [&](Value v) {
+    return make<MaximumOp>(b, getLoc(),
+                           {make<LogOp>(b, getLoc(), {v}), h.c(-100, v)});
+  };
+  Value dt = h.mul(scale, h.sub(clampedLog(h.sub(h.c(1, p), p)), clampedLog(p)));
+  out.push_back(h.unbroadcast(h.broadcastTo(dt, typeOf(p).getShape()),
+                              t.getType()));
+  return success();
+}
+
+LogicalResult BceWithLogitsOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &out) {
+  G h{b, getLoc()};
+  Value x = getPred(), t = getTarget(), g = grads[0];
+  Value scale = h.mul(g, h.c(1.0 / elements(x), x));
+  // (sigmoid(x) - t) / N and -x / N
+  out.push_back(
+      h.mul(scale, h.sub(make<SigmoidOp>(b, getLoc(), {x}), t)));
+  out.push_back(h.unbroadcast(h.neg(h.mul(scale, x)), t.getType()));
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyOp::buildVJP(OpBuilder &b,
+                                              ArrayRef<Value> grads,
+                                              SmallVectorImpl<Value> &out) {
+  G h{b, getLoc()};
+  Value logits = getLogits(), labels = getLabels(), g = grads[0];
+  RankedTensorType type = typeOf(logits);
+  Value scale = h.mul(g, h.c(1.0 / type.getDimSize(0), logits));
+  Value probs = h.softmax(logits, 1, false);
+  if (!isFloat(labels)) {
+    // (softmax(z) - one_hot(y)) / B
+    Value onehot = make<OneHotOp>(
+        b, getLoc(), {labels},
+        {b.getNamedAttr("n", b.getI64IntegerAttr(type.getDimSize(1)))});
+    out.push_back(h.mul(scale, h.sub(probs, onehot)));
+    out.push_back(nullptr);
+    return success();
+  }
+  // Targets t: softmax(z) sum(t) - t, and -log_softmax(z).
+  Value mass = h.sum(labels, {1}, true);
+  out.push_back(h.mul(scale, h.sub(h.mul(probs, mass), labels)));
+  out.push_back(h.neg(h.mul(scale, h.softmax(logits, 1, true))));
+  return success();
+}
+
+LogicalResult L2Op::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                             SmallVectorImpl<Value> &out) {
+  G h{b, getLoc()};
+  for (Value input : getInputs())
+    out.push_back(grads[0] ? h.mul(grads[0], input) : Value());
+  return success();
+}
