@@ -141,7 +141,7 @@ const char *dlrt_last_error(dlrt_model *m, const void *instance) {
 }
 
 int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
-  if (!m || !entry || !args)
+  if (!m || !entry)
     return 1;
   for (int32_t i = 0; i < m->info->num_entries; ++i) {
     const dl_entry_info *e = &m->info->entries[i];
@@ -153,7 +153,10 @@ int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
     /* M_E(m, a0, ..., an) takes only pointers: call it through a pointer
        of its arity. */
     void **a = args;
+    if (!args && e->num_args > 0)
+      return 1;
     switch (e->num_args) {
+    case 0: return ((int (*)(void *))fn)(instance);
     case 1: return ((int (*)(void *, void *))fn)(instance, a[0]);
     case 2: return ((int (*)(void *, void *, void *))fn)(instance, a[0], a[1]);
     case 3: return ((int (*)(void *, void *, void *, void *))fn)(instance, a[0], a[1], a[2]);

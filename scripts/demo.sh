@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
-# The main job at this stage: install, build, compile every example model
-# into a native library, check each against the reference evaluator, and
-# build and run the C and C++ programs that embed a model.
+# The main job: install, build, compile the Fashion-MNIST classifier
+# (examples/mnist_mlp2.dl) into a native library and train it for one epoch
+# on the real data with dl-train (progress bar, test accuracy, checkpoint
+# saved and reloaded). Then compile every other example and build the
+# programs that embed a model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 out=build/demo
 mkdir -p "$out"
+
+echo "== training examples/mnist_mlp2.dl on Fashion-MNIST =="
+build/bin/dlc examples/mnist_mlp2.dl -o "$out/libmnist_mlp2.so"
+build/bin/dl-train "$out/libmnist_mlp2.so" --epochs "${EPOCHS:-1}" --save "$out/mnist_mlp2.safetensors"
+
+echo
+echo "== every example model =="
 for model in examples/*.dl; do
   name=$(basename "$model" .dl)
+  flags=()
+  # LeNet trains through conv2d, pooling, batch norm and dropout, whose
+  # gradients this version does not have yet.
+  [ "$name" = lenet ] && flags=(--infer-only)
   start=$(date +%s%N)
-  build/bin/dlc "$model" -o "$out/lib$name.so"
-  build/bin/dlc "$model" --emit=header -o "$out/$name.h"
-  build/bin/dlc "$model" --emit=dl -o "$out/$name.mlir"
+  build/bin/dlc "$model" "${flags[@]}" -o "$out/lib$name.so"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  printf '%-14s -> %-28s (compiled in %s ms, %s bytes)\n' "$name" "$out/lib$name.so" "$ms" "$(stat -c %s "$out/lib$name.so")"
-  build/bin/dl-ref "$out/$name.mlir" "$out/lib$name.so" --entry infer | sed 's/^/    reference check: /'
+  printf '%-12s -> %-30s compiled in %5s ms, entries:' "$name" "$out/lib$name.so" "$ms"
+  nm -D --defined-only "$out/lib$name.so" | awk -v m="$(grep -m1 -o '^model [a-z_0-9]*' "$model" | cut -d' ' -f2)" \
+    '$3 ~ "^"m"_" { e = substr($3, length(m) + 2); if (e !~ /^(create|create_in|destroy|arena_bytes|info|last_error|save|load|load_mem|set_hyper|set_threads|set_parallel_for)$/) printf " %s", e } END { print "" }'
 done
+
 echo
 echo "== examples/embed_c: the XOR model in a C program =="
 cmake -S examples/embed_c -B "$out/embed_c" -G Ninja -DCMAKE_C_COMPILER=clang-22 \

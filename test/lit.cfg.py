@@ -27,5 +27,6 @@ tools = [
     ToolSubst("dlc", unresolved="fatal"),
     ToolSubst("dl-opt", unresolved="fatal"),
     ToolSubst("dl-ref", unresolved="fatal"),
+    ToolSubst("dl-train", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.dlc_tools_dir, config.llvm_tools_dir])

@@ -7,7 +7,9 @@
 // dataset-fashion-mnist), and runs every training entry of the model on
 // each batch with a progress bar (losses, metrics, samples/s, ETA). The
 // inputs are bound by type: an f32 input of 784 values per row gets the
-// images (scaled to [0, 1]), an i32 input the labels, any other f32 input
+// images (standardized with the training set's pixel mean and standard
+// deviation, as is usual for Fashion-MNIST; --raw keeps them in [0, 1]),
+// an i32 input the labels, any other f32 input
 // standard normal noise (the latent codes of a GAN). After each epoch it
 // evaluates the test set with `eval` and prints every loss and metric;
 // at the end it saves a checkpoint, loads it into a fresh instance and
@@ -182,6 +184,7 @@ int main(int argc, char **argv) {
   std::string library, data = "/usr/share/datasets/fashion-mnist", save = "model.safetensors";
   int epochs = 1;
   unsigned seed = 1;
+  bool raw = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -193,11 +196,13 @@ int main(int argc, char **argv) {
       save = next();
     else if (arg == "--seed")
       seed = (unsigned)std::atoi(next().c_str());
+    else if (arg == "--raw")
+      raw = true;
     else if (library.empty() && arg[0] != '-')
       library = arg;
     else {
       std::fprintf(stderr, "usage: dl-train MODEL.so [--epochs N] [--data DIR] "
-                           "[--save FILE] [--seed N]\n");
+                           "[--save FILE] [--seed N] [--raw]\n");
       return 2;
     }
   }
@@ -232,6 +237,20 @@ int main(int argc, char **argv) {
   std::printf("model %s: %d training entr%s, %zu training and %zu test images\n",
               info->name, (int)trains.size(), trains.size() == 1 ? "y" : "ies",
               train.count, test.count);
+  if (!raw) {
+    double sum = 0, squares = 0;
+    for (float v : train.images) {
+      sum += v;
+      squares += (double)v * v;
+    }
+    double mean = sum / train.images.size();
+    double stddev = std::sqrt(squares / train.images.size() - mean * mean);
+    for (Dataset *d : {&train, &test})
+      for (float &v : d->images)
+        v = (float)((v - mean) / stddev);
+    std::printf("images standardized with mean %.4f and standard deviation %.4f\n",
+                mean, stddev);
+  }
 
   void *instance = dlrt_create(model);
   std::mt19937 rng(seed);

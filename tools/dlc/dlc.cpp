@@ -44,7 +44,8 @@ const char *kHelp = R"(OVERVIEW: dlc - ahead-of-time compiler for neural network
 USAGE: dlc MODEL.dl [options]
 
   dlc model.dl -o model.so         a shared library with the C interface of
-                                   docs/abi.md (the default output: MODEL.so)
+                                   docs/abi.md: infer, eval and one training
+                                   entry per train line (default: MODEL.so)
   dlc model.dl -o model.a          a static archive (model and runtime in one
                                    object; link the program with -lm)
   dlc model.dl --emit=STAGE -o -   stop after a stage and print it
@@ -65,7 +66,7 @@ OPTIONS:
                         header  the C header of the library, with a C++
                                 RAII class (dlc::MODEL::Model)
   -D NAME=VALUE         override the dim NAME (repeatable)
-  --infer-only          only the infer entry point
+  --infer-only          only the infer entry point (no backward graph)
   -O0, -O1, -O2, -O3    LLVM optimization level (default -O2)
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4
