@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
-#include "dialects/DL/IR/DLOps.h"
+#include "dialects/DL/IR/DLBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -21,41 +21,13 @@ namespace dlc {
 } // namespace dlc
 
 using namespace mlir;
+using dl::make;
 
 namespace {
-
-template <typename OpT>
-Value make(OpBuilder &b, Location loc, ValueRange operands,
-           ArrayRef<NamedAttribute> attrs = {}) {
-  return OpT::create(b, loc, operands, attrs)->getResult(0);
-}
 
 RankedTensorType scalarType(MLIRContext *ctx) {
   return RankedTensorType::get({}, Float32Type::get(ctx));
 }
-
-/// Builds dl ops at one place, with the arithmetic the update needs.
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-  Value add(Value x, Value y) { return make<dl::AddOp>(b, loc, {x, y}); }
-  Value sub(Value x, Value y) { return make<dl::SubOp>(b, loc, {x, y}); }
-  Value mul(Value x, Value y) { return make<dl::MulOp>(b, loc, {x, y}); }
-  Value div(Value x, Value y) { return make<dl::DivOp>(b, loc, {x, y}); }
-  Value c(double v) {
-    auto type = scalarType(b.getContext());
-    return make<dl::ConstantOp>(
-        b, loc, {},
-        {b.getNamedAttr("value", DenseElementsAttr::get(
-                                     type, b.getF32FloatAttr((float)v)))});
-  }
-  Value load(StringRef name, Type type) {
-    return dl::LoadOp::create(b, loc, type, FlatSymbolRefAttr::get(b.getContext(), name));
-  }
-  void assign(StringRef name, Value v) {
-    dl::AssignOp::create(b, loc, FlatSymbolRefAttr::get(b.getContext(), name), v);
-  }
-};
 
 struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
   void runOnOperation() override {
@@ -154,9 +126,9 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
             active.insert(r);
     }
     OpBuilder b(ret);
-    Emitter e{b, fn.getLoc()};
+    dl::GraphBuilder e{b, fn.getLoc()};
     DenseMap<Value, Value> grads;
-    grads[loss] = e.c(1.0);
+    grads[loss] = e.constant(1.0);
     SmallVector<Operation *> forward;
     for (Operation &op : block)
       if (&op != ret && !isa<dl::ConstantOp>(op))
@@ -200,7 +172,7 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
       e.assign(gradPrefix + name, e.add(e.load(gradPrefix + name, type), g));
     }
     e.assign(gradPrefix + "count",
-             e.add(e.load(gradPrefix + "count", scalar), e.c(1)));
+             e.add(e.load(gradPrefix + "count", scalar), e.constant(1)));
     fn.setSymName(entry + "_accumulate");
     fn->setAttr("dl.entry", StringAttr::get(ctx, "accumulate"));
     fn->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
@@ -215,11 +187,11 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     apply->setAttr("dl.optimizer", StringAttr::get(ctx, optimizer));
     Block *body = apply.addEntryBlock();
     OpBuilder ub = OpBuilder::atBlockEnd(body);
-    Emitter u{ub, fn.getLoc()};
+    dl::GraphBuilder u{ub, fn.getLoc()};
     auto h = [&](StringRef name) { return u.load(hyperPrefix + name.str(), scalar); };
     Value count = u.load(gradPrefix + "count", scalar);
-    Value denom = make<dl::MaximumOp>(ub, u.loc, {count, u.c(1)});
-    Value t = u.add(u.load(prefix + "t", scalar), u.c(1));
+    Value denom = make<dl::MaximumOp>(ub, u.loc, {count, u.constant(1)});
+    Value t = u.add(u.load(prefix + "t", scalar), u.constant(1));
     u.assign(prefix + "t", t);
     for (auto &param : params) {
       const std::string &name = param.first;
@@ -238,7 +210,7 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
         updated = u.sub(w, u.mul(h("lr"), step));
       } else if (optimizer == "rmsprop") {
         Value v = u.add(u.mul(h("alpha"), u.load(slot("square_avg"), type)),
-                        u.mul(u.sub(u.c(1), h("alpha")), u.mul(g, g)));
+                        u.mul(u.sub(u.constant(1), h("alpha")), u.mul(g, g)));
         u.assign(slot("square_avg"), v);
         Value denomV = u.add(make<dl::SqrtOp>(ub, u.loc, {v}), h("eps"));
         updated = u.sub(w, u.mul(h("lr"), u.div(g, denomV)));
@@ -246,17 +218,17 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
         bool decoupled = optimizer == "adamw";
         Value d = g;
         if (decoupled)
-          w = u.mul(w, u.sub(u.c(1), u.mul(h("lr"), h("weight_decay"))));
+          w = u.mul(w, u.sub(u.constant(1), u.mul(h("lr"), h("weight_decay"))));
         else
           d = u.add(g, u.mul(h("weight_decay"), w));
         Value m = u.add(u.mul(h("beta1"), u.load(slot("m"), type)),
-                        u.mul(u.sub(u.c(1), h("beta1")), d));
+                        u.mul(u.sub(u.constant(1), h("beta1")), d));
         Value v = u.add(u.mul(h("beta2"), u.load(slot("v"), type)),
-                        u.mul(u.sub(u.c(1), h("beta2")), u.mul(d, d)));
+                        u.mul(u.sub(u.constant(1), h("beta2")), u.mul(d, d)));
         u.assign(slot("m"), m);
         u.assign(slot("v"), v);
-        Value bc1 = u.sub(u.c(1), make<dl::PowOp>(ub, u.loc, {h("beta1"), t}));
-        Value bc2 = u.sub(u.c(1), make<dl::PowOp>(ub, u.loc, {h("beta2"), t}));
+        Value bc1 = u.sub(u.constant(1), make<dl::PowOp>(ub, u.loc, {h("beta1"), t}));
+        Value bc2 = u.sub(u.constant(1), make<dl::PowOp>(ub, u.loc, {h("beta2"), t}));
         Value vhat = make<dl::SqrtOp>(ub, u.loc, {u.div(v, bc2)});
         updated = u.sub(w, u.mul(h("lr"), u.div(u.div(m, bc1),
                                                 u.add(vhat, h("eps")))));
@@ -264,7 +236,7 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
       u.assign(name, updated);
       u.assign(gradPrefix + name, make<dl::ZerosLikeOp>(ub, u.loc, {g}));
     }
-    u.assign(gradPrefix + "count", u.c(0));
+    u.assign(gradPrefix + "count", u.constant(0));
     func::ReturnOp::create(ub, u.loc);
     return success();
   }

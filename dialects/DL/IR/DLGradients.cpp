@@ -8,93 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialects/DL/IR/DLOps.h"
+#include "dialects/DL/IR/DLBuilder.h"
 
 using namespace mlir;
 using namespace dl;
 
 namespace {
 
-/// Builds an op with inferred result types; returns its first result.
-template <typename OpT>
-Value make(OpBuilder &b, Location loc, ValueRange operands,
-           ArrayRef<NamedAttribute> attrs = {}) {
-  return OpT::create(b, loc, operands, attrs)->getResult(0);
-}
-
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-/// A 0-d constant with the element type of `like`.
-Value constant(OpBuilder &b, Location loc, double value, Value like) {
-  Type elem = typeOf(like).getElementType();
-  auto type = RankedTensorType::get({}, elem);
-  return make<ConstantOp>(
-      b, loc, {},
-      {b.getNamedAttr("value",
-                      DenseElementsAttr::get(type, b.getFloatAttr(elem, value)))});
-}
-
-/// Zeros of `type` (a splat constant).
-Value zeros(OpBuilder &b, Location loc, RankedTensorType type) {
-  return make<ConstantOp>(
-      b, loc, {},
-      {b.getNamedAttr("value", DenseElementsAttr::get(
-                                   type, b.getFloatAttr(type.getElementType(), 0)))});
-}
-
-struct G {
-  OpBuilder &b;
-  Location loc;
-  Value add(Value x, Value y) { return make<AddOp>(b, loc, {x, y}); }
-  Value sub(Value x, Value y) { return make<SubOp>(b, loc, {x, y}); }
-  Value mul(Value x, Value y) { return make<MulOp>(b, loc, {x, y}); }
-  Value div(Value x, Value y) { return make<DivOp>(b, loc, {x, y}); }
-  Value neg(Value x) { return make<NegOp>(b, loc, {x}); }
-  Value step(Value x) { return make<StepOp>(b, loc, {x}); }
-  Value c(double v, Value like) { return constant(b, loc, v, like); }
-  Value reshape(Value x, ArrayRef<int64_t> shape) {
-    if (typeOf(x).getShape() == shape)
-      return x;
-    return make<ReshapeOp>(b, loc, {x},
-                           {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
-  }
-  Value transpose(Value x, ArrayRef<int64_t> perm) {
-    return make<TransposeOp>(b, loc, {x},
-                             {b.getNamedAttr("perm", b.getDenseI64ArrayAttr(perm))});
-  }
-  Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
-    return make<SumOp>(b, loc, {x},
-                       {b.getNamedAttr("axes", b.getDenseI64ArrayAttr(axes)),
-                        b.getNamedAttr("keepdims", b.getBoolAttr(keepdims))});
-  }
-  Value broadcastTo(Value x, ArrayRef<int64_t> shape) {
-    if (typeOf(x).getShape() == shape)
-      return x;
-    return make<BroadcastToOp>(
-        b, loc, {x}, {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
-  }
-  Value matmul(Value x, Value y) { return make<MatmulOp>(b, loc, {x, y}); }
-  Value softmax(Value x, int64_t axis, bool log) {
-    auto attr = b.getNamedAttr("axis", b.getI64IntegerAttr(axis));
-    return log ? make<LogSoftmaxOp>(b, loc, {x}, {attr})
-               : make<SoftmaxOp>(b, loc, {x}, {attr});
-  }
-  /// `grad` (of a broadcast result) summed back to `target`'s shape.
-  Value unbroadcast(Value grad, Type target) {
-    RankedTensorType g = typeOf(grad), t = cast<RankedTensorType>(target);
-    if (g.getShape() == t.getShape())
-      return grad;
-    int64_t extra = g.getRank() - t.getRank();
-    SmallVector<int64_t> axes;
-    for (int64_t i = 0; i < extra; ++i)
-      axes.push_back(i);
-    for (int64_t i = 0; i < t.getRank(); ++i)
-      if (t.getDimSize(i) == 1 && g.getDimSize(i + extra) != 1)
-        axes.push_back(i + extra);
-    Value summed = axes.empty() ? grad : sum(grad, axes, false);
-    return reshape(summed, t.getShape());
-  }
-};
+using G = GraphBuilder;
 
 bool isFloat(Value v) { return isa<FloatType>(typeOf(v).getElementType()); }
 
@@ -365,7 +286,7 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
   auto zerosOf = [&](int64_t n) {
     SmallVector<int64_t> shape(x.getShape());
     shape[axis] = n;
-    return zeros(b, getLoc(), RankedTensorType::get(shape, x.getElementType()));
+    return G{b, getLoc()}.zeros(RankedTensorType::get(shape, x.getElementType()));
   };
   if (start > 0)
     parts.push_back(zerosOf(start));
