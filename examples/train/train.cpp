@@ -1,6 +1,7 @@
 //===- train.cpp - dl-train: train any compiled model on Fashion-MNIST -----===//
 //
-//   dl-train MODEL.so [--epochs N] [--data DIR] [--save FILE] [--seed N]
+//   dl-train MODEL.so [--epochs N] [--steps N] [--data DIR] [--save FILE]
+//            [--seed N] [--raw]
 //
 // Opens a library compiled by dlc through the generic loader (no header
 // needed), reads Fashion-MNIST (IDX files, gzip, from the Debian package
@@ -185,6 +186,7 @@ int main(int argc, char **argv) {
   int epochs = 1;
   unsigned seed = 1;
   bool raw = false;
+  size_t maxSteps = 0; // 0: whole epochs
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -198,11 +200,13 @@ int main(int argc, char **argv) {
       seed = (unsigned)std::atoi(next().c_str());
     else if (arg == "--raw")
       raw = true;
+    else if (arg == "--steps")
+      maxSteps = (size_t)std::atol(next().c_str());
     else if (library.empty() && arg[0] != '-')
       library = arg;
     else {
       std::fprintf(stderr, "usage: dl-train MODEL.so [--epochs N] [--data DIR] "
-                           "[--save FILE] [--seed N] [--raw]\n");
+                           "[--save FILE] [--seed N] [--raw] [--steps N]\n");
       return 2;
     }
   }
@@ -259,6 +263,8 @@ int main(int argc, char **argv) {
     calls.emplace_back(e);
   int64_t batch = calls[0].batch();
   size_t steps = train.count / batch;
+  if (maxSteps > 0 && maxSteps < steps)
+    steps = maxSteps; // a shorter epoch (smoke tests)
   std::vector<size_t> order(train.count);
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
