@@ -26,14 +26,7 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, int64_t pad) {
   shape[3] += 2 * pad;
   auto paddedType = RankedTensorType::get(shape, type.getElementType());
   Value zeros = filledTensor(b, loc, paddedType, 0);
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                       b.getIndexAttr(pad),
-                                       b.getIndexAttr(pad)};
-  SmallVector<OpFoldResult> sizes, strides(4, b.getIndexAttr(1));
-  for (int64_t d : type.getShape())
-    sizes.push_back(b.getIndexAttr(d));
-  return tensor::InsertSliceOp::create(b, loc, x, zeros, offsets, sizes,
-                                       strides);
+  return insertAt(b, loc, x, zeros, {0, 0, pad, pad});
 }
 
 SmallVector<NamedAttribute> windowAttrs(OpBuilder &b, int64_t stride) {

@@ -53,17 +53,10 @@ struct ConcatLowering : OpConversionPattern<dl::ConcatOp> {
     Value result = emptyTensor(rewriter, loc, type);
     int64_t offset = 0, axis = op.getAxis();
     for (Value input : adaptor.getInputs()) {
-      RankedTensorType inType = tensorType(input);
-      SmallVector<OpFoldResult> offsets(type.getRank(),
-                                        rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
-                                               rewriter.getIndexAttr(1));
-      for (int64_t d : inType.getShape())
-        sizes.push_back(rewriter.getIndexAttr(d));
-      offsets[axis] = rewriter.getIndexAttr(offset);
-      result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
-                                             offsets, sizes, strides);
-      offset += inType.getDimSize(axis);
+      SmallVector<int64_t> offsets(type.getRank(), 0);
+      offsets[axis] = offset;
+      result = insertAt(rewriter, loc, input, result, offsets);
+      offset += tensorType(input).getDimSize(axis);
     }
     rewriter.replaceOp(op, result);
     return success();

@@ -149,6 +149,18 @@ Value alongAxis(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+Value insertAt(OpBuilder &b, Location loc, Value source, Value dest,
+               ArrayRef<int64_t> offsets) {
+  SmallVector<OpFoldResult> at, sizes, strides;
+  for (auto [offset, size] : llvm::zip(offsets, tensorType(source).getShape())) {
+    at.push_back(b.getIndexAttr(offset));
+    sizes.push_back(b.getIndexAttr(size));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  return tensor::InsertSliceOp::create(b, loc, source, dest, at, sizes,
+                                       strides);
+}
+
 Value reshape(OpBuilder &b, Location loc, Value x, RankedTensorType type) {
   RankedTensorType source = tensorType(x);
   if (source == type)

@@ -79,6 +79,10 @@ mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// The mean of every element of `x`, as a 0-d tensor.
 mlir::Value meanAll(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
+/// `source` inserted into `dest` at the static `offsets` (unit strides).
+mlir::Value insertAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
+                     mlir::Value dest, llvm::ArrayRef<int64_t> offsets);
+
 /// Reshapes `x` to `type` (same element count) with collapse/expand_shape.
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     mlir::RankedTensorType type);
