@@ -659,3 +659,12 @@ Value FuncGen::genBuiltin(const Expr &call, bool *found) {
   *found = false;
   return {};
 }
+
+std::vector<std::string> FuncGen::functionNames() {
+  std::vector<std::string> names;
+  for (const Builtin &builtin : kBuiltins)
+    names.push_back(builtin.name);
+  for (const std::string &layer : layerNames())
+    names.push_back(layer);
+  return names;
+}

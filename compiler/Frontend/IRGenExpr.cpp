@@ -88,10 +88,6 @@ Value FuncGen::load(StringRef fullName, SLoc at) {
   return load;
 }
 
-Value FuncGen::genModelName(StringRef name, SLoc at) {
-  return genName(name, at);
-}
-
 Value FuncGen::genBinding(const NameEntry &entry, StringRef name, SLoc at) {
   Frame &f = frame();
   if (Value cached = f.values.lookup(name))
@@ -269,18 +265,8 @@ Value FuncGen::genCall(const Expr &call) {
   std::vector<std::string> candidates;
   for (auto &[name, scope] : m.netScopes)
     candidates.push_back(name);
-  for (StringRef name : {"relu", "leaky_relu", "sigmoid", "tanh", "exp", "log",
-                         "sqrt", "abs", "square", "pow", "maximum", "minimum",
-                         "clip", "gelu", "matmul", "transpose", "sum", "mean",
-                         "max", "reshape", "flatten", "concat", "slice",
-                         "broadcast_to", "softmax", "log_softmax", "conv2d",
-                         "max_pool2d", "avg_pool2d", "dropout", "batch_norm",
-                         "one_hot", "zeros_like", "ones_like", "stop_gradient",
-                         "mse", "binary_cross_entropy", "bce_with_logits",
-                         "softmax_cross_entropy", "l2", "accuracy", "last",
-                         "dense", "conv", "batchnorm", "rnn", "lstm", "gru",
-                         "embedding"})
-    candidates.push_back(name.str());
+  for (const std::string &name : functionNames())
+    candidates.push_back(name);
   m.error(call.loc, "unknown function '" + call.name + "'" +
                         didYouMean(call.name, candidates));
   return {};

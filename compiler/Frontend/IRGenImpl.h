@@ -125,8 +125,6 @@ class FuncGen {
 public:
   FuncGen(ModelGen &m, mlir::func::FuncOp func, bool training);
 
-  /// The value of a model-level name (input, param, binding...).
-  mlir::Value genModelName(llvm::StringRef name, SLoc at);
   /// Generates every binding, output, loss and metric in order (the check
   /// pass that reports errors in source order).
   bool genAll();
@@ -182,12 +180,16 @@ public:
   mlir::Value genBuiltin(const Expr &call, bool *found);
   mlir::Value genLayer(const Expr &call, bool *found);
   static bool isLayer(llvm::StringRef name);
+  static std::vector<std::string> layerNames();
+  /// Every built-in function and layer name, for suggestions.
+  static std::vector<std::string> functionNames();
 
   ModelGen &m;
   mlir::func::FuncOp func;
   mlir::OpBuilder builder;
   bool training;
-  /// The params a value was loaded from, for `train ... over` checks.
+  /// The current value of each param or state read in this function (one
+  /// dl.load each; a batch-norm update replaces it with the new value).
   llvm::StringMap<mlir::Value> loads;
 
   /// One body being generated: the model's, or one call of a net.

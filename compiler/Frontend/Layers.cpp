@@ -17,11 +17,15 @@
 using namespace dlc;
 using namespace mlir;
 
+static const char *const kLayers[] = {"dense", "conv", "batchnorm", "rnn",
+                                      "lstm",  "gru",  "embedding"};
+
 bool FuncGen::isLayer(StringRef name) {
-  return llvm::StringSwitch<bool>(name)
-      .Cases({"dense", "conv", "batchnorm", "rnn", "lstm", "gru", "embedding"},
-             true)
-      .Default(false);
+  return llvm::is_contained(kLayers, name);
+}
+
+std::vector<std::string> FuncGen::layerNames() {
+  return {std::begin(kLayers), std::end(kLayers)};
 }
 
 namespace {
