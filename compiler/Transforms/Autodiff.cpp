@@ -62,6 +62,33 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     b.create(state);
   }
 
+  /// Dropouts draw their masks from (seed, step): the step is the state
+  /// `name`, which counts the calls of the entry.
+  void supplyDropoutStep(ModuleOp module, func::FuncOp fn, StringRef name) {
+    SmallVector<dl::DropoutOp> dropouts;
+    fn.walk([&](dl::DropoutOp op) {
+      if (!op.getStep())
+        dropouts.push_back(op);
+    });
+    if (dropouts.empty())
+      return;
+    auto scalar = scalarType(&getContext());
+    declareState(module, name, scalar, "slot", "zeros");
+    Block &block = fn.getBody().front();
+    OpBuilder b = OpBuilder::atBlockBegin(&block);
+    dl::GraphBuilder e{b, fn.getLoc()};
+    Value step = e.load(name, scalar);
+    for (dl::DropoutOp op : dropouts) {
+      b.setInsertionPoint(op);
+      Value y = make<dl::DropoutOp>(b, op.getLoc(), {op.getX(), step},
+                                    op->getAttrs());
+      op.replaceAllUsesWith(y);
+      op.erase();
+    }
+    b.setInsertionPoint(block.getTerminator());
+    e.assign(name, e.add(step, e.constant(1)));
+  }
+
   LogicalResult differentiate(ModuleOp module, func::FuncOp fn) {
     MLIRContext *ctx = &getContext();
     std::string entry = fn.getSymName().str();
@@ -73,6 +100,9 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     for (Attribute ref : over) {
       StringRef name = cast<FlatSymbolRefAttr>(ref).getValue();
       auto param = symbols.lookup<dl::ParamOp>(name);
+      if (!param)
+        return fn.emitError() << "dl.over names '" << name
+                              << "', which is not a dl.param";
       params.push_back({name.str(), cast<RankedTensorType>(param.getType())});
     }
     auto scalar = scalarType(ctx);
@@ -107,6 +137,7 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     // ENTRY_accumulate: forward, backward, gradients added to the buffers.
     Block &block = fn.getBody().front();
     auto ret = cast<func::ReturnOp>(block.getTerminator());
+    supplyDropoutStep(module, fn, prefix + "rng_step");
     Value loss = ret.getOperand(0);
     llvm::StringSet<> trained;
     for (auto &[name, type] : params)

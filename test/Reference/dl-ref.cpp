@@ -442,20 +442,64 @@ private:
       return success();
     }
     if (auto bn = dyn_cast<dl::BatchNormOp>(op)) {
-      if (bn.getTraining())
-        return failure(); // training entries are not compiled yet
       const Tensor &x = get(bn.getX());
-      const Tensor &g = get(bn.getGamma()), &b = get(bn.getBeta()),
-                   &mu = get(bn.getMean()), &var = get(bn.getVar());
+      const Tensor &g = get(bn.getGamma()), &b = get(bn.getBeta());
+      Tensor mu = get(bn.getMean()), var = get(bn.getVar());
       double eps = bn.getEpsAttr().getValueAsDouble();
+      int64_t channels = x.shape[1], perChannel = x.size() / channels;
+      Tensor newMu = mu, newVar = var;
+      if (bn.getTraining()) {
+        // Batch statistics (biased variance); running estimates with the
+        // unbiased variance, as torch.nn.BatchNorm.
+        double m = bn.getMomentumAttr().getValueAsDouble();
+        std::vector<double> sum(channels, 0), sq(channels, 0);
+        for (int64_t i = 0; i < x.size(); ++i)
+          sum[unflatten(i, x.shape)[1]] += x.data[i];
+        for (int64_t c = 0; c < channels; ++c)
+          mu.data[c] = sum[c] / perChannel;
+        for (int64_t i = 0; i < x.size(); ++i) {
+          int64_t c = unflatten(i, x.shape)[1];
+          sq[c] += (x.data[i] - mu.data[c]) * (x.data[i] - mu.data[c]);
+        }
+        for (int64_t c = 0; c < channels; ++c) {
+          var.data[c] = sq[c] / perChannel;
+          double unbiased = perChannel > 1 ? sq[c] / (perChannel - 1) : var.data[c];
+          newMu.data[c] = (1 - m) * newMu.data[c] + m * mu.data[c];
+          newVar.data[c] = (1 - m) * newVar.data[c] + m * unbiased;
+        }
+      }
       Tensor out = zeros(x.shape);
       for (int64_t i = 0; i < x.size(); ++i) {
         int64_t c = unflatten(i, x.shape)[1];
         out.data[i] = (x.data[i] - mu.data[c]) / std::sqrt(var.data[c] + eps) * g.data[c] + b.data[c];
       }
       set(bn.getResult(), out);
-      set(bn.getNewMean(), mu);
-      set(bn.getNewVar(), var);
+      set(bn.getNewMean(), newMu);
+      set(bn.getNewVar(), newVar);
+      return success();
+    }
+    if (auto d = dyn_cast<dl::DropoutOp>(op)) {
+      // The mask of docs/language.md: element i is kept when the top 24
+      // bits of mix(stream + i * golden) are >= ceil(rate * 2^24), with
+      // stream = mix(seed ^ mix(step + golden)) and mix splitmix64's
+      // finalizer. Without a step operand (the front end's IR) the step is
+      // 0, that of a fresh model's first call.
+      auto mix = [](uint64_t z) {
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+      };
+      const uint64_t golden = 0x9e3779b97f4a7c15ull;
+      uint64_t step = d.getStep() ? (uint64_t)get(d.getStep()).data[0] : 0;
+      uint64_t stream = mix((uint64_t)d.getSeed() ^ mix(step + golden));
+      double rate = d.getRateAttr().getValueAsDouble();
+      uint64_t threshold = (uint64_t)std::ceil(rate * 16777216.0);
+      Tensor out = get(d.getX());
+      for (int64_t i = 0; i < out.size(); ++i) {
+        bool keep = (mix(stream + (uint64_t)i * golden) >> 40) >= threshold;
+        out.data[i] = keep ? out.data[i] / (1 - rate) : 0;
+      }
+      set(d, out);
       return success();
     }
     if (auto oh = dyn_cast<dl::OneHotOp>(op)) {
@@ -638,6 +682,8 @@ int gradientCheck(dlrt_model *model, void *instance, const dl_model_info *info,
       double up = referenceLoss(fn, vars, inputs);
       vars[name].data[k] = w.data[k] - h;
       double down = referenceLoss(fn, vars, inputs);
+      if (std::isnan(up) || std::isnan(down))
+        return fail("the reference cannot evaluate the loss");
       double fd = (up - down) / (2 * h);
       double diff = std::fabs(compiled - fd);
       maxAbs = std::max(maxAbs, diff);

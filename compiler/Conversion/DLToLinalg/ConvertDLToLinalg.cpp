@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace dlc {
@@ -31,6 +32,7 @@ void dlc::populateDLToLinalgPatterns(RewritePatternSet &patterns) {
   populateReductionsToLinalgPatterns(patterns);
   populateShapeToTensorPatterns(patterns);
   populateNNToLinalgPatterns(patterns);
+  populateNNGradientsToLinalgPatterns(patterns);
   populateLossesToLinalgPatterns(patterns);
 }
 
@@ -42,7 +44,7 @@ struct ConvertDLToLinalg
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
                            func::FuncDialect, bufferization::BufferizationDialect,
-                           memref::MemRefDialect>();
+                           memref::MemRefDialect, scf::SCFDialect>();
     target.addIllegalDialect<dl::DLDialect>();
     target.addLegalOp<dl::ParamOp, dl::StateOp, dl::LoadOp, dl::AssignOp>();
     RewritePatternSet patterns(&getContext());

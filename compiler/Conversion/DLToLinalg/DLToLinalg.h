@@ -19,6 +19,7 @@ void populateMatmulToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeToTensorPatterns(mlir::RewritePatternSet &patterns);
 void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateNNGradientsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLossesToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.

@@ -101,6 +101,20 @@ Value unaryBody(OpBuilder &b, Location loc, dl::GeluOp, Value x) {
   return mul(b, loc, mul(b, loc, x, half), add(b, loc, one, erf));
 }
 template <>
+Value unaryBody(OpBuilder &b, Location loc, dl::GeluDerivativeOp, Value x) {
+  // Phi(x) + x phi(x) = 0.5 (1 + erf(x / sqrt(2))) + x exp(-x^2 / 2) / sqrt(2 pi)
+  Type t = x.getType();
+  Value cdf = mul(b, loc, scalar(b, loc, t, 0.5),
+                  add(b, loc, scalar(b, loc, t, 1),
+                      math::ErfOp::create(
+                          b, loc, mul(b, loc, x, scalar(b, loc, t, M_SQRT1_2)))));
+  Value pdf = mul(b, loc, scalar(b, loc, t, 0.5 * M_2_SQRTPI * M_SQRT1_2),
+                  math::ExpOp::create(b, loc,
+                                      mul(b, loc, scalar(b, loc, t, -0.5),
+                                          mul(b, loc, x, x))));
+  return add(b, loc, cdf, mul(b, loc, x, pdf));
+}
+template <>
 Value unaryBody(OpBuilder &b, Location loc, dl::ClipOp op, Value x) {
   Value lo = scalar(b, loc, x.getType(), op.getLoAttr().getValueAsDouble());
   Value hi = scalar(b, loc, x.getType(), op.getHiAttr().getValueAsDouble());
@@ -221,6 +235,7 @@ void dlc::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
                UnaryLowering<dl::ExpOp>, UnaryLowering<dl::LogOp>,
                UnaryLowering<dl::SqrtOp>, UnaryLowering<dl::AbsOp>,
                UnaryLowering<dl::SquareOp>, UnaryLowering<dl::GeluOp>,
+               UnaryLowering<dl::GeluDerivativeOp>,
                UnaryLowering<dl::ClipOp>, BinaryLowering<dl::AddOp>,
                BinaryLowering<dl::SubOp>, BinaryLowering<dl::MulOp>,
                BinaryLowering<dl::DivOp>, BinaryLowering<dl::MaximumOp>,

@@ -11,40 +11,12 @@
 #include "compiler/Conversion/DLToLinalg/Utils.h"
 #include "dialects/DL/IR/DLOps.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace dlc::lowering;
 
 namespace {
-
-/// `x` [N, C, H, W] with `pad` zeros on each side of H and W.
-Value padSpatial(OpBuilder &b, Location loc, Value x, int64_t pad) {
-  if (pad == 0)
-    return x;
-  RankedTensorType type = tensorType(x);
-  SmallVector<int64_t> shape(type.getShape());
-  shape[2] += 2 * pad;
-  shape[3] += 2 * pad;
-  auto paddedType = RankedTensorType::get(shape, type.getElementType());
-  Value zeros = filledTensor(b, loc, paddedType, 0);
-  return insertAt(b, loc, x, zeros, {0, 0, pad, pad});
-}
-
-SmallVector<NamedAttribute> windowAttrs(OpBuilder &b, int64_t stride) {
-  auto type = RankedTensorType::get({2}, b.getI64Type());
-  return {b.getNamedAttr("strides", DenseIntElementsAttr::get(
-                                        type, ArrayRef<int64_t>{stride, stride})),
-          b.getNamedAttr("dilations", DenseIntElementsAttr::get(
-                                          type, ArrayRef<int64_t>{1, 1}))};
-}
-
-/// A per-channel vector [C] reshaped to broadcast along axis 1 of a tensor
-/// of `rank` ([C, 1, ..., 1]).
-Value channelVector(OpBuilder &b, Location loc, Value v, int64_t rank) {
-  RankedTensorType type = tensorType(v);
-  SmallVector<int64_t> shape = {type.getDimSize(0)};
-  shape.append(rank - 2, 1);
-  return reshape(b, loc, v, RankedTensorType::get(shape, type.getElementType()));
-}
 
 struct Conv2dLowering : OpConversionPattern<dl::Conv2dOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -179,6 +151,89 @@ struct BatchNormLowering : OpConversionPattern<dl::BatchNormOp> {
   }
 };
 
+/// The splitmix64 finalizer on i64 values.
+Value mix64(OpBuilder &b, Location loc, Value z) {
+  auto shiftXor = [&](Value v, int64_t bits) {
+    Value amount = arith::ConstantIntOp::create(b, loc, b.getI64Type(), bits);
+    return arith::XOrIOp::create(b, loc, v,
+                                 arith::ShRUIOp::create(b, loc, v, amount))
+        .getResult();
+  };
+  auto times = [&](Value v, uint64_t k) {
+    return arith::MulIOp::create(
+               b, loc, v,
+               arith::ConstantIntOp::create(b, loc, b.getI64Type(), (int64_t)k))
+        .getResult();
+  };
+  z = times(shiftXor(z, 30), 0xbf58476d1ce4e5b9ull);
+  z = times(shiftXor(z, 27), 0x94d049bb133111ebull);
+  return shiftXor(z, 31);
+}
+
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+
+struct DropoutLowering : OpConversionPattern<dl::DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::DropoutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!adaptor.getStep())
+      return op.emitOpError()
+             << "has no step operand: dl-autodiff supplies it in training "
+                "entries, and dropout exists nowhere else";
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type elem = type.getElementType();
+    Type i64 = rewriter.getI64Type();
+    double rate = op.getRateAttr().getValueAsDouble();
+    // The stream of this call: mix64(seed ^ mix64(step + golden)).
+    Value step = tensor::ExtractOp::create(rewriter, loc, adaptor.getStep(),
+                                           ValueRange{});
+    step = arith::FPToUIOp::create(rewriter, loc, i64, step);
+    Value golden = arith::ConstantIntOp::create(rewriter, loc, i64, (int64_t)kGolden);
+    Value stream = mix64(
+        rewriter, loc,
+        arith::XOrIOp::create(
+            rewriter, loc,
+            arith::ConstantIntOp::create(rewriter, loc, i64, op.getSeed()),
+            mix64(rewriter, loc, arith::AddIOp::create(rewriter, loc, step, golden))));
+    ArrayRef<int64_t> shape = type.getShape();
+    Value y = elementwise(
+        rewriter, loc, type, {adaptor.getX()},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          // Element i (row-major) is kept when the top 24 bits of
+          // mix64(stream + i * golden), as a fraction of 2^24, are >= rate.
+          Value index = arith::ConstantIndexOp::create(b, l, 0);
+          for (size_t d = 0; d < shape.size(); ++d)
+            index = add(b, l,
+                        mul(b, l, index,
+                            arith::ConstantIndexOp::create(b, l, shape[d])),
+                        linalg::IndexOp::create(b, l, d));
+          Value i = arith::IndexCastUIOp::create(b, l, b.getI64Type(), index);
+          Value bits = mix64(
+              b, l,
+              arith::AddIOp::create(
+                  b, l, stream,
+                  arith::MulIOp::create(
+                      b, l, i,
+                      arith::ConstantIntOp::create(b, l, b.getI64Type(),
+                                                   (int64_t)kGolden))));
+          bits = arith::ShRUIOp::create(
+              b, l, bits, arith::ConstantIntOp::create(b, l, b.getI64Type(), 40));
+          Value u = arith::UIToFPOp::create(b, l, b.getF32Type(), bits);
+          Value keep = arith::CmpFOp::create(
+              b, l, arith::CmpFPredicate::OGE, u,
+              scalar(b, l, b.getF32Type(), std::ceil(rate * 16777216.0)));
+          Value scaled = mul(b, l, args[0], scalar(b, l, elem, 1 / (1 - rate)));
+          return arith::SelectOp::create(b, l, keep, scaled,
+                                         scalar(b, l, elem, 0))
+              .getResult();
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 struct OneHotLowering : OpConversionPattern<dl::OneHotOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -238,5 +293,5 @@ struct GatherLowering : OpConversionPattern<dl::GatherOp> {
 void dlc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2dLowering, PoolLowering<dl::MaxPool2dOp, true>,
                PoolLowering<dl::AvgPool2dOp, false>, BatchNormLowering,
-               OneHotLowering, GatherLowering>(patterns.getContext());
+               OneHotLowering, GatherLowering, DropoutLowering>(patterns.getContext());
 }

@@ -149,16 +149,30 @@ Value alongAxis(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
+                                            ArrayRef<int64_t> values) {
+  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
+    return b.getIndexAttr(v);
+  });
+}
+
 Value insertAt(OpBuilder &b, Location loc, Value source, Value dest,
-               ArrayRef<int64_t> offsets) {
-  SmallVector<OpFoldResult> at, sizes, strides;
-  for (auto [offset, size] : llvm::zip(offsets, tensorType(source).getShape())) {
-    at.push_back(b.getIndexAttr(offset));
-    sizes.push_back(b.getIndexAttr(size));
-    strides.push_back(b.getIndexAttr(1));
-  }
-  return tensor::InsertSliceOp::create(b, loc, source, dest, at, sizes,
-                                       strides);
+               ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
+  SmallVector<int64_t> unit(offsets.size(), 1);
+  return tensor::InsertSliceOp::create(
+      b, loc, source, dest, indexAttrs(b, offsets),
+      indexAttrs(b, tensorType(source).getShape()),
+      indexAttrs(b, strides.empty() ? ArrayRef<int64_t>(unit) : strides));
+}
+
+Value extractAt(OpBuilder &b, Location loc, Value source,
+                ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                ArrayRef<int64_t> strides) {
+  auto type = RankedTensorType::get(sizes, tensorType(source).getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, source,
+                                        indexAttrs(b, offsets),
+                                        indexAttrs(b, sizes),
+                                        indexAttrs(b, strides));
 }
 
 Value reshape(OpBuilder &b, Location loc, Value x, RankedTensorType type) {
@@ -292,6 +306,35 @@ Value max(OpBuilder &b, Location loc, Value x, Value y) {
 Value min(OpBuilder &b, Location loc, Value x, Value y) {
   return isFloat(x) ? arith::MinimumFOp::create(b, loc, x, y).getResult()
                     : arith::MinSIOp::create(b, loc, x, y).getResult();
+}
+
+Value padSpatial(OpBuilder &b, Location loc, Value x, int64_t pad) {
+  if (pad == 0)
+    return x;
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> shape(type.getShape());
+  shape[2] += 2 * pad;
+  shape[3] += 2 * pad;
+  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+  Value zeros = filledTensor(b, loc, paddedType, 0);
+  return insertAt(b, loc, x, zeros, {0, 0, pad, pad});
+}
+
+SmallVector<NamedAttribute> windowAttrs(OpBuilder &b, int64_t stride,
+                                        int64_t dilation) {
+  auto type = RankedTensorType::get({2}, b.getI64Type());
+  return {b.getNamedAttr("strides", DenseIntElementsAttr::get(
+                                        type, ArrayRef<int64_t>{stride, stride})),
+          b.getNamedAttr("dilations",
+                         DenseIntElementsAttr::get(
+                             type, ArrayRef<int64_t>{dilation, dilation}))};
+}
+
+Value channelVector(OpBuilder &b, Location loc, Value v, int64_t rank) {
+  RankedTensorType type = tensorType(v);
+  SmallVector<int64_t> shape = {type.getDimSize(0)};
+  shape.append(rank - 2, 1);
+  return reshape(b, loc, v, RankedTensorType::get(shape, type.getElementType()));
 }
 
 } // namespace dlc::lowering

@@ -79,9 +79,16 @@ mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// The mean of every element of `x`, as a 0-d tensor.
 mlir::Value meanAll(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
-/// `source` inserted into `dest` at the static `offsets` (unit strides).
+/// `source` inserted into `dest` at the static `offsets`, with `strides`
+/// (unit strides when empty).
 mlir::Value insertAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
-                     mlir::Value dest, llvm::ArrayRef<int64_t> offsets);
+                     mlir::Value dest, llvm::ArrayRef<int64_t> offsets,
+                     llvm::ArrayRef<int64_t> strides = {});
+/// The `sizes` slice of `source` at `offsets`, with `strides`.
+mlir::Value extractAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source,
+                      llvm::ArrayRef<int64_t> offsets,
+                      llvm::ArrayRef<int64_t> sizes,
+                      llvm::ArrayRef<int64_t> strides);
 
 /// Reshapes `x` to `type` (same element count) with collapse/expand_shape.
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
@@ -102,6 +109,19 @@ mlir::Value min(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                 mlir::Value y);
 
 mlir::RankedTensorType tensorType(mlir::Value v);
+
+// Convolution and pooling (NCHW).
+
+/// `x` [N, C, H, W] with `pad` zeros on each side of H and W.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       int64_t pad);
+/// The strides and dilations attributes of a linalg convolution or pooling.
+llvm::SmallVector<mlir::NamedAttribute>
+windowAttrs(mlir::OpBuilder &b, int64_t stride, int64_t dilation = 1);
+/// A per-channel vector [C] reshaped to broadcast along axis 1 of a tensor
+/// of `rank` ([C, 1, ..., 1]).
+mlir::Value channelVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                          int64_t rank);
 
 } // namespace dlc::lowering
 

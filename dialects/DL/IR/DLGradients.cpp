@@ -3,8 +3,9 @@
 // buildVJP of every differentiable op, written with dl ops so the backward
 // graph is ordinary dl IR: printed, tested, simplified and lowered like the
 // forward graph. Gradients of broadcast operands are summed back to the
-// operand's shape (unbroadcast). Ops without a rule yet (conv2d, pooling,
-// batch_norm, dropout, gather, gelu, max) are reported by dl-autodiff.
+// operand's shape (unbroadcast). Convolution, pooling and gather have
+// dedicated gradient ops (dl.conv2d_input_grad, ...), lowered like the
+// forward ones.
 //
 //===----------------------------------------------------------------------===//
 
@@ -112,6 +113,12 @@ LogicalResult SquareOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                  SmallVectorImpl<Value> &out) {
   return unary(*this, b, grads, out,
                [](G &g, Value x, Value) { return g.mul(g.c(2, x), x); });
+}
+LogicalResult GeluOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  return unary(*this, b, grads, out, [](G &g, Value x, Value) {
+    return make<GeluDerivativeOp>(g.b, g.loc, {x});
+  });
 }
 LogicalResult ClipOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                SmallVectorImpl<Value> &out) {
@@ -240,6 +247,27 @@ LogicalResult MeanOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
   return reduceVJP(*this, b, grads, out, true);
 }
 
+LogicalResult MaxOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  if (!grads[0] || !isFloat(getX()))
+    return out.push_back(nullptr), success();
+  // The gradient goes to the elements equal to the maximum, split evenly
+  // among ties (as torch.amax).
+  G h{b, getLoc()};
+  RankedTensorType x = typeOf(getX());
+  SmallVector<int64_t> kept(x.getShape()), axes;
+  for (int64_t i = 0; i < x.getRank(); ++i)
+    if (!getAxes() || llvm::is_contained(*getAxes(), i)) {
+      kept[i] = 1;
+      axes.push_back(i);
+    }
+  Value top = h.reshape(getResult(), kept);
+  Value hit = h.sub(h.c(1, top), h.step(h.sub(top, getX())));
+  Value share = h.div(h.reshape(grads[0], kept), h.sum(hit, axes, true));
+  out.push_back(h.mul(hit, share));
+  return success();
+}
+
 LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                   SmallVectorImpl<Value> &out) {
   if (!grads[0] || !isFloat(getX()))
@@ -298,6 +326,135 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                     : make<ConcatOp>(b, getLoc(), parts,
                                      {b.getNamedAttr("axis",
                                                      b.getI64IntegerAttr(axis))}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Neural-network primitives
+//===----------------------------------------------------------------------===//
+
+static SmallVector<NamedAttribute> intAttrs(
+    OpBuilder &b, ArrayRef<std::pair<StringRef, int64_t>> values) {
+  SmallVector<NamedAttribute> attrs;
+  for (auto [name, value] : values)
+    attrs.push_back(b.getNamedAttr(name, b.getI64IntegerAttr(value)));
+  return attrs;
+}
+
+LogicalResult Conv2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                 SmallVectorImpl<Value> &out) {
+  if (!grads[0]) {
+    out.append(getNumOperands(), nullptr);
+    return success();
+  }
+  Location loc = getLoc();
+  Value g = grads[0];
+  auto attrs = intAttrs(b, {{"stride", getStride()}, {"pad", getPad()}});
+  out.push_back(Conv2dInputGradOp::create(
+      b, loc, TypeRange{getX().getType()}, ValueRange{g, getW()}, attrs));
+  out.push_back(Conv2dWeightGradOp::create(
+      b, loc, TypeRange{getW().getType()}, ValueRange{getX(), g}, attrs));
+  if (getB())
+    out.push_back(G{b, loc}.sum(g, {0, 2, 3}, false));
+  return success();
+}
+
+LogicalResult MaxPool2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &out) {
+  if (!grads[0])
+    return out.push_back(nullptr), success();
+  out.push_back(MaxPool2dGradOp::create(
+      b, getLoc(), TypeRange{getX().getType()}, ValueRange{getX(), grads[0]},
+      intAttrs(b, {{"size", getSize()}, {"stride", getStride()}})));
+  return success();
+}
+
+LogicalResult AvgPool2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &out) {
+  if (!grads[0])
+    return out.push_back(nullptr), success();
+  out.push_back(AvgPool2dGradOp::create(
+      b, getLoc(), TypeRange{getX().getType()}, ValueRange{grads[0]},
+      intAttrs(b, {{"size", getSize()}, {"stride", getStride()}})));
+  return success();
+}
+
+LogicalResult DropoutOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                  SmallVectorImpl<Value> &out) {
+  if (!getStep())
+    return emitOpError() << "needs its step operand to be differentiated";
+  if (!grads[0]) {
+    out.append({nullptr, nullptr});
+    return success();
+  }
+  // With the mask fixed by (seed, step), dropout is linear: the same mask
+  // and scale apply to the gradient.
+  out.push_back(make<DropoutOp>(b, getLoc(), {grads[0], getStep()},
+                                (*this)->getAttrs()));
+  out.push_back(nullptr);
+  return success();
+}
+
+LogicalResult BatchNormOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                    SmallVectorImpl<Value> &out) {
+  // Only the normalized result carries a gradient; the running statistics
+  // feed state updates, and the mean/var operands are states.
+  if (!grads[0]) {
+    out.append(5, nullptr);
+    return success();
+  }
+  G h{b, getLoc()};
+  Value x = getX(), g = grads[0];
+  RankedTensorType type = typeOf(x);
+  int64_t rank = type.getRank(), count = 1;
+  SmallVector<int64_t> axes, channel = {type.getDimSize(1)};
+  channel.append(rank - 2, 1); // [C, 1, ...] broadcasts along axis 1
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != 1) {
+      axes.push_back(i);
+      count *= type.getDimSize(i);
+    }
+  double eps = getEpsAttr().getValueAsDouble();
+  Value mean, var;
+  if (getTraining()) {
+    mean = h.div(h.sum(x, axes, true), h.c(count, x));
+    Value centered = h.sub(x, mean);
+    var = h.div(h.sum(h.mul(centered, centered), axes, true), h.c(count, x));
+  } else {
+    mean = h.reshape(getMean(), channel);
+    var = h.reshape(getVar(), channel);
+  }
+  Value invStd = h.div(h.c(1, x), make<SqrtOp>(b, getLoc(), {h.add(var, h.c(eps, x))}));
+  Value xhat = h.mul(h.sub(x, mean), invStd);
+  Value gamma = h.reshape(getGamma(), channel);
+  Value sumG = h.sum(g, axes, true), sumGX = h.sum(h.mul(g, xhat), axes, true);
+  Value dx;
+  if (getTraining()) {
+    // gamma / sigma * (g - mean(g) - xhat * mean(g * xhat))
+    Value inner = h.sub(h.sub(g, h.div(sumG, h.c(count, x))),
+                        h.mul(xhat, h.div(sumGX, h.c(count, x))));
+    dx = h.mul(h.mul(gamma, invStd), inner);
+  } else {
+    dx = h.mul(g, h.mul(gamma, invStd));
+  }
+  ArrayRef<int64_t> c = typeOf(getGamma()).getShape();
+  out.push_back(dx);
+  out.push_back(h.reshape(sumGX, c));
+  out.push_back(h.reshape(sumG, c));
+  out.append({nullptr, nullptr});
+  return success();
+}
+
+LogicalResult GatherOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                                 SmallVectorImpl<Value> &out) {
+  if (!grads[0]) {
+    out.append({nullptr, nullptr});
+    return success();
+  }
+  out.push_back(GatherGradOp::create(b, getLoc(),
+                                     TypeRange{getTable().getType()},
+                                     ValueRange{grads[0], getIds()}));
+  out.push_back(nullptr);
   return success();
 }
 

@@ -29,6 +29,89 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient ops: the result type must be the one the forward op consumed.
+//===----------------------------------------------------------------------===//
+
+/// The spatial size a window of `k` moving by `stride` over `n` (padded by
+/// `pad` on each side) produces.
+static int64_t windowCount(int64_t n, int64_t k, int64_t stride, int64_t pad) {
+  return (n + 2 * pad - k) / stride + 1;
+}
+
+/// Checks that conv2d of `x` with `w` produces `y` (all 4-D, NCHW/OIHW).
+static LogicalResult verifyConvShapes(Operation *op, RankedTensorType x,
+                                      RankedTensorType w, RankedTensorType y,
+                                      int64_t stride, int64_t pad) {
+  if (x.getRank() != 4 || w.getRank() != 4 || y.getRank() != 4)
+    return op->emitOpError() << "expects 4-D input, weights and gradient";
+  if (stride < 1 || pad < 0)
+    return op->emitOpError() << "needs stride >= 1 and pad >= 0";
+  int64_t kh = w.getDimSize(2), kw = w.getDimSize(3);
+  if (x.getDimSize(2) + 2 * pad < kh || x.getDimSize(3) + 2 * pad < kw ||
+      x.getDimSize(1) != w.getDimSize(1) || y.getDimSize(0) != x.getDimSize(0) ||
+      y.getDimSize(1) != w.getDimSize(0) ||
+      y.getDimSize(2) != windowCount(x.getDimSize(2), kh, stride, pad) ||
+      y.getDimSize(3) != windowCount(x.getDimSize(3), kw, stride, pad))
+    return op->emitOpError()
+           << "shapes do not match a conv2d of input " << formatType(x)
+           << " with weights " << formatType(w) << " producing "
+           << formatType(y);
+  return success();
+}
+
+LogicalResult Conv2dInputGradOp::verify() {
+  return verifyConvShapes(*this, getType(), getW().getType(),
+                          getGrad().getType(), getStride(), getPad());
+}
+
+LogicalResult Conv2dWeightGradOp::verify() {
+  return verifyConvShapes(*this, getX().getType(), getType(),
+                          getGrad().getType(), getStride(), getPad());
+}
+
+/// Checks that pooling `x` with windows of `size` moving by `stride` gives
+/// `y`.
+static LogicalResult verifyPoolShapes(Operation *op, RankedTensorType x,
+                                      RankedTensorType y, int64_t size,
+                                      int64_t stride) {
+  if (x.getRank() != 4 || y.getRank() != 4)
+    return op->emitOpError() << "expects 4-D input and gradient";
+  if (size < 1 || stride < 1 || size > x.getDimSize(2) ||
+      size > x.getDimSize(3))
+    return op->emitOpError() << "has a window that does not fit";
+  if (y.getDimSize(0) != x.getDimSize(0) || y.getDimSize(1) != x.getDimSize(1) ||
+      y.getDimSize(2) != windowCount(x.getDimSize(2), size, stride, 0) ||
+      y.getDimSize(3) != windowCount(x.getDimSize(3), size, stride, 0))
+    return op->emitOpError() << "gradient " << formatType(y)
+                             << " does not match pooling " << formatType(x);
+  return success();
+}
+
+LogicalResult MaxPool2dGradOp::verify() {
+  return verifyPoolShapes(*this, getX().getType(), getGrad().getType(),
+                          getSize(), getStride());
+}
+
+LogicalResult AvgPool2dGradOp::verify() {
+  return verifyPoolShapes(*this, getType(), getGrad().getType(), getSize(),
+                          getStride());
+}
+
+LogicalResult GatherGradOp::verify() {
+  RankedTensorType g = getGrad().getType(), ids = getIds().getType(),
+                   table = getType();
+  SmallVector<int64_t> expected(ids.getShape());
+  if (table.getRank() == 2)
+    expected.push_back(table.getDimSize(1));
+  if (table.getRank() != 2 || g.getShape() != ArrayRef<int64_t>(expected) ||
+      g.getElementType() != table.getElementType())
+    return emitOpError() << "gradient " << formatType(g) << " does not match "
+                         << "a gather of " << formatType(table) << " by "
+                         << formatType(ids);
+  return success();
+}
+
 /// Number of numeric arguments each initializer takes, or -1 if unknown.
 static int initArity(StringRef init) {
   return llvm::StringSwitch<int>(init)

@@ -68,7 +68,11 @@ def DL_SqrtOp : DL_UnaryOp<"sqrt", "sqrt(x)", [DL_Differentiable]>;
 def DL_AbsOp : DL_UnaryOp<"abs", "|x|", [DL_Differentiable]>;
 def DL_SquareOp : DL_UnaryOp<"square", "x * x", [DL_Differentiable]>;
 def DL_GeluOp : DL_UnaryOp<"gelu",
-    "x * 0.5 * (1 + erf(x / sqrt(2)))  (PyTorch's exact GELU)">;
+    "x * 0.5 * (1 + erf(x / sqrt(2)))  (PyTorch's exact GELU)",
+    [DL_Differentiable]>;
+def DL_GeluDerivativeOp : DL_UnaryOp<"gelu_derivative",
+    "0.5 * (1 + erf(x / sqrt(2))) + x * exp(-x * x / 2) / sqrt(2 pi)  (the "
+    "derivative of gelu, used by its gradient)", [DL_NoGradient]>;
 
 def DL_LeakyReluOp : DL_UnaryOp<"leaky_relu", "x > 0 ? x : alpha * x",
                                    [DL_Differentiable]> {
@@ -204,7 +208,7 @@ class DL_ReduceOp<string mnemonic, string what, list<Trait> traits = []>
 
 def DL_SumOp : DL_ReduceOp<"sum", "sum", [DL_Differentiable]>;
 def DL_MeanOp : DL_ReduceOp<"mean", "mean", [DL_Differentiable]>;
-def DL_MaxOp : DL_ReduceOp<"max", "maximum">;
+def DL_MaxOp : DL_ReduceOp<"max", "maximum", [DL_Differentiable]>;
 
 //===----------------------------------------------------------------------===//
 // Shape ops
@@ -301,7 +305,7 @@ def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "exp(x) / sum(exp(x))">;
 def DL_LogSoftmaxOp : DL_SoftmaxLikeOp<"log_softmax",
                                        "x - log(sum(exp(x)))">;
 
-def DL_Conv2dOp : DL_Op<"conv2d", [Pure,
+def DL_Conv2dOp : DL_Op<"conv2d", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "2-D convolution, NCHW input, OIHW weights";
   let description = [{
@@ -324,7 +328,8 @@ def DL_Conv2dOp : DL_Op<"conv2d", [Pure,
 }
 
 class DL_Pool2dOp<string mnemonic, string what>
-    : DL_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    : DL_Op<mnemonic, [Pure, DL_Differentiable,
+                       DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "2-D " # what # " pooling over NCHW";
   let description = [{
     Takes the }] # what # [{ of each `size x size` window, moving by
@@ -343,26 +348,32 @@ class DL_Pool2dOp<string mnemonic, string what>
 def DL_MaxPool2dOp : DL_Pool2dOp<"max_pool2d", "maximum">;
 def DL_AvgPool2dOp : DL_Pool2dOp<"avg_pool2d", "average">;
 
-def DL_DropoutOp : DL_Op<"dropout", [SameOperandsAndResultType,
-    InferTypeOpInterface]> {
+def DL_DropoutOp : DL_Op<"dropout", [Pure, DL_Differentiable,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "inverted dropout (training entry points only)";
   let description = [{
     Zeroes each element with probability `rate` and scales the others by
-    `1 / (1 - rate)`. The mask is a deterministic function of `seed` and the
-    training step. The front end emits this op only in training entry
-    points; inference and `eval` use the operand unchanged.
+    `1 / (1 - rate)`. The mask is a deterministic function of `seed`, the
+    call counter `step` (a 0-d f32 tensor) and the element's row-major index
+    (docs/language.md gives the hash). The front end emits this op only in
+    training entry points, without `step`; dl-autodiff supplies it from the
+    entry's `optim/ENTRY/rng_step` state. For a fixed mask the op is linear,
+    so its gradient is the same dropout applied to the incoming gradient.
 
     ```mlir
-    %y = dl.dropout %x {rate = 5.000000e-01 : f64, seed = 7 : i64} : tensor<64x512xf32>
+    %y = dl.dropout %x step(%s : tensor<f32>) {rate = 5.000000e-01 : f64, seed = 7 : i64} : tensor<64x512xf32>
     ```
   }];
-  let arguments = (ins DL_FloatTensor:$x, F64Attr:$rate, I64Attr:$seed);
+  let arguments = (ins DL_FloatTensor:$x, Optional<DL_Scalar>:$step,
+                       F64Attr:$rate, I64Attr:$seed);
   let results = (outs DL_FloatTensor:$result);
-  let assemblyFormat = "$x attr-dict `:` type($x)";
+  let assemblyFormat = [{
+    $x (`step` `(` $step^ `:` type($step) `)`)? attr-dict `:` type($x)
+  }];
   let hasVerifier = 1;
 }
 
-def DL_BatchNormOp : DL_Op<"batch_norm", [Pure,
+def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "batch normalization over every axis but axis 1";
   let description = [{
@@ -407,7 +418,7 @@ def DL_OneHotOp : DL_Op<"one_hot", [Pure, DL_NoGradient,
   let assemblyFormat = "$labels attr-dict `:` type($labels) `->` type($result)";
 }
 
-def DL_GatherOp : DL_Op<"gather", [Pure,
+def DL_GatherOp : DL_Op<"gather", [Pure, DL_Differentiable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "rows of a table picked by integer ids (embedding lookup)";
   let description = [{
@@ -423,6 +434,104 @@ def DL_GatherOp : DL_Op<"gather", [Pure,
   let assemblyFormat = [{
     $table `,` $ids attr-dict `:` type($table) `,` type($ids) `->` type($result)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Gradients of the neural-network primitives. dl-autodiff builds these in
+// backward graphs; their result shapes are not always implied by their
+// operands (a strided window may skip trailing rows), so they carry the
+// result type and verify it against the forward op's shape rule.
+//===----------------------------------------------------------------------===//
+
+def DL_Conv2dInputGradOp : DL_Op<"conv2d_input_grad", [Pure]> {
+  let summary = "gradient of conv2d with respect to its input";
+  let description = [{
+    Given the gradient `grad : [N, O, OH, OW]` of `conv2d(x, w)` and the
+    weights `w : [O, C, KH, KW]`, returns the gradient of `x : [N, C, H, W]`
+    (the transposed convolution). `stride` and `pad` are the forward op's.
+
+    ```mlir
+    %dx = dl.conv2d_input_grad %g, %w {pad = 2} : (tensor<64x6x28x28xf32>, tensor<6x1x5x5xf32>) -> tensor<64x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_FloatTensor:$w,
+                       DefaultValuedAttr<I64Attr, "1">:$stride,
+                       DefaultValuedAttr<I64Attr, "0">:$pad);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$grad `,` $w attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def DL_Conv2dWeightGradOp : DL_Op<"conv2d_weight_grad", [Pure]> {
+  let summary = "gradient of conv2d with respect to its weights";
+  let description = [{
+    Given the input `x : [N, C, H, W]` of `conv2d(x, w)` and the gradient
+    `grad : [N, O, OH, OW]` of its result, returns the gradient of
+    `w : [O, C, KH, KW]`, summed over the batch.
+
+    ```mlir
+    %dw = dl.conv2d_weight_grad %x, %g {pad = 2} : (tensor<64x1x28x28xf32>, tensor<64x6x28x28xf32>) -> tensor<6x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, DL_FloatTensor:$grad,
+                       DefaultValuedAttr<I64Attr, "1">:$stride,
+                       DefaultValuedAttr<I64Attr, "0">:$pad);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$x `,` $grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def DL_MaxPool2dGradOp : DL_Op<"max_pool2d_grad", [Pure,
+    AllTypesMatch<["x", "result"]>]> {
+  let summary = "gradient of max_pool2d with respect to its input";
+  let description = [{
+    Routes each window's gradient to the first position (in row-major window
+    order) that holds the window's maximum, as PyTorch does; positions in
+    several windows receive the sum. `x` is the forward op's input.
+
+    ```mlir
+    %dx = dl.max_pool2d_grad %x, %g {size = 2, stride = 2} : tensor<64x6x28x28xf32>, tensor<64x6x14x14xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$x, DL_FloatTensor:$grad,
+                       I64Attr:$size, I64Attr:$stride);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$x `,` $grad attr-dict `:` type($x) `,` type($grad)";
+  let hasVerifier = 1;
+}
+
+def DL_AvgPool2dGradOp : DL_Op<"avg_pool2d_grad", [Pure]> {
+  let summary = "gradient of avg_pool2d with respect to its input";
+  let description = [{
+    Spreads each window's gradient evenly over its `size * size` positions;
+    positions in several windows receive the sum.
+
+    ```mlir
+    %dx = dl.avg_pool2d_grad %g {size = 2, stride = 2} : tensor<64x6x14x14xf32> -> tensor<64x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, I64Attr:$size, I64Attr:$stride);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def DL_GatherGradOp : DL_Op<"gather_grad", [Pure]> {
+  let summary = "gradient of gather with respect to its table (scatter-add)";
+  let description = [{
+    `grad : [..., D]`, `ids : i32[...]` -> `[V, D]`: row `v` is the sum of the
+    gradient rows whose id is `v` (zero for ids never picked).
+
+    ```mlir
+    %dt = dl.gather_grad %g, %ids : tensor<8x20x32xf32>, tensor<8x20xi32> -> tensor<1000x32xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_IntTensor:$ids);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $ids attr-dict `:` type($grad) `,` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -508,6 +508,16 @@ DL_POOL_INFER(MaxPool2dOp, "max_pool2d")
 DL_POOL_INFER(AvgPool2dOp, "avg_pool2d")
 #undef DL_POOL_INFER
 
+LogicalResult DropoutOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  if (failed(needTensors(loc, operands, 1, "dropout")))
+    return failure();
+  types.push_back(operands[0].getType());
+  return success();
+}
+
 LogicalResult BatchNormOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr, OpaqueProperties, RegionRange,

@@ -349,3 +349,44 @@ func.func @assign_type(%v: tensor<5xf32>) {
   dl.assign @s, %v : tensor<5xf32>
   return
 }
+
+// -----
+
+// Gradient ops verify their result type against the forward op's rule.
+func.func @conv_input_grad(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d_input_grad' op shapes do not match a conv2d of input f32[2, 3, 9, 7] with weights f32[4, 3, 2, 3] producing f32[2, 4, 4, 4]}}
+  %0 = dl.conv2d_input_grad %g, %w {stride = 2, pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x3xf32>) -> tensor<2x3x9x7xf32>
+  return
+}
+
+// -----
+
+func.func @conv_weight_grad(%x: tensor<2x3x7x7xf32>, %g: tensor<2x4x4x4xf32>) {
+  // expected-error @+1 {{'dl.conv2d_weight_grad' op shapes do not match a conv2d of input f32[2, 3, 7, 7] with weights f32[4, 2, 2, 3] producing f32[2, 4, 4, 4]}}
+  %0 = dl.conv2d_weight_grad %x, %g {stride = 2, pad = 1} : (tensor<2x3x7x7xf32>, tensor<2x4x4x4xf32>) -> tensor<4x2x2x3xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_grad(%x: tensor<2x3x8x8xf32>, %g: tensor<2x3x3x3xf32>) {
+  // expected-error @+1 {{'dl.max_pool2d_grad' op gradient f32[2, 3, 3, 3] does not match pooling f32[2, 3, 8, 8]}}
+  %0 = dl.max_pool2d_grad %x, %g {size = 2, stride = 2} : tensor<2x3x8x8xf32>, tensor<2x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_grad(%g: tensor<2x3x3x3xf32>) {
+  // expected-error @+1 {{'dl.avg_pool2d_grad' op has a window that does not fit}}
+  %0 = dl.avg_pool2d_grad %g {size = 4, stride = 1} : tensor<2x3x3x3xf32> -> tensor<2x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_grad(%g: tensor<2x5x8xf32>, %ids: tensor<2x5xi32>) {
+  // expected-error @+1 {{'dl.gather_grad' op gradient f32[2, 5, 8] does not match a gather of f32[10, 4] by i32[2, 5]}}
+  %0 = dl.gather_grad %g, %ids : tensor<2x5x8xf32>, tensor<2x5xi32> -> tensor<10x4xf32>
+  return
+}

@@ -111,3 +111,23 @@ func.func @nn(%x: tensor<64x1x28x28xf32>, %w: tensor<6x1x5x5xf32>, %b: tensor<6x
   %15 = dl.accuracy %logits, %labels : tensor<64x10xf32>, tensor<64xi32>
   return %15 : tensor<f32>
 }
+
+// The gradient ops of backward graphs.
+// CHECK-LABEL: func.func @gradients
+func.func @gradients(%x: tensor<2x3x7x7xf32>, %w: tensor<4x3x2x3xf32>, %g: tensor<2x4x4x4xf32>, %p: tensor<2x3x3x3xf32>, %ids: tensor<2x5xi32>, %e: tensor<2x5x8xf32>, %s: tensor<f32>) -> tensor<2x3x7x7xf32> {
+  // CHECK: dl.conv2d_input_grad %{{.*}}, %{{.*}} {pad = 1 : i64, stride = 2 : i64} : (tensor<2x4x4x4xf32>, tensor<4x3x2x3xf32>) -> tensor<2x3x7x7xf32>
+  %0 = dl.conv2d_input_grad %g, %w {stride = 2, pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x3xf32>) -> tensor<2x3x7x7xf32>
+  // CHECK: dl.conv2d_weight_grad %{{.*}}, %{{.*}} {pad = 1 : i64, stride = 2 : i64} : (tensor<2x3x7x7xf32>, tensor<2x4x4x4xf32>) -> tensor<4x3x2x3xf32>
+  %1 = dl.conv2d_weight_grad %x, %g {stride = 2, pad = 1} : (tensor<2x3x7x7xf32>, tensor<2x4x4x4xf32>) -> tensor<4x3x2x3xf32>
+  // CHECK: dl.max_pool2d_grad %{{.*}}, %{{.*}} {size = 3 : i64, stride = 2 : i64} : tensor<2x3x7x7xf32>, tensor<2x3x3x3xf32>
+  %2 = dl.max_pool2d_grad %x, %p {size = 3, stride = 2} : tensor<2x3x7x7xf32>, tensor<2x3x3x3xf32>
+  // CHECK: dl.avg_pool2d_grad %{{.*}} {size = 2 : i64, stride = 2 : i64} : tensor<2x3x3x3xf32> -> tensor<2x3x7x7xf32>
+  %3 = dl.avg_pool2d_grad %p {size = 2, stride = 2} : tensor<2x3x3x3xf32> -> tensor<2x3x7x7xf32>
+  // CHECK: dl.gather_grad %{{.*}}, %{{.*}} : tensor<2x5x8xf32>, tensor<2x5xi32> -> tensor<10x8xf32>
+  %4 = dl.gather_grad %e, %ids : tensor<2x5x8xf32>, tensor<2x5xi32> -> tensor<10x8xf32>
+  // CHECK: dl.gelu_derivative %{{.*}} : tensor<2x3x7x7xf32>
+  %5 = dl.gelu_derivative %x : tensor<2x3x7x7xf32>
+  // CHECK: dl.dropout %{{.*}} step(%{{.*}} : tensor<f32>) {rate = 5.000000e-01 : f64, seed = 7 : i64} : tensor<2x3x7x7xf32>
+  %6 = dl.dropout %5 step(%s : tensor<f32>) {rate = 0.5 : f64, seed = 7 : i64} : tensor<2x3x7x7xf32>
+  return %6 : tensor<2x3x7x7xf32>
+}

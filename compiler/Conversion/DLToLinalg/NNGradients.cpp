@@ -1,0 +1,305 @@
+//===- NNGradients.cpp - gradients of convolution, pooling and gather -----===//
+//
+// The gradient ops of dl-autodiff's backward graphs:
+//  - conv2d_input_grad: the gradient, strided into a zero tensor (so the
+//    stride becomes a dilation of the gradient) and padded by the kernel
+//    size minus one, correlated with the weights flipped and transposed to
+//    [C, O, KH, KW]: one linalg.conv_2d_nchw_fchw with stride 1.
+//  - conv2d_weight_grad: the padded input as a batch of C images of N
+//    channels, correlated with the gradient as O filters of N channels,
+//    dilated by the stride: linalg.conv_2d_nchw_fchw giving [C, O, KH, KW],
+//    then transposed.
+//  - max/avg_pool2d_grad: for each window offset (kh, kw), the strided view
+//    of the input gradient at that offset receives its share of the window
+//    gradient (all of it for the window's first argmax, 1/size^2 for
+//    average pooling).
+//  - gather_grad: a loop over the ids adding each gradient row to its row
+//    of the table gradient (scatter-add).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/DLToLinalg/DLToLinalg.h"
+#include "compiler/Conversion/DLToLinalg/Utils.h"
+#include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace dlc::lowering;
+
+namespace {
+
+Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  Value init = emptyTensor(
+      b, loc, RankedTensorType::get(shape, type.getElementType()));
+  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+}
+
+Value conv(OpBuilder &b, Location loc, RankedTensorType type, Value input,
+           Value filter, int64_t stride, int64_t dilation) {
+  return linalg::Conv2DNchwFchwOp::create(
+             b, loc, TypeRange{type}, ValueRange{input, filter},
+             ValueRange{filledTensor(b, loc, type, 0)},
+             windowAttrs(b, stride, dilation))
+      .getResult(0);
+}
+
+struct Conv2dInputGradLowering : OpConversionPattern<dl::Conv2dInputGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::Conv2dInputGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value g = adaptor.getGrad(), w = adaptor.getW();
+    RankedTensorType wType = tensorType(w), type = op.getType();
+    Type elem = type.getElementType();
+    int64_t stride = op.getStride(), pad = op.getPad();
+    int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+    int64_t o = wType.getDimSize(0);
+    // Per spatial axis: `extra` rows on each side when the padding exceeds
+    // the kernel, cut off at the end; the gradient starts at `offset`.
+    SmallVector<int64_t> big = {n, o, 0, 0}, offsets = {0, 0, 0, 0},
+                         strides = {1, 1, stride, stride};
+    int64_t extra[2];
+    for (int axis = 0; axis < 2; ++axis) {
+      int64_t k = wType.getDimSize(2 + axis), len = type.getDimSize(2 + axis);
+      extra[axis] = std::max<int64_t>(0, pad - (k - 1));
+      offsets[2 + axis] = k - 1 - pad + extra[axis];
+      big[2 + axis] = len + 2 * extra[axis] + k - 1;
+    }
+    Value spread = insertAt(rewriter, loc, g,
+                            filledTensor(rewriter, loc,
+                                         RankedTensorType::get(big, elem), 0),
+                            offsets, strides);
+    // wt[c, o, kh, kw] = w[o, c, KH - 1 - kh, KW - 1 - kw]
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+    AffineExpr d0, d1, d2, d3;
+    bindDims(ctx, d0, d1, d2, d3);
+    auto flipped = RankedTensorType::get({c, o, kh, kw}, elem);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(4, 0, {d1, d0, kh - 1 - d2, kw - 1 - d3}, ctx),
+        AffineMap::getMultiDimIdentityMap(4, ctx)};
+    Value wt = linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{flipped}, ValueRange{w},
+                   ValueRange{emptyTensor(rewriter, loc, flipped)}, maps,
+                   SmallVector<utils::IteratorType>(
+                       4, utils::IteratorType::parallel),
+                   [](OpBuilder &b, Location l, ValueRange args) {
+                     linalg::YieldOp::create(b, l, args[0]);
+                   })
+                   .getResult(0);
+    auto wideType = RankedTensorType::get(
+        {n, c, type.getDimSize(2) + 2 * extra[0],
+         type.getDimSize(3) + 2 * extra[1]},
+        elem);
+    Value dx = conv(rewriter, loc, wideType, spread, wt, 1, 1);
+    if (wideType != type)
+      dx = extractAt(rewriter, loc, dx, {0, 0, extra[0], extra[1]},
+                     type.getShape(), {1, 1, 1, 1});
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+struct Conv2dWeightGradLowering : OpConversionPattern<dl::Conv2dWeightGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::Conv2dWeightGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    // out[c, o, kh, kw] = sum_{n, oh, ow} xt[c, n, kh + oh s, kw + ow s]
+    //                                     * gt[o, n, oh, ow]
+    Value xt = transpose(rewriter, loc,
+                         padSpatial(rewriter, loc, adaptor.getX(), op.getPad()),
+                         {1, 0, 2, 3});
+    Value gt = transpose(rewriter, loc, adaptor.getGrad(), {1, 0, 2, 3});
+    auto swapped = RankedTensorType::get(
+        {type.getDimSize(1), type.getDimSize(0), type.getDimSize(2),
+         type.getDimSize(3)},
+        type.getElementType());
+    Value dw = conv(rewriter, loc, swapped, xt, gt, 1, op.getStride());
+    rewriter.replaceOp(op, transpose(rewriter, loc, dw, {1, 0, 2, 3}));
+    return success();
+  }
+};
+
+/// The first position (kh * size + kw, row-major) of each window's maximum,
+/// as i32 [N, C, OH, OW].
+Value windowArgmax(OpBuilder &b, Location loc, Value x,
+                   RankedTensorType pooled, int64_t size, int64_t stride) {
+  MLIRContext *ctx = b.getContext();
+  Type elem = pooled.getElementType();
+  auto idxType = RankedTensorType::get(pooled.getShape(), b.getI32Type());
+  AffineExpr n, c, oh, ow, kh, kw;
+  bindDims(ctx, n, c, oh, ow, kh, kw);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {n, c, oh * stride + kh, ow * stride + kw}, ctx),
+      AffineMap::get(6, 0, {kh, kw}, ctx),
+      AffineMap::get(6, 0, {n, c, oh, ow}, ctx),
+      AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.append(2, utils::IteratorType::reduction);
+  Value window = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{size, size},
+                                         elem);
+  Value best = linalg::FillOp::create(b, loc, lowest(b, loc, elem),
+                                      emptyTensor(b, loc, pooled))
+                   .getResult(0);
+  Value first = filledTensor(b, loc, idxType, 0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{pooled, idxType}, ValueRange{x, window},
+      ValueRange{best, first}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value k = add(nb, l,
+                      mul(nb, l, linalg::IndexOp::create(nb, l, 4),
+                          arith::ConstantIndexOp::create(nb, l, size)),
+                      linalg::IndexOp::create(nb, l, 5));
+        k = arith::IndexCastOp::create(nb, l, nb.getI32Type(), k);
+        Value better = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                             args[0], args[2]);
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{
+                arith::SelectOp::create(nb, l, better, args[0], args[2]),
+                arith::SelectOp::create(nb, l, better, k, args[3])});
+      });
+  return generic.getResult(1);
+}
+
+/// Adds each window's share of `g` into the input gradient of `type`;
+/// `share(b, loc, g, argmax, k)` is the share of window position `k`.
+template <typename ShareFn>
+Value spreadWindows(OpBuilder &b, Location loc, RankedTensorType type, Value g,
+                    Value argmax, int64_t size, int64_t stride,
+                    ShareFn share) {
+  RankedTensorType gType = tensorType(g);
+  Value dx = filledTensor(b, loc, type, 0);
+  SmallVector<int64_t> strides = {1, 1, stride, stride};
+  for (int64_t kh = 0; kh < size; ++kh)
+    for (int64_t kw = 0; kw < size; ++kw) {
+      SmallVector<int64_t> offsets = {0, 0, kh, kw};
+      Value view = extractAt(b, loc, dx, offsets, gType.getShape(), strides);
+      SmallVector<Value> inputs = {view, g};
+      if (argmax)
+        inputs.push_back(argmax);
+      int64_t k = kh * size + kw;
+      Value sum = elementwise(b, loc, gType, inputs,
+                              [&](OpBuilder &nb, Location l, ValueRange args) {
+                                return add(nb, l, args[0],
+                                           share(nb, l, args, k));
+                              });
+      dx = insertAt(b, loc, sum, dx, offsets, strides);
+    }
+  return dx;
+}
+
+struct MaxPool2dGradLowering : OpConversionPattern<dl::MaxPool2dGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::MaxPool2dGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t size = op.getSize(), stride = op.getStride();
+    Value argmax = windowArgmax(rewriter, loc, adaptor.getX(),
+                                tensorType(adaptor.getGrad()), size, stride);
+    rewriter.replaceOp(
+        op, spreadWindows(rewriter, loc, op.getType(), adaptor.getGrad(),
+                          argmax, size, stride,
+                          [](OpBuilder &b, Location l, ValueRange args,
+                             int64_t k) {
+                            Value hit = arith::CmpIOp::create(
+                                b, l, arith::CmpIPredicate::eq, args[2],
+                                scalar(b, l, args[2].getType(), k));
+                            return arith::SelectOp::create(
+                                       b, l, hit, args[1],
+                                       scalar(b, l, args[1].getType(), 0))
+                                .getResult();
+                          }));
+    return success();
+  }
+};
+
+struct AvgPool2dGradLowering : OpConversionPattern<dl::AvgPool2dGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::AvgPool2dGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    int64_t size = op.getSize();
+    rewriter.replaceOp(
+        op, spreadWindows(rewriter, op.getLoc(), op.getType(),
+                          adaptor.getGrad(), Value(), size, op.getStride(),
+                          [&](OpBuilder &b, Location l, ValueRange args,
+                              int64_t) {
+                            return div(b, l, args[1],
+                                       scalar(b, l, args[1].getType(),
+                                              size * size));
+                          }));
+    return success();
+  }
+};
+
+struct GatherGradLowering : OpConversionPattern<dl::GatherGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::GatherGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type elem = type.getElementType();
+    int64_t vocab = type.getDimSize(0), dim = type.getDimSize(1);
+    int64_t count = tensorType(adaptor.getIds()).getNumElements();
+    Value ids = reshape(rewriter, loc, adaptor.getIds(),
+                        RankedTensorType::get({count}, rewriter.getI32Type()));
+    Value g = reshape(rewriter, loc, adaptor.getGrad(),
+                      RankedTensorType::get({count, dim}, elem));
+    auto rowType = RankedTensorType::get({1, dim}, elem);
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
+    auto loop = scf::ForOp::create(
+        rewriter, loc, c(0), c(count), c(1),
+        ValueRange{filledTensor(rewriter, loc, type, 0)},
+        [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+          // Ids were checked against the vocabulary before the entry ran;
+          // the clamp keeps every access in bounds regardless.
+          Value id = arith::IndexCastOp::create(
+              b, l, b.getIndexType(), tensor::ExtractOp::create(b, l, ids, i));
+          id = arith::MinSIOp::create(
+              b, l,
+              arith::MaxSIOp::create(b, l, id,
+                                     arith::ConstantIndexOp::create(b, l, 0)),
+              arith::ConstantIndexOp::create(b, l, vocab - 1));
+          SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+          SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                             b.getIndexAttr(dim)};
+          Value row = tensor::ExtractSliceOp::create(
+              b, l, rowType, g, ArrayRef<OpFoldResult>{i, b.getIndexAttr(0)},
+              sizes, unit);
+          SmallVector<OpFoldResult> at = {id, b.getIndexAttr(0)};
+          Value old = tensor::ExtractSliceOp::create(b, l, rowType, acc[0], at,
+                                                     sizes, unit);
+          Value sum = elementwise(b, l, rowType, {old, row},
+                                  [](OpBuilder &nb, Location nl, ValueRange a) {
+                                    return add(nb, nl, a[0], a[1]);
+                                  });
+          scf::YieldOp::create(
+              b, l,
+              ValueRange{tensor::InsertSliceOp::create(b, l, sum, acc[0], at,
+                                                       sizes, unit)
+                             .getResult()});
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void dlc::populateNNGradientsToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2dInputGradLowering, Conv2dWeightGradLowering,
+               MaxPool2dGradLowering, AvgPool2dGradLowering,
+               GatherGradLowering>(patterns.getContext());
+}

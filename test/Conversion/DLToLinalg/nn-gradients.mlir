@@ -1,0 +1,100 @@
+// RUN: dl-opt %s -convert-dl-to-linalg -split-input-file | FileCheck %s
+
+// The input gradient of a stride-2 convolution: the gradient strided into
+// zeros (offset kernel - 1 - pad), the weights flipped and transposed to
+// [C, O, KH, KW], one stride-1 convolution.
+// CHECK-LABEL: func.func @conv_input_grad
+// CHECK: %[[S:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 1] [2, 4, 4, 4] [1, 1, 2, 2] : tensor<2x4x4x4xf32> into tensor<2x4x8x9xf32>
+// CHECK: %[[WT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4x3x2x3xf32>) outs(%{{.*}} : tensor<3x4x2x3xf32>)
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[S]], %[[WT]] : tensor<2x4x8x9xf32>, tensor<3x4x2x3xf32>) outs(%{{.*}} : tensor<2x3x7x7xf32>)
+func.func @conv_input_grad(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x3xf32>) -> tensor<2x3x7x7xf32> {
+  %0 = dl.conv2d_input_grad %g, %w {stride = 2, pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x3xf32>) -> tensor<2x3x7x7xf32>
+  return %0 : tensor<2x3x7x7xf32>
+}
+
+// -----
+
+// Padding wider than the kernel: the result is computed wider and cut.
+// CHECK-LABEL: func.func @conv_input_grad_wide_pad
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} outs(%{{.*}} : tensor<1x1x6x6xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x6x6xf32> to tensor<1x1x4x4xf32>
+func.func @conv_input_grad_wide_pad(%g: tensor<1x2x6x6xf32>, %w: tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<1x2x6x6xf32>, tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// The weight gradient: the padded input as C images of N channels, the
+// gradient as O filters of N channels dilated by the stride.
+// CHECK-LABEL: func.func @conv_weight_grad
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%{{.*}} : tensor<2x3x9x9xf32>) outs(%{{.*}} : tensor<3x2x9x9xf32>) permutation = [1, 0, 2, 3]
+// CHECK: %[[GT:.*]] = linalg.transpose ins(%{{.*}} : tensor<2x4x4x4xf32>) outs(%{{.*}} : tensor<4x2x4x4xf32>) permutation = [1, 0, 2, 3]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[XT]], %[[GT]] : tensor<3x2x9x9xf32>, tensor<4x2x4x4xf32>) outs(%{{.*}} : tensor<3x4x2x3xf32>)
+// CHECK: linalg.transpose ins(%[[C]] : tensor<3x4x2x3xf32>) outs(%{{.*}} : tensor<4x3x2x3xf32>) permutation = [1, 0, 2, 3]
+func.func @conv_weight_grad(%x: tensor<2x3x7x7xf32>, %g: tensor<2x4x4x4xf32>) -> tensor<4x3x2x3xf32> {
+  %0 = dl.conv2d_weight_grad %x, %g {stride = 2, pad = 1} : (tensor<2x3x7x7xf32>, tensor<2x4x4x4xf32>) -> tensor<4x3x2x3xf32>
+  return %0 : tensor<4x3x2x3xf32>
+}
+
+// -----
+
+// Max pooling: the first argmax of each window (a reduction with two
+// results), then per window offset a strided view of the input gradient
+// gets the gradient where the argmax is that offset.
+// CHECK-LABEL: func.func @max_pool_grad
+// CHECK: %[[A:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: %[[V0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: linalg.generic {{.*}} ins(%[[V0]], %{{.*}}, %[[A]]#1 :
+// CHECK: arith.cmpi eq
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 2, 2]
+func.func @max_pool_grad(%x: tensor<1x2x4x4xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = dl.max_pool2d_grad %x, %g {size = 2, stride = 2} : tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @avg_pool_grad
+// CHECK-COUNT-4: tensor.insert_slice %{{.*}} [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: return
+func.func @avg_pool_grad(%g: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = dl.avg_pool2d_grad %g {size = 2, stride = 1} : tensor<1x2x2x2xf32> -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// The table gradient: a loop over the ids adding rows (scatter-add).
+// CHECK-LABEL: func.func @gather_grad
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<5x3xf32>)
+// CHECK: tensor.extract %{{.*}}[%[[I]]] : tensor<4xi32>
+// CHECK: tensor.extract_slice %[[ACC]][%{{.*}}, 0] [1, 3] [1, 1]
+// CHECK: arith.addf
+// CHECK: tensor.insert_slice %{{.*}} into %[[ACC]][%{{.*}}, 0] [1, 3] [1, 1]
+func.func @gather_grad(%g: tensor<2x2x3xf32>, %ids: tensor<2x2xi32>) -> tensor<5x3xf32> {
+  %0 = dl.gather_grad %g, %ids : tensor<2x2x3xf32>, tensor<2x2xi32> -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
+// Dropout: a hash of (seed, step, element index) compared with the rate.
+// CHECK-LABEL: func.func @dropout
+// CHECK: %[[STEP:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
+// CHECK: arith.fptoui %[[STEP]] : f32 to i64
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.shrui
+// CHECK: arith.uitofp
+// CHECK: arith.cmpf oge
+// CHECK: arith.select
+func.func @dropout(%x: tensor<4x8xf32>, %s: tensor<f32>) -> tensor<4x8xf32> {
+  %0 = dl.dropout %x step(%s : tensor<f32>) {rate = 0.25 : f64, seed = 3 : i64} : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
