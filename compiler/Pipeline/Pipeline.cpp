@@ -16,7 +16,7 @@
 
 using namespace mlir;
 
-std::string dlc::autodiffPipeline() { return "dl-autodiff,canonicalize,cse"; }
+std::string dlc::autodiffPipeline() { return "dl-autodiff,dl-simplify"; }
 
 std::string dlc::toLinalgPipeline() {
   return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";

@@ -52,6 +52,31 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
   }];
 }
 
+def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
+  let summary = "Simplify dl graphs: folding, algebraic rewrites, CSE, dead gradients";
+  let description = [{
+    Run after dl-autodiff on the forward and backward graphs together:
+
+    - the dl folders and canonicalizations: constant arithmetic on splats,
+      identities (`x + 0`, `x * 1`, `x / 1`, reshapes and transposes that
+      change nothing), `-(-x)`;
+    - algebraic rewrites: `exp(log_softmax(x))` -> `softmax(x)` (the
+      log_softmax gradient), chains of constant scalings merged
+      (`c1 * (c2 * x)` -> `(c1 c2) * x`, `-(c * x)` -> `(-c) * x`), and
+      `a + (-b)` -> `a - b`, `a - (-b)` -> `a + b`;
+    - common subexpression elimination, so the forward values the backward
+      graph recomputes (a softmax, a transpose) exist once;
+    - dead-gradient elimination: gradient values nothing consumes (the
+      gradient of an input, of a frozen param) are erased with every op
+      only they used. (dl-autodiff already builds no gradient for values
+      that do not depend on a trained param.)
+
+    The softmax cross-entropy gradient is fused by construction: its VJP is
+    `(softmax(z) - one_hot(y)) / B`, never the chain through log and exp.
+    The pass rejects nothing; it preserves every assignment and result.
+  }];
+}
+
 def DLLowerVariables : Pass<"dl-lower-variables", "mlir::ModuleOp"> {
   let summary = "Place params and states in the instance arena and give entries a C calling convention";
   let description = [{

@@ -128,6 +128,7 @@ class DL_BinaryOp<string mnemonic, string verb, string formula,
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
+  let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The verb used in shape errors ("cannot add f32[2] and f32[3]").
     static constexpr const char *getVerb() { return "}] # verb # [{"; }
