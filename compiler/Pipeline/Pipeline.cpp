@@ -22,12 +22,22 @@ std::string dlc::toLinalgPipeline() {
   return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";
 }
 
-std::string dlc::toLLVMPipeline() {
-  return "eliminate-empty-tensors,"
+std::string dlc::toLLVMPipeline(int64_t vectorWidth) {
+  std::string tiling, vectors;
+  if (vectorWidth > 0) {
+    tiling = "dl-tile-and-vectorize{vector-width=" +
+             std::to_string(vectorWidth) + "},canonicalize,cse,";
+    vectors = "dl-lower-vectors,canonicalize,";
+  }
+  return tiling +
+         "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-deallocation-pipeline,dl-lower-copies,convert-linalg-to-loops,"
+         "buffer-deallocation-pipeline,dl-plan-memory,dl-lower-copies," +
+         vectors +
+         "convert-linalg-to-loops,convert-vector-to-scf,"
          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+         "convert-vector-to-llvm,convert-ub-to-llvm,"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"

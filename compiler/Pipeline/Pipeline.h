@@ -21,8 +21,9 @@ namespace dlc {
 std::string autodiffPipeline();
 /// dl -> linalg/tensor with the library's calling convention.
 std::string toLinalgPipeline();
-/// linalg on tensors -> LLVM dialect (bufferization, loops, LLVM).
-std::string toLLVMPipeline();
+/// linalg on tensors -> LLVM dialect (register tiling and vectorization
+/// for `vectorWidth` f32 lanes, none when 0; bufferization, loops, LLVM).
+std::string toLLVMPipeline(int64_t vectorWidth);
 
 /// Registers every pass the pipelines use (dlc and dl-opt call it).
 void registerPipelinePasses();

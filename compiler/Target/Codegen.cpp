@@ -81,6 +81,15 @@ std::unique_ptr<Module> dlc::translateToLLVMIR(mlir::ModuleOp module,
   return llvmModule;
 }
 
+int64_t dlc::vectorWidth(const TargetMachine &tm) {
+  const MCSubtargetInfo *info = tm.getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 16;
+  if (info->checkFeatures("+avx"))
+    return 8;
+  return 4;
+}
+
 void dlc::optimize(Module &module, TargetMachine &tm, int optLevel) {
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;

@@ -31,6 +31,10 @@ struct CodegenOptions {
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CodegenOptions &options, std::string &error);
 
+/// The f32 lanes of `tm`'s widest vector registers: 16 with AVX-512, 8 with
+/// AVX, 4 otherwise.
+int64_t vectorWidth(const llvm::TargetMachine &tm);
+
 /// Translates an LLVM-dialect module to LLVM IR for `tm`.
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &ctx,

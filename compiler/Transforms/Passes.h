@@ -10,11 +10,14 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+namespace affine { class AffineDialect; }
 namespace arith { class ArithDialect; }
 namespace bufferization { class BufferizationDialect; }
 namespace linalg { class LinalgDialect; }
 namespace math { class MathDialect; }
 namespace memref { class MemRefDialect; }
+namespace scf { class SCFDialect; }
+namespace vector { class VectorDialect; }
 namespace tensor { class TensorDialect; }
 } // namespace mlir
 

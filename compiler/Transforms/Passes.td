@@ -77,6 +77,58 @@ def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
   }];
 }
 
+def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
+  let summary = "Tile matrix products into register blocks and vectorize them";
+  let description = [{
+    On tensors, before bufferization: every linalg.matmul and
+    linalg.batch_matmul with static shapes is tiled (scf.for over tiles)
+    into blocks of MR rows by NR columns with a reduction step of 1, NR a
+    divisor of N near two vectors of `vector-width` lanes and MR chosen so
+    the MR x NR accumulators fit in the vector registers; each block
+    becomes a vector.contract on vector.transfer_read/write of the tile.
+    Shapes that do not divide get the largest dividing tile, so no block
+    needs masking.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes of the target's vector registers (8: AVX2, 16: AVX-512)">
+  ];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect"
+  ];
+}
+
+def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
+  let summary = "Hoist accumulator transfers and lower contractions to FMAs";
+  let description = [{
+    On buffers, after bufferization: the vector.transfer_read/write pairs of
+    an accumulator block that a reduction loop reads and writes at the same
+    place are hoisted out of the loop (the block lives in registers), then
+    vector.contract becomes outer products (one broadcast FMA per block
+    row and reduction step) and the remaining vector ops are lowered to the
+    forms convert-vector-to-llvm takes.
+  }];
+  let dependentDialects = ["mlir::vector::VectorDialect"];
+}
+
+def DLPlanMemory : Pass<"dl-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place the temporary buffers of every entry in the instance arena";
+  let description = [{
+    On buffers, after deallocation is placed: every statically shaped
+    memref.alloc in an entry's body whose memref.dealloc is in the same
+    block becomes a memref.view of the entry's arena argument, in a scratch
+    region after the variables, and the dealloc goes. Buffers whose
+    lifetimes (alloc to dealloc, in program order) overlap get disjoint
+    space, placed first-fit in start order; the others share it. Entries
+    of one instance never run at the same time, so they share the region.
+    The module's `dl.arena_bytes` grows by the largest entry's scratch
+    size, so no entry point allocates memory. Allocations inside nested
+    regions or without a dealloc beside them are left to malloc.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def DLLowerVariables : Pass<"dl-lower-variables", "mlir::ModuleOp"> {
   let summary = "Place params and states in the instance arena and give entries a C calling convention";
   let description = [{

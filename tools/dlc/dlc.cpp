@@ -209,10 +209,6 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   if (opts.emit == "grad")
     return writeText([&](llvm::raw_ostream &os) { module.print(os, flags); });
   dlc::ModelInfo info = dlc::collectModelInfo(module);
-  if (opts.emit == "header")
-    return writeText([&](llvm::raw_ostream &os) {
-      dlc::emitHeader(os, info, llvm::sys::path::filename(opts.input));
-    });
   auto internal = [](llvm::StringRef what) {
     llvm::errs() << "dlc: internal error: " << what << "\n";
     return kInternalError;
@@ -227,13 +223,21 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     if (fn->hasAttr("dl.entry"))
       if (failed(symbols.rename(fn, (dlc::kEntryPrefix + fn.getSymName()).str())))
         return internal("cannot rename an entry point");
-  if (failed(dlc::runPipeline(module, dlc::toLLVMPipeline(), opts.timing)))
-    return internal("lowering to the LLVM dialect failed");
-
   std::string error;
   auto tm = dlc::createTargetMachine(opts.codegen, error);
   if (!tm)
     return usage(error);
+  int64_t width = opts.codegen.optLevel == 0 ? 0 : dlc::vectorWidth(*tm);
+  if (failed(dlc::runPipeline(module, dlc::toLLVMPipeline(width), opts.timing)))
+    return internal("lowering to the LLVM dialect failed");
+  // dl-plan-memory grew the arena by the entries' scratch space, which the
+  // header's M_ARENA_BYTES includes: it is emitted for these options.
+  if (auto bytes = module->getAttrOfType<mlir::IntegerAttr>("dl.arena_bytes"))
+    info.arenaBytes = bytes.getInt();
+  if (opts.emit == "header")
+    return writeText([&](llvm::raw_ostream &os) {
+      dlc::emitHeader(os, info, llvm::sys::path::filename(opts.input));
+    });
   llvm::LLVMContext llvmContext;
   auto llvmModule = dlc::translateToLLVMIR(module, llvmContext, *tm);
   if (!llvmModule)

@@ -1,0 +1,134 @@
+//===- PlanMemory.cpp - the dl-plan-memory pass ---------------------------===//
+//
+// The static memory plan: the temporary buffers of every entry become views
+// of a scratch region at the end of the instance arena; see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_DLPLANMEMORY
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+
+namespace {
+
+constexpr uint64_t kAlignment = 64;
+
+uint64_t alignUp(uint64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
+
+/// A buffer of the plan: alive from op `first` to op `last` (indices in
+/// the function's body), placed at `offset` in the scratch region.
+struct Buffer {
+  memref::AllocOp alloc;
+  memref::DeallocOp dealloc;
+  size_t first, last;
+  uint64_t bytes, offset = 0;
+};
+
+/// Places buffers first-fit by start order: a buffer reuses the lowest
+/// space no live buffer occupies. Returns the scratch size.
+uint64_t place(MutableArrayRef<Buffer> buffers) {
+  uint64_t total = 0;
+  std::vector<Buffer *> live;
+  for (Buffer &b : buffers) {
+    llvm::erase_if(live, [&](Buffer *o) { return o->last < b.first; });
+    llvm::sort(live, [](Buffer *x, Buffer *y) { return x->offset < y->offset; });
+    uint64_t at = 0;
+    for (Buffer *o : live) {
+      if (o->offset >= at + b.bytes)
+        break;
+      at = std::max(at, alignUp(o->offset + o->bytes));
+    }
+    b.offset = at;
+    total = std::max(total, alignUp(at + b.bytes));
+    live.push_back(&b);
+  }
+  return total;
+}
+
+struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto arenaAttr = module->getAttrOfType<IntegerAttr>("dl.arena_bytes");
+    if (!arenaAttr)
+      return; // not a model: nothing to plan against
+    uint64_t variables = arenaAttr.getInt(), scratch = 0;
+    std::vector<std::pair<func::FuncOp, std::vector<Buffer>>> plans;
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (fn.isExternal() || fn.getNumArguments() == 0 ||
+          !isa<MemRefType>(fn.getArgument(0).getType()))
+        continue;
+      std::vector<Buffer> buffers = collect(fn);
+      scratch = std::max(scratch, place(buffers));
+      plans.push_back({fn, std::move(buffers)});
+    }
+    if (scratch == 0)
+      return;
+    uint64_t total = variables + scratch;
+    auto arenaType = MemRefType::get({(int64_t)total},
+                                     IntegerType::get(&getContext(), 8));
+    for (auto &[fn, buffers] : plans) {
+      BlockArgument arena = fn.getArgument(0);
+      auto oldType = dyn_cast<MemRefType>(arena.getType());
+      if (!oldType || oldType.getRank() != 1 ||
+          !oldType.getElementType().isInteger(8))
+        continue;
+      arena.setType(arenaType);
+      SmallVector<Type> inputs(fn.getBody().front().getArgumentTypes());
+      fn.setType(FunctionType::get(&getContext(), inputs,
+                                   fn.getResultTypes()));
+      for (Buffer &b : buffers) {
+        OpBuilder builder(b.alloc);
+        Value shift = arith::ConstantIndexOp::create(
+            builder, b.alloc.getLoc(), (int64_t)(variables + b.offset));
+        Value view = memref::ViewOp::create(builder, b.alloc.getLoc(),
+                                            b.alloc.getType(), arena, shift,
+                                            ValueRange{});
+        b.alloc.replaceAllUsesWith(view);
+        b.alloc.erase();
+        b.dealloc.erase();
+      }
+    }
+    module->setAttr("dl.arena_bytes",
+                    IntegerAttr::get(arenaAttr.getType(), total));
+  }
+
+  /// The statically shaped allocations of `fn`'s body with their
+  /// deallocation in the same block, in program order.
+  std::vector<Buffer> collect(func::FuncOp fn) {
+    std::vector<Buffer> buffers;
+    Block &body = fn.getBody().front();
+    DenseMap<Operation *, size_t> index;
+    for (auto [i, op] : llvm::enumerate(body))
+      index[&op] = i;
+    for (Operation &op : body) {
+      auto alloc = dyn_cast<memref::AllocOp>(op);
+      if (!alloc || !alloc.getType().hasStaticShape() ||
+          !alloc.getType().getLayout().isIdentity() ||
+          alloc.getType().getMemorySpace())
+        continue;
+      memref::DeallocOp dealloc;
+      for (Operation *user : alloc->getUsers())
+        if (auto d = dyn_cast<memref::DeallocOp>(user);
+            d && d->getBlock() == &body)
+          dealloc = d;
+      if (!dealloc)
+        continue;
+      MemRefType type = alloc.getType();
+      uint64_t bytes = type.getNumElements() *
+                       ((type.getElementTypeBitWidth() + 7) / 8);
+      buffers.push_back({alloc, dealloc, index[&op], index[dealloc], bytes});
+    }
+    return buffers;
+  }
+};
+
+} // namespace

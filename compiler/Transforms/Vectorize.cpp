@@ -1,0 +1,150 @@
+//===- Vectorize.cpp - register tiling and vectorization for the CPU ------===//
+//
+// dl-tile-and-vectorize (on tensors, before bufferization) and
+// dl-lower-vectors (on buffers); see Passes.td. Matrix products are tiled
+// into register blocks of MR rows by NR columns (NR a multiple of the
+// vector width when the shape allows) with a reduction step of 1, and each
+// block becomes a vector.contract; once the buffers exist, the reads and
+// writes of the accumulator block are hoisted out of the reduction loop and
+// the contraction becomes MR broadcast-FMAs per step (outer products).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_DLTILEANDVECTORIZE
+#define GEN_PASS_DEF_DLLOWERVECTORS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+
+namespace {
+
+/// The largest divisor of `n` among `preferred` (in order), else the
+/// largest divisor of `n` not above `limit`.
+int64_t pickTile(int64_t n, ArrayRef<int64_t> preferred, int64_t limit) {
+  for (int64_t p : preferred)
+    if (p <= n && n % p == 0)
+      return p;
+  for (int64_t t = std::min(n, limit); t > 1; --t)
+    if (n % t == 0)
+      return t;
+  return 1;
+}
+
+/// Register-block tile sizes of a matmul-like op with loops
+/// (batch..., m, n, k): MR x NR accumulators, reduction step 1.
+SmallVector<int64_t> contractionTiles(linalg::LinalgOp op, int64_t width) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  size_t rank = ranges.size();
+  SmallVector<int64_t> tiles(rank, 1);
+  int64_t m = ranges[rank - 3], n = ranges[rank - 2];
+  tiles[rank - 2] = pickTile(n, {2 * width, width}, 2 * width);
+  // Accumulators fit in the 16 vector registers with room for operands.
+  int64_t vectorsPerRow = (tiles[rank - 2] + width - 1) / width;
+  int64_t maxRows = std::max<int64_t>(1, 12 / vectorsPerRow);
+  tiles[rank - 3] = pickTile(m, {}, maxRows);
+  return tiles;
+}
+
+bool isMatmulLike(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op);
+}
+
+struct DLTileAndVectorize
+    : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
+  using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> targets;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isMatmulLike(op) && op.hasPureTensorSemantics() &&
+          llvm::none_of(op.getStaticLoopRanges(),
+                        ShapedType::isDynamic))
+        targets.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : targets) {
+      SmallVector<int64_t> tiles = contractionTiles(op, vectorWidth);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+      for (Operation *inner : tiled->tiledOps) {
+        rewriter.setInsertionPoint(inner);
+        FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
+            rewriter, inner, /*inputVectorSizes=*/{},
+            /*inputScalableVecDims=*/{}, /*vectorizeNDExtract=*/false,
+            /*flatten1DDepthwiseConv=*/false,
+            /*assumeDynamicDimsMatchVecSizes=*/false,
+            /*createNamedContraction=*/true);
+        if (succeeded(vec))
+          rewriter.replaceOp(inner, vec->replacements);
+      }
+    }
+    // Fold the slices of the tiles into the vector reads and writes.
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, &getContext());
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
+                                                         &getContext());
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    // The accumulator block of each reduction loop is read and written at
+    // the same place every step: it becomes the loop's carried vector, in
+    // registers (innermost loops first, so blocks move out step by step).
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      hoistLoopInvariantSubsets(rewriter, loop);
+  }
+};
+
+struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
+  void runOnOperation() override {
+    // The accumulator block stays in registers across the reduction loop.
+    getOperation().walk([](func::FuncOp fn) {
+      linalg::hoistRedundantVectorTransfers(fn);
+    });
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        patterns, vector::VectorMultiReductionLowering::InnerParallel);
+    vector::populateVectorBroadcastLoweringPatterns(patterns);
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+    vector::populateVectorTransposeLoweringPatterns(
+        patterns, vector::VectorTransposeLowering::EltWise);
+    vector::populateVectorTransferLoweringPatterns(patterns,
+                                                   /*maxTransferRank=*/1);
+    vector::populateVectorMaskOpLoweringPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,53 @@
+// RUN: dl-opt %s -dl-plan-memory -split-input-file | FileCheck %s
+
+// Temporaries become views of a scratch region after the variables (64
+// bytes here): %t0 and %t1 are alive together and get disjoint space; %t2
+// starts after %t0 is freed and reuses its space. The arena argument and
+// dl.arena_bytes grow by the scratch size (2 x 256 bytes).
+// CHECK: module attributes {dl.arena_bytes = 576 : i64}
+// CHECK: func.func @entry(%[[ARENA:.*]]: memref<576xi8>
+// CHECK: %[[O0:.*]] = arith.constant 64 : index
+// CHECK: memref.view %[[ARENA]][%[[O0]]][] : memref<576xi8> to memref<64xf32>
+// CHECK: %[[O1:.*]] = arith.constant 320 : index
+// CHECK: memref.view %[[ARENA]][%[[O1]]][] : memref<576xi8> to memref<64xf32>
+// CHECK: %[[O2:.*]] = arith.constant 64 : index
+// CHECK: memref.view %[[ARENA]][%[[O2]]][] : memref<576xi8> to memref<64xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.dealloc
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @entry(%arena: memref<64xi8>, %out: memref<64xf32>) {
+    %t0 = memref.alloc() : memref<64xf32>
+    %t1 = memref.alloc() : memref<64xf32>
+    memref.copy %t0, %t1 : memref<64xf32> to memref<64xf32>
+    memref.dealloc %t0 : memref<64xf32>
+    %t2 = memref.alloc() : memref<64xf32>
+    memref.copy %t1, %t2 : memref<64xf32> to memref<64xf32>
+    memref.dealloc %t1 : memref<64xf32>
+    memref.copy %t2, %out : memref<64xf32> to memref<64xf32>
+    memref.dealloc %t2 : memref<64xf32>
+    return
+  }
+}
+
+// -----
+
+// Allocations inside loops, with dynamic shapes, or without a dealloc in
+// the same block stay with malloc; a module that is not a model is left
+// alone (the pass rejects nothing).
+// CHECK-LABEL: func.func @kept
+// CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK: scf.for
+// CHECK: memref.alloc() : memref<4xf32>
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @kept(%arena: memref<64xi8>, %n: index) {
+    %d = memref.alloc(%n) : memref<?xf32>
+    memref.dealloc %d : memref<?xf32>
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %t = memref.alloc() : memref<4xf32>
+      memref.dealloc %t : memref<4xf32>
+    }
+    return
+  }
+}
