@@ -23,8 +23,11 @@ config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "exa
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# lit -DDLC_FLAGS="--no-fuse" (or -O0 ...) runs every test with these dlc
+# options; scripts/test.sh runs the numerical tests so a second and third time.
+dlc_flags = lit_config.params.get("DLC_FLAGS", "").split()
 tools = [
-    ToolSubst("dlc", unresolved="fatal"),
+    ToolSubst("dlc", unresolved="fatal", extra_args=dlc_flags),
     ToolSubst("dl-opt", unresolved="fatal"),
     ToolSubst("dl-ref", unresolved="fatal"),
     ToolSubst("dl-train", unresolved="fatal"),

@@ -22,11 +22,13 @@ std::string dlc::toLinalgPipeline() {
   return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";
 }
 
-std::string dlc::toLLVMPipeline(int64_t vectorWidth) {
+std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
   std::string tiling, vectors;
+  if (fuse)
+    tiling = "linalg-fuse-elementwise-ops,canonicalize,cse,";
   if (vectorWidth > 0) {
-    tiling = "dl-tile-and-vectorize{vector-width=" +
-             std::to_string(vectorWidth) + "},canonicalize,cse,";
+    tiling += "dl-tile-and-vectorize{vector-width=" +
+              std::to_string(vectorWidth) + "},canonicalize,cse,";
     vectors = "dl-lower-vectors,canonicalize,";
   }
   return tiling +

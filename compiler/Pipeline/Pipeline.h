@@ -21,9 +21,10 @@ namespace dlc {
 std::string autodiffPipeline();
 /// dl -> linalg/tensor with the library's calling convention.
 std::string toLinalgPipeline();
-/// linalg on tensors -> LLVM dialect (register tiling and vectorization
-/// for `vectorWidth` f32 lanes, none when 0; bufferization, loops, LLVM).
-std::string toLLVMPipeline(int64_t vectorWidth);
+/// linalg on tensors -> LLVM dialect: elementwise fusion when `fuse`,
+/// register tiling and vectorization for `vectorWidth` f32 lanes (none when
+/// 0), bufferization, the memory plan, loops, LLVM.
+std::string toLLVMPipeline(int64_t vectorWidth, bool fuse);
 
 /// Registers every pass the pipelines use (dlc and dl-opt call it).
 void registerPipelinePasses();

@@ -67,7 +67,9 @@ OPTIONS:
                                 RAII class (dlc::MODEL::Model)
   -D NAME=VALUE         override the dim NAME (repeatable)
   --infer-only          only the infer entry point (no backward graph)
-  -O0, -O1, -O2, -O3    LLVM optimization level (default -O2)
+  -O0, -O1, -O2, -O3    optimization level (default -O2); -O0 also skips
+                        fusion, register tiling and vectorization
+  --no-fuse             do not fuse elementwise ops (each op its own loop)
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4
   --target=cpu          CPU code (the default and only target so far)
@@ -77,8 +79,7 @@ OPTIONS:
   --version             print the version and exit
   --help                print this help and exit
 
-Training through conv2d, pooling, batch norm, dropout, embeddings, gelu and
-max is not available in this version, nor --target=cuda (see README.md).
+--target=cuda is not available in this version (see README.md).
 
 EXIT STATUS: 0 success, 1 error in the input, 2 bad command line,
 3 internal error.
@@ -95,6 +96,7 @@ struct Options {
   std::string emit; // empty: a shared library
   bool printDebugInfo = false;
   bool timing = false;
+  bool fuse = true;
   dlc::FrontendOptions frontend;
   dlc::CodegenOptions codegen;
 };
@@ -157,6 +159,8 @@ int parseArgs(int argc, char **argv, Options &opts) {
                      "' is not available in this version (available: cpu)");
     } else if (arg == "--mlir-timing") {
       opts.timing = true;
+    } else if (arg == "--no-fuse") {
+      opts.fuse = false;
     } else if (arg == "--infer-only") {
       opts.frontend.inferOnly = true;
     } else if (arg == "--mlir-print-debuginfo") {
@@ -228,7 +232,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   if (!tm)
     return usage(error);
   int64_t width = opts.codegen.optLevel == 0 ? 0 : dlc::vectorWidth(*tm);
-  if (failed(dlc::runPipeline(module, dlc::toLLVMPipeline(width), opts.timing)))
+  if (failed(dlc::runPipeline(module, dlc::toLLVMPipeline(width, opts.fuse && opts.codegen.optLevel > 0), opts.timing)))
     return internal("lowering to the LLVM dialect failed");
   // dl-plan-memory grew the arena by the entries' scratch space, which the
   // header's M_ARENA_BYTES includes: it is emitted for these options.
