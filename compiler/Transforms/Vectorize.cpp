@@ -49,23 +49,28 @@ int64_t pickTile(int64_t n, ArrayRef<int64_t> preferred, int64_t limit) {
   return 1;
 }
 
-/// Register-block tile sizes of a matmul-like op with loops
-/// (batch..., m, n, k): MR x NR accumulators, reduction step 1.
-SmallVector<int64_t> contractionTiles(linalg::LinalgOp op, int64_t width) {
+/// Register-block tile sizes of a contraction: MR x NR accumulators over
+/// its (innermost) m and n loops, 1 for batch, reduction and other m/n
+/// loops. None when the op is not a contraction with static loops.
+std::optional<SmallVector<int64_t>> contractionTiles(linalg::LinalgOp op,
+                                                     int64_t width) {
+  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  size_t rank = ranges.size();
-  SmallVector<int64_t> tiles(rank, 1);
-  int64_t m = ranges[rank - 3], n = ranges[rank - 2];
-  tiles[rank - 2] = pickTile(n, {2 * width, width}, 2 * width);
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty())
+    return std::nullopt;
+  SmallVector<int64_t> tiles(ranges.size(), 1);
+  unsigned m = dims->m.back(), n = dims->n.back();
+  tiles[n] = pickTile(ranges[n], {2 * width, width}, 2 * width);
   // Accumulators fit in the 16 vector registers with room for operands.
-  int64_t vectorsPerRow = (tiles[rank - 2] + width - 1) / width;
+  int64_t vectorsPerRow = (tiles[n] + width - 1) / width;
   int64_t maxRows = std::max<int64_t>(1, 12 / vectorsPerRow);
-  tiles[rank - 3] = pickTile(m, {}, maxRows);
+  tiles[m] = pickTile(ranges[m], {}, maxRows);
   return tiles;
-}
-
-bool isMatmulLike(Operation *op) {
-  return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op);
 }
 
 struct DLTileAndVectorize
@@ -73,16 +78,25 @@ struct DLTileAndVectorize
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> targets;
-    getOperation().walk([&](linalg::LinalgOp op) {
-      if (isMatmulLike(op) && op.hasPureTensorSemantics() &&
-          llvm::none_of(op.getStaticLoopRanges(),
-                        ShapedType::isDynamic))
-        targets.push_back(op);
-    });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : targets) {
-      SmallVector<int64_t> tiles = contractionTiles(op, vectorWidth);
+    // Convolutions become an im2col copy and a batched matrix product
+    // ([F, C KH KW] x [C KH KW, OH OW] per image), tiled below.
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    getOperation().walk([&](linalg::Conv2DNchwFchwOp op) {
+      if (op.hasPureTensorSemantics() &&
+          llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+        convs.push_back(op);
+    });
+    for (linalg::Conv2DNchwFchwOp conv : convs) {
+      rewriter.setInsertionPoint(conv);
+      (void)linalg::rewriteInIm2Col(rewriter, conv);
+    }
+    SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> targets;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (auto tiles = contractionTiles(op, vectorWidth))
+        targets.push_back({op, *tiles});
+    });
+    for (auto &[op, tiles] : targets) {
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));
       rewriter.setInsertionPoint(op);
@@ -110,6 +124,9 @@ struct DLTileAndVectorize
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
                                                          &getContext());
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    // Products summed by a reduction (the vectorized generic contractions,
+    // such as a convolution's im2col product) become vector.contract too.
+    vector::populateVectorReductionToContractPatterns(patterns);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));
     // The accumulator block of each reduction loop is read and written at
     // the same place every step: it becomes the loop's carried vector, in

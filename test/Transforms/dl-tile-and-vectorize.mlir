@@ -51,3 +51,17 @@ func.func @left_alone(%a: tensor<?x6xf32>, %b: tensor<6x32xf32>, %c: tensor<?x32
   %0 = linalg.matmul ins(%a, %b : tensor<?x6xf32>, tensor<6x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
+
+// -----
+
+// A convolution becomes an im2col copy and a batched product of the
+// filters [F, C KH KW] with the columns [C KH KW, OH OW], tiled like a
+// matmul (2 filters by 12 output positions here).
+// CHECK-LABEL: func.func @conv
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x18x36xf32>)
+// CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x12xf32> into vector<1x2x12xf32>
+func.func @conv(%x: tensor<1x2x8x8xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x8x8xf32>, tensor<2x2x3x3xf32>) outs(%o : tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
+  return %0 : tensor<1x2x6x6xf32>
+}
