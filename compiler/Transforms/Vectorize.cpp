@@ -65,7 +65,16 @@ std::optional<SmallVector<int64_t>> contractionTiles(linalg::LinalgOp op,
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
-  tiles[n] = pickTile(ranges[n], {2 * width, width}, 2 * width);
+  // Whole vectors first, then half vectors (no lane shuffles), then any
+  // divisor; up to two vectors per row.
+  SmallVector<int64_t> whole, halves;
+  for (int64_t v = 2; v >= 1; --v)
+    whole.push_back(v * width);
+  for (int64_t v = 3; v >= 1; v -= 2)
+    halves.push_back(v * width / 2);
+  tiles[n] = pickTile(ranges[n], whole, 0);
+  if (tiles[n] == 1)
+    tiles[n] = pickTile(ranges[n], halves, 2 * width);
   // Accumulators fit in the 16 vector registers with room for operands.
   int64_t vectorsPerRow = (tiles[n] + width - 1) / width;
   int64_t maxRows = std::max<int64_t>(1, 12 / vectorsPerRow);
