@@ -20,9 +20,6 @@ echo "== every example model =="
 for model in examples/*.dl; do
   name=$(basename "$model" .dl)
   flags=()
-  # The unrolled LSTM's training entry takes about two minutes to compile:
-  # the demo builds it for inference (README shows how to train it).
-  case "$name" in lstm) flags=(--infer-only) ;; esac
   start=$(date +%s%N)
   build/bin/dlc "$model" "${flags[@]}" -o "$out/lib$name.so"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))

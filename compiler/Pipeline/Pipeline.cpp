@@ -25,7 +25,7 @@ std::string dlc::toLinalgPipeline() {
 std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
   std::string tiling, vectors;
   if (fuse)
-    tiling = "linalg-fuse-elementwise-ops,canonicalize,cse,";
+    tiling = "dl-fuse-elementwise,canonicalize,cse,";
   if (vectorWidth > 0) {
     tiling += "dl-tile-and-vectorize{vector-width=" +
               std::to_string(vectorWidth) + "},canonicalize,cse,";

@@ -77,6 +77,18 @@ def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
   }];
 }
 
+def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
+  let summary = "Fuse chains of elementwise linalg ops on tensors, without recomputation";
+  let description = [{
+    Upstream's elementwise fusion (a producer generic merged into the
+    consumer generic that reads it, so the chain is one loop nest and no
+    intermediate tensor is written), restricted to producers with a single
+    use: a producer with several uses would be recomputed in each consumer,
+    which along a recurrence grows the work with every step.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   let summary = "Tile matrix products into register blocks and vectorize them";
   let description = [{
