@@ -19,9 +19,8 @@ echo
 echo "== every example model =="
 for model in examples/*.dl; do
   name=$(basename "$model" .dl)
-  flags=()
   start=$(date +%s%N)
-  build/bin/dlc "$model" "${flags[@]}" -o "$out/lib$name.so"
+  build/bin/dlc "$model" -o "$out/lib$name.so"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
   printf '%-12s -> %-30s compiled in %5s ms, entries:' "$name" "$out/lib$name.so" "$ms"
   nm -D --defined-only "$out/lib$name.so" | awk -v m="$(grep -m1 -o '^model [a-z_0-9]*' "$model" | cut -d' ' -f2)" \
