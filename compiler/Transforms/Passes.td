@@ -90,15 +90,20 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
 }
 
 def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
-  let summary = "Tile matrix products into register blocks and vectorize them";
+  let summary = "Tile matrix products and convolutions into register blocks and vectorize them";
   let description = [{
     On tensors, before bufferization: every linalg.matmul and
     linalg.batch_matmul with static shapes is tiled (scf.for over tiles)
     into blocks of MR rows by NR columns with a reduction step of 1, NR a
     divisor of N near two vectors of `vector-width` lanes and MR chosen so
     the MR x NR accumulators fit in the vector registers; each block
-    becomes a vector.contract on vector.transfer_read/write of the tile.
-    Shapes that do not divide get the largest dividing tile, so no block
+    becomes a vector.contract on vector.transfer_read/write of the tile;
+    column blocks iterate outside row blocks, so a block column of B stays
+    in cache. Convolutions (linalg.conv_2d_nchw_fchw) first become an
+    im2col copy and a batched product (upstream rewriteInIm2Col); generic
+    contractions tile the same way. The accumulator block of each
+    reduction loop becomes a loop-carried vector. Shapes that do not divide
+    get the largest dividing tile (whole, then half vectors), so no block
     needs masking.
   }];
   let options = [

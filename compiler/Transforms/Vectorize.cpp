@@ -52,8 +52,11 @@ int64_t pickTile(int64_t n, ArrayRef<int64_t> preferred, int64_t limit) {
 /// Register-block tile sizes of a contraction: MR x NR accumulators over
 /// its (innermost) m and n loops, 1 for batch, reduction and other m/n
 /// loops. None when the op is not a contraction with static loops.
-std::optional<SmallVector<int64_t>> contractionTiles(linalg::LinalgOp op,
-                                                     int64_t width) {
+struct Tiling {
+  SmallVector<int64_t> tiles, interchange;
+};
+
+std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -79,7 +82,14 @@ std::optional<SmallVector<int64_t>> contractionTiles(linalg::LinalgOp op,
   int64_t vectorsPerRow = (tiles[n] + width - 1) / width;
   int64_t maxRows = std::max<int64_t>(1, 12 / vectorsPerRow);
   tiles[m] = pickTile(ranges[m], {}, maxRows);
-  return tiles;
+  // Column blocks outside row blocks: a block column of B (K x NR) stays
+  // in cache while every row block of A passes by it, instead of all of B
+  // streaming through once per row block.
+  SmallVector<int64_t> order = llvm::to_vector(llvm::seq<int64_t>(0, ranges.size()));
+  std::swap(order[m], order[n]);
+  if (m > n)
+    return Tiling{tiles, {}}; // already columns outside
+  return Tiling{tiles, order};
 }
 
 struct DLTileAndVectorize
@@ -100,14 +110,16 @@ struct DLTileAndVectorize
       rewriter.setInsertionPoint(conv);
       (void)linalg::rewriteInIm2Col(rewriter, conv);
     }
-    SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> targets;
+    SmallVector<std::pair<linalg::LinalgOp, Tiling>> targets;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (auto tiles = contractionTiles(op, vectorWidth))
-        targets.push_back({op, *tiles});
+      if (auto tiling = contractionTiles(op, vectorWidth))
+        targets.push_back({op, *tiling});
     });
-    for (auto &[op, tiles] : targets) {
+    for (auto &[op, tiling] : targets) {
       scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiling.tiles));
+      if (!tiling.interchange.empty())
+        options.setInterchange(tiling.interchange);
       rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op.getOperation()), options);

@@ -1,11 +1,13 @@
 // RUN: dl-opt %s -dl-tile-and-vectorize=vector-width=8 -canonicalize -split-input-file | FileCheck %s
 
 // A matmul becomes register blocks of 4 rows by 16 columns (two 8-lane
-// vectors) with a reduction step of 1; the block of C is read once before
-// the reduction loop, carried in registers, and written once after it.
+// vectors) with a reduction step of 1, column blocks outside row blocks (a
+// block column of B stays in cache across the rows); the block of C is
+// read once before the reduction loop, carried in registers, and written
+// once after it.
 // CHECK-LABEL: func.func @matmul
-// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c4
 // CHECK: scf.for %[[J:.*]] = %c0 to %c32 step %c16
+// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c4
 // CHECK: %[[C:.*]] = vector.transfer_read %{{.*}}[%[[I]], %[[J]]]{{.*}} : tensor<8x32xf32>, vector<4x16xf32>
 // CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[C]]) -> (vector<4x16xf32>)
 // CHECK: %[[A:.*]] = vector.transfer_read %arg0[%[[I]], %[[K]]]{{.*}} : tensor<8x6xf32>, vector<4x1xf32>
