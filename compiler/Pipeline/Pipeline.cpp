@@ -37,7 +37,7 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-deallocation-pipeline,dl-plan-memory,dl-lower-copies," +
          vectors +
-         "convert-linalg-to-loops,convert-vector-to-scf,"
+         "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=true},"
          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
          "convert-vector-to-llvm,convert-ub-to-llvm,"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
