@@ -382,11 +382,12 @@ bool ModelGen::annotateTrain(func::FuncOp fn, const Decl &train) {
   }
   for (auto &[name, at] : train.over) {
     // A net or a layer binding stands for all of its params.
+    std::string prefix = name + ".";
     auto layer = modelScope.names.find(name);
     bool isLayer = layer != modelScope.names.end() &&
                    layer->second.kind == NameEntry::Let &&
                    llvm::any_of(variableOrder, [&](const std::string &var) {
-                     return StringRef(var).starts_with(name + ".");
+                     return StringRef(var).starts_with(prefix);
                    });
     if (netScopes.count(name) || isLayer) {
       size_t before = over.size();
