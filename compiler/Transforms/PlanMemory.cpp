@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/VariableLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -123,8 +124,8 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
       if (!dealloc)
         continue;
       MemRefType type = alloc.getType();
-      uint64_t bytes = type.getNumElements() *
-                       ((type.getElementTypeBitWidth() + 7) / 8);
+      uint64_t bytes =
+          type.getNumElements() * dlc::elementBytes(type.getElementType());
       buffers.push_back({alloc, dealloc, index[&op], index[dealloc], bytes});
     }
     return buffers;

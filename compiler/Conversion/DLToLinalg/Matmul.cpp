@@ -63,11 +63,8 @@ struct TransposeLowering : OpConversionPattern<dl::TransposeOp> {
   LogicalResult
   matchAndRewrite(dl::TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value init = emptyTensor(rewriter, op.getLoc(), op.getType());
-    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
-                                                       adaptor.getX(), init,
-                                                       op.getPerm())
-                               .getResult()[0]);
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), adaptor.getX(),
+                                     op.getPerm()));
     return success();
   }
 };

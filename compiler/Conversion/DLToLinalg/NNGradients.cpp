@@ -29,16 +29,6 @@ using namespace dlc::lowering;
 
 namespace {
 
-Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
-  RankedTensorType type = tensorType(x);
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  Value init = emptyTensor(
-      b, loc, RankedTensorType::get(shape, type.getElementType()));
-  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
-}
-
 Value conv(OpBuilder &b, Location loc, RankedTensorType type, Value input,
            Value filter, int64_t stride, int64_t dilation) {
   return linalg::Conv2DNchwFchwOp::create(

@@ -308,6 +308,16 @@ Value min(OpBuilder &b, Location loc, Value x, Value y) {
                     : arith::MinSIOp::create(b, loc, x, y).getResult();
 }
 
+Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  Value init = emptyTensor(
+      b, loc, RankedTensorType::get(shape, type.getElementType()));
+  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+}
+
 Value padSpatial(OpBuilder &b, Location loc, Value x, int64_t pad) {
   if (pad == 0)
     return x;

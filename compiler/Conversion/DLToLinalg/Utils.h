@@ -90,6 +90,10 @@ mlir::Value extractAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value source
                       llvm::ArrayRef<int64_t> sizes,
                       llvm::ArrayRef<int64_t> strides);
 
+/// `x` with its dimensions permuted by `perm` (linalg.transpose).
+mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      llvm::ArrayRef<int64_t> perm);
+
 /// Reshapes `x` to `type` (same element count) with collapse/expand_shape.
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     mlir::RankedTensorType type);

@@ -33,12 +33,6 @@ LogicalResult DropoutOp::verify() {
 // Gradient ops: the result type must be the one the forward op consumed.
 //===----------------------------------------------------------------------===//
 
-/// The spatial size a window of `k` moving by `stride` over `n` (padded by
-/// `pad` on each side) produces.
-static int64_t windowCount(int64_t n, int64_t k, int64_t stride, int64_t pad) {
-  return (n + 2 * pad - k) / stride + 1;
-}
-
 /// Checks that conv2d of `x` with `w` produces `y` (all 4-D, NCHW/OIHW).
 static LogicalResult verifyConvShapes(Operation *op, RankedTensorType x,
                                       RankedTensorType w, RankedTensorType y,

@@ -31,6 +31,12 @@ class NoGradient : public mlir::OpTrait::TraitBase<ConcreteType, NoGradient> {};
 /// Formats a tensor type in the language's notation: `f32[64, 784]`, `f32[]`.
 std::string formatType(mlir::Type type);
 
+/// Positions of a window of `k` moving by `stride` over `n` padded by `pad`
+/// on each side: the output size of convolution and pooling.
+inline int64_t windowCount(int64_t n, int64_t k, int64_t stride, int64_t pad) {
+  return (n + 2 * pad - k) / stride + 1;
+}
+
 } // namespace dl
 
 #include "dialects/DL/IR/DLOpsDialect.h.inc"

@@ -472,8 +472,8 @@ LogicalResult Conv2dOp::inferReturnTypes(
                          " does not fit in the padded input " + Twine(h) + "x" +
                          Twine(wd));
   types.push_back(RankedTensorType::get(
-      {x.getDimSize(0), w.getDimSize(0), (h - kh) / stride + 1,
-       (wd - kw) / stride + 1},
+      {x.getDimSize(0), w.getDimSize(0), windowCount(h, kh, stride, 0),
+       windowCount(wd, kw, stride, 0)},
       x.getElementType()));
   return success();
 }
@@ -499,8 +499,8 @@ LogicalResult Conv2dOp::inferReturnTypes(
                            " does not fit in " + fmt(x));                      \
     types.push_back(RankedTensorType::get(                                     \
         {x.getDimSize(0), x.getDimSize(1),                                     \
-         (x.getDimSize(2) - size) / stride + 1,                                \
-         (x.getDimSize(3) - size) / stride + 1},                               \
+         windowCount(x.getDimSize(2), size, stride, 0),                        \
+         windowCount(x.getDimSize(3), size, stride, 0)},                       \
         x.getElementType()));                                                  \
     return success();                                                          \
   }
