@@ -17,6 +17,9 @@ extern "C" {
 
 #define DLRT_HIDDEN __attribute__((visibility("hidden")))
 
+/** The thread pool of an instance (parallel.c). */
+typedef struct dlrt_pool dlrt_pool;
+
 /** An instance: a header followed by the arena, 64-byte aligned. */
 typedef struct dlrt_instance {
   const dl_model_info *info;
@@ -26,6 +29,7 @@ typedef struct dlrt_instance {
   int reserved;
   void (*parallel_for)(void *user, int n, void (*task)(void *ctx, int i), void *ctx);
   void *parallel_user;
+  dlrt_pool *pool; /* made by the first parallel loop with threads > 1 */
   char error[512];
 } dlrt_instance;
 
@@ -50,7 +54,14 @@ DLRT_HIDDEN int dlrt_set_parallel_for(dlrt_instance *m,
 DLRT_HIDDEN int dlrt_set_hyper(dlrt_instance *m, const char *name, float value);
 DLRT_HIDDEN const char *dlrt_instance_error(const dlrt_instance *m);
 
+/** Runs task(ctx, lo, hi) over shares [lo, hi) of [0, n) on the threads of
+    the instance whose arena is `arena`; called by compiled entries. */
+DLRT_HIDDEN void dlrt_parallel(uint8_t *arena, int64_t n,
+                               void (*task)(void *ctx, int64_t lo, int64_t hi),
+                               void *ctx);
+
 /* Inside the runtime. */
+DLRT_HIDDEN void dlrt_pool_destroy(dlrt_instance *m);
 DLRT_HIDDEN int dlrt_fail(dlrt_instance *m, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 DLRT_HIDDEN void dlrt_initialize(const dl_model_info *info, uint8_t *arena);

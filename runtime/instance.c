@@ -72,6 +72,8 @@ dlrt_instance *dlrt_instance_create_in(const dl_model_info *info, void *memory, 
 }
 
 void dlrt_instance_destroy(dlrt_instance *m) {
+  if (m)
+    dlrt_pool_destroy(m);
   if (m && m->allocation)
     free(m->allocation);
 }

@@ -23,21 +23,25 @@ std::string dlc::toLinalgPipeline() {
 }
 
 std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
-  std::string tiling, vectors;
+  // At -O1 and above, loops become parallel where they can and the large
+  // ones run on the runtime's threads (dl-parallelize).
+  std::string tiling, vectors, loops = "convert-linalg-to-loops,";
   if (fuse)
     tiling = "dl-fuse-elementwise,canonicalize,cse,";
   if (vectorWidth > 0) {
     tiling += "dl-tile-and-vectorize{vector-width=" +
               std::to_string(vectorWidth) + "},canonicalize,cse,";
     vectors = "dl-lower-vectors,canonicalize,";
+    loops = "convert-linalg-to-parallel-loops,scf-forall-to-parallel,"
+            "dl-parallelize,";
   }
   return tiling +
          "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-deallocation-pipeline,dl-plan-memory,dl-lower-copies," +
-         vectors +
-         "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=true},"
+         vectors + loops +
+         "convert-vector-to-scf{full-unroll=true},"
          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
          "convert-vector-to-llvm,convert-ub-to-llvm,"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"

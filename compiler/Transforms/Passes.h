@@ -13,7 +13,9 @@ namespace mlir {
 namespace affine { class AffineDialect; }
 namespace arith { class ArithDialect; }
 namespace bufferization { class BufferizationDialect; }
+namespace func { class FuncDialect; }
 namespace linalg { class LinalgDialect; }
+namespace LLVM { class LLVMDialect; }
 namespace math { class MathDialect; }
 namespace memref { class MemRefDialect; }
 namespace scf { class SCFDialect; }

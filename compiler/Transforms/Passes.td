@@ -176,4 +176,33 @@ def DLLowerCopies : Pass<"dl-lower-copies", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
+  let summary = "Run the large parallel loops of every entry on the runtime's thread pool";
+  let description = [{
+    On buffers, after dl-lower-variables: every outermost scf.parallel of
+    an entry (from the shared loops of dl-tile-and-vectorize and from
+    convert-linalg-to-parallel-loops) with static bounds, no reductions and
+    an estimated `min-work` operations or more is outlined. Its first
+    dimension of two or more iterations is split in shares: the loop moves
+    into a private function `void task(void *ctx, int64_t lo, int64_t hi)`
+    that runs iterations [lo, hi) of that dimension (and all of the
+    others); the values the loop reads from the entry (buffers, indices,
+    scalars; constants are cloned) are packed in a struct on the entry's
+    stack; and the loop becomes a call `dlrt_parallel(arena, n, task, ctx)`
+    to the runtime, which shares the n iterations among the instance's
+    threads (spec/abi.md §4). Smaller or irregular loops stay sequential.
+    Every iteration writes its own elements, so the results do not depend
+    on the number of threads.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "estimated operations below which a loop stays sequential">
+  ];
+  let dependentDialects = [
+    "mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect",
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // DLC_PASSES_TD

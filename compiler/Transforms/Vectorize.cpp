@@ -92,6 +92,31 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   return Tiling{tiles, order};
 }
 
+/// The loop of a contraction that threads share: a batch loop, else the
+/// column blocks, else the row blocks, whichever first has two tiles or
+/// more. Tile sizes of an scf.forall over it (0 elsewhere), or none.
+std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
+                                                const Tiling &registers) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims))
+    return std::nullopt;
+  SmallVector<std::pair<unsigned, int64_t>> candidates;
+  for (unsigned b : dims->batch)
+    candidates.push_back({b, 1});
+  candidates.push_back({dims->n.back(), registers.tiles[dims->n.back()]});
+  candidates.push_back({dims->m.back(), registers.tiles[dims->m.back()]});
+  for (auto [dim, tile] : candidates) {
+    if (ranges[dim] / tile < 2)
+      continue;
+    SmallVector<int64_t> tiles(ranges.size(), 0);
+    tiles[dim] = tile;
+    return tiles;
+  }
+  return std::nullopt;
+}
+
 struct DLTileAndVectorize
     : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
@@ -115,7 +140,25 @@ struct DLTileAndVectorize
       if (auto tiling = contractionTiles(op, vectorWidth))
         targets.push_back({op, *tiling});
     });
-    for (auto &[op, tiling] : targets) {
+    for (auto [op, tiling] : targets) {
+      // The shared loop first (an scf.forall the runtime's threads split
+      // once it is on buffers), then register blocks inside one share.
+      if (auto shared = sharedTiles(op, tiling)) {
+        scf::SCFTilingOptions options;
+        options.setTileSizes(getAsIndexOpFoldResult(&getContext(), *shared));
+        options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        rewriter.setInsertionPoint(op);
+        FailureOr<scf::SCFTilingResult> split = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (succeeded(split)) {
+          rewriter.replaceOp(op, split->replacements);
+          op = cast<linalg::LinalgOp>(split->tiledOps.front());
+          std::optional<Tiling> inner = contractionTiles(op, vectorWidth);
+          if (!inner)
+            continue;
+          tiling = *inner;
+        }
+      }
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiling.tiles));
       if (!tiling.interchange.empty())

@@ -1,20 +1,23 @@
 // RUN: dl-opt %s -dl-tile-and-vectorize=vector-width=8 -canonicalize -split-input-file | FileCheck %s
 
 // A matmul becomes register blocks of 4 rows by 16 columns (two 8-lane
-// vectors) with a reduction step of 1, column blocks outside row blocks (a
-// block column of B stays in cache across the rows); the block of C is
+// vectors) with a reduction step of 1. The column blocks are an
+// scf.forall (threads share them once on buffers) outside the row blocks
+// (a block column of B stays in cache across the rows); the block of C is
 // read once before the reduction loop, carried in registers, and written
 // once after it.
 // CHECK-LABEL: func.func @matmul
-// CHECK: scf.for %[[J:.*]] = %c0 to %c32 step %c16
-// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c4
-// CHECK: %[[C:.*]] = vector.transfer_read %{{.*}}[%[[I]], %[[J]]]{{.*}} : tensor<8x32xf32>, vector<4x16xf32>
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (32) step (16) shared_outs(%[[OUT:.*]] = %arg2)
+// CHECK: %[[T:.*]] = tensor.extract_slice %[[OUT]][0, %[[J]]] [8, 16] [1, 1]
+// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c4 iter_args(%[[TILE:.*]] = %[[T]])
+// CHECK: %[[C:.*]] = vector.transfer_read %[[TILE]][%[[I]], %c0]{{.*}} : tensor<8x16xf32>, vector<4x16xf32>
 // CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[C]]) -> (vector<4x16xf32>)
 // CHECK: %[[A:.*]] = vector.transfer_read %arg0[%[[I]], %[[K]]]{{.*}} : tensor<8x6xf32>, vector<4x1xf32>
 // CHECK: %[[B:.*]] = vector.transfer_read %arg1[%[[K]], %[[J]]]{{.*}} : tensor<6x32xf32>, vector<1x16xf32>
 // CHECK: %[[D:.*]] = vector.contract {{.*}} %[[A]], %[[B]], %[[ACC]] : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
 // CHECK: scf.yield %[[D]]
-// CHECK: vector.transfer_write %[[R]], %{{.*}}[%[[I]], %[[J]]]
+// CHECK: vector.transfer_write %[[R]], %[[TILE]][%[[I]], %c0]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [8, 16] [1, 1]
 func.func @matmul(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<8x6xf32>, tensor<6x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
@@ -23,9 +26,10 @@ func.func @matmul(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>, %c: tensor<8x32xf32
 // -----
 
 // Shapes that do not divide take the largest dividing block: 10 columns,
-// 3 rows (12 accumulators fit), so no block needs masking.
+// 3 rows (12 accumulators fit), so no block needs masking. With a single
+// column block, threads share the row blocks.
 // CHECK-LABEL: func.func @odd
-// CHECK: scf.for %{{.*}} = %c0 to %c9 step %c3
+// CHECK: scf.forall (%{{.*}}) = (0) to (9) step (3)
 // CHECK: vector.contract {{.*}} : vector<3x1xf32>, vector<1x10xf32> into vector<3x10xf32>
 func.func @odd(%a: tensor<9x5xf32>, %b: tensor<5x10xf32>, %c: tensor<9x10xf32>) -> tensor<9x10xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<9x5xf32>, tensor<5x10xf32>) outs(%c : tensor<9x10xf32>) -> tensor<9x10xf32>
@@ -34,9 +38,9 @@ func.func @odd(%a: tensor<9x5xf32>, %b: tensor<5x10xf32>, %c: tensor<9x10xf32>) 
 
 // -----
 
-// Batched products tile the batch by 1.
+// Batched products tile the batch by 1, the loop threads share.
 // CHECK-LABEL: func.func @batched
-// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK: vector.contract {{.*}} into vector<1x4x8xf32>
 func.func @batched(%a: tensor<2x4x3xf32>, %b: tensor<2x3x8xf32>, %c: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
   %0 = linalg.batch_matmul ins(%a, %b : tensor<2x4x3xf32>, tensor<2x3x8xf32>) outs(%c : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>

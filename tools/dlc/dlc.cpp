@@ -47,7 +47,8 @@ USAGE: dlc MODEL.dl [options]
                                    docs/abi.md: infer, eval and one training
                                    entry per train line (default: MODEL.so)
   dlc model.dl -o model.a          a static archive (model and runtime in one
-                                   object; link the program with -lm)
+                                   object; link the program with -lm
+                                   -lpthread)
   dlc model.dl --emit=STAGE -o -   stop after a stage and print it
 
 OPTIONS:

@@ -1,0 +1,184 @@
+/*===- parallel.c - the thread pool that runs compiled parallel loops -------===*
+ *
+ * A compiled entry hands each large parallel loop to dlrt_parallel as a task
+ * `task(ctx, lo, hi)` over iterations [0, n). The loop is cut into a few
+ * contiguous shares per thread; the calling thread and the instance's
+ * workers claim shares from a counter until none is left. Each instance
+ * owns its pool (no process-global state), made on the first parallel loop
+ * that has more than one thread to use and remade when M_set_threads
+ * changes the count. Workers spin briefly after a loop (entries run many
+ * loops back to back), then sleep on a condition variable.
+ *
+ * Publication is under the pool's mutex: a worker copies the loop and
+ * registers itself as active under it, and a new loop is published only
+ * once no worker is active, so no worker ever claims a share of one loop
+ * with the task of another.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "dlrt_internal.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+/* Spins of a waiting thread before it sleeps (workers) or yields (caller). */
+#define SPINS 20000
+/* Shares per thread: enough to even out uneven shares and busy cores. */
+#define SHARES_PER_THREAD 4
+
+typedef void (*dlrt_task)(void *ctx, int64_t lo, int64_t hi);
+
+/* One parallel loop. */
+typedef struct loop {
+  dlrt_task task;
+  void *ctx;
+  int64_t n, shares;
+} loop;
+
+struct dlrt_pool {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  loop current;                 /* under lock */
+  uint64_t generation;          /* under lock: one per published loop */
+  _Atomic uint64_t published;   /* the same, read without the lock */
+  int sleepers, stop;           /* under lock */
+  _Atomic int active;           /* workers inside the current loop */
+  _Atomic int64_t next, done;   /* shares claimed, shares finished */
+  int workers;
+  pthread_t threads[];
+};
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Runs shares of `l` until none is left. */
+static void run_shares(dlrt_pool *p, const loop *l) {
+  for (;;) {
+    int64_t s = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+    if (s >= l->shares)
+      return;
+    l->task(l->ctx, s * l->n / l->shares, (s + 1) * l->n / l->shares);
+    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+  }
+}
+
+static void *worker(void *arg) {
+  dlrt_pool *p = arg;
+  uint64_t seen = 0;
+  for (;;) {
+    for (int i = 0; i < SPINS &&
+                    atomic_load_explicit(&p->published, memory_order_relaxed) == seen;
+         ++i)
+      cpu_relax();
+    pthread_mutex_lock(&p->lock);
+    while (p->generation == seen && !p->stop) {
+      ++p->sleepers;
+      pthread_cond_wait(&p->wake, &p->lock);
+      --p->sleepers;
+    }
+    if (p->stop) {
+      pthread_mutex_unlock(&p->lock);
+      return NULL;
+    }
+    seen = p->generation;
+    loop l = p->current;
+    atomic_fetch_add_explicit(&p->active, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&p->lock);
+    run_shares(p, &l);
+    atomic_fetch_sub_explicit(&p->active, 1, memory_order_release);
+  }
+}
+
+void dlrt_pool_destroy(dlrt_instance *m) {
+  dlrt_pool *p = m->pool;
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->lock);
+  p->stop = 1;
+  pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+  for (int i = 0; i < p->workers; ++i)
+    pthread_join(p->threads[i], NULL);
+  pthread_cond_destroy(&p->wake);
+  pthread_mutex_destroy(&p->lock);
+  free(p);
+  m->pool = NULL;
+}
+
+/* A pool of `workers` threads besides the caller, or NULL. */
+static dlrt_pool *pool_create(int workers) {
+  dlrt_pool *p = calloc(1, sizeof *p + (size_t)workers * sizeof(pthread_t));
+  if (!p)
+    return NULL;
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_cond_init(&p->wake, NULL);
+  for (; p->workers < workers; ++p->workers)
+    if (pthread_create(&p->threads[p->workers], NULL, worker, p) != 0)
+      break;
+  return p;
+}
+
+/* The instance's pool for its thread count, made or remade on demand;
+   NULL when it cannot be made (the loop then runs on the caller). */
+static dlrt_pool *pool_of(dlrt_instance *m) {
+  if (m->pool && m->pool->workers == m->threads - 1)
+    return m->pool;
+  dlrt_pool_destroy(m);
+  m->pool = pool_create(m->threads - 1);
+  if (m->pool && m->pool->workers == 0)
+    dlrt_pool_destroy(m);
+  return m->pool;
+}
+
+/* The application's parallel_for calls this once per share. */
+typedef struct share_adapter {
+  const loop *l;
+} share_adapter;
+
+static void run_share(void *ctx, int s) {
+  const loop *l = ((const share_adapter *)ctx)->l;
+  l->task(l->ctx, s * l->n / l->shares, (s + 1) * l->n / l->shares);
+}
+
+void dlrt_parallel(uint8_t *arena, int64_t n, dlrt_task task, void *ctx) {
+  dlrt_instance *m = (dlrt_instance *)(arena - DLRT_INSTANCE_HEADER_BYTES);
+  int64_t shares = (int64_t)m->threads * SHARES_PER_THREAD;
+  loop l = {task, ctx, n, shares < n ? shares : n};
+  if (m->parallel_for && l.shares > 1) {
+    share_adapter adapter = {&l};
+    m->parallel_for(m->parallel_user, (int)l.shares, run_share, &adapter);
+    return;
+  }
+  dlrt_pool *p = l.shares > 1 ? pool_of(m) : NULL;
+  if (!p) {
+    task(ctx, 0, n);
+    return;
+  }
+  pthread_mutex_lock(&p->lock);
+  while (atomic_load_explicit(&p->active, memory_order_acquire) != 0) {
+    pthread_mutex_unlock(&p->lock);
+    cpu_relax();
+    pthread_mutex_lock(&p->lock);
+  }
+  p->current = l;
+  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  ++p->generation;
+  atomic_store_explicit(&p->published, p->generation, memory_order_release);
+  if (p->sleepers)
+    pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+  run_shares(p, &l);
+  for (int i = 0; atomic_load_explicit(&p->done, memory_order_acquire) < l.shares; ++i)
+    if (i < SPINS)
+      cpu_relax();
+    else
+      sched_yield();
+}

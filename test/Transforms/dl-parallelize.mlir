@@ -1,0 +1,150 @@
+// RUN: dl-opt %s -dl-parallelize -split-input-file | FileCheck %s
+
+// A large loop of an entry runs on the thread pool: its body moves into
+// the task `@big.parallel0(ctx, lo, hi)`, which runs rows [lo, hi) of the
+// first dimension and every column; the buffers and the scalar it reads
+// travel in a context struct on the entry's stack (a memref as its LLVM
+// descriptor); constants are cloned into the task. The entry calls
+// dlrt_parallel with its arena (where the runtime finds the instance's
+// threads), the 64 rows, the task and the context.
+// CHECK-LABEL: func.func private @big.parallel0
+// CHECK-SAME: (%[[CTX:.*]]: !llvm.ptr, %[[LO:.*]]: i64, %[[HI:.*]]: i64)
+// CHECK: %[[ALL:.*]] = llvm.load %[[CTX]] : !llvm.ptr -> !llvm.struct<(struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
+// CHECK: %[[XD:.*]] = llvm.extractvalue %[[ALL]][0]
+// CHECK: %[[X:.*]] = builtin.unrealized_conversion_cast %[[XD]] : {{.*}} to memref<64x256xf32>
+// CHECK: %[[S:.*]] = llvm.extractvalue %[[ALL]][1]
+// CHECK: %[[YD:.*]] = llvm.extractvalue %[[ALL]][2]
+// CHECK: %[[Y:.*]] = builtin.unrealized_conversion_cast %[[YD]] : {{.*}} to memref<64x256xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[L:.*]] = arith.index_cast %[[LO]] : i64 to index
+// CHECK: %[[H:.*]] = arith.index_cast %[[HI]] : i64 to index
+// CHECK: %[[LM:.*]] = arith.muli %[[L]], %[[C1]]
+// CHECK: %[[FIRST:.*]] = arith.addi %[[C0]], %[[LM]]
+// CHECK: %[[HM:.*]] = arith.muli %[[H]], %[[C1]]
+// CHECK: %[[END:.*]] = arith.addi %[[C0]], %[[HM]]
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = (%[[FIRST]], %[[C0]]) to (%[[END]], %[[C256]])
+// CHECK: memref.load %[[X]][%[[I]], %[[J]]]
+// CHECK: arith.mulf %{{.*}}, %[[S]]
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[I]], %[[J]]]
+// CHECK: return
+// CHECK-LABEL: func.func @big
+// CHECK: %[[P:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK: %[[PI:.*]] = arith.index_cast %[[P]] : index to i64
+// CHECK: %[[ARENA:.*]] = llvm.inttoptr %[[PI]]
+// CHECK: %[[CONTEXT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
+// CHECK: %[[U:.*]] = llvm.mlir.undef
+// CHECK: %[[XC:.*]] = builtin.unrealized_conversion_cast %arg1 : memref<64x256xf32> to !llvm.struct
+// CHECK: %[[U1:.*]] = llvm.insertvalue %[[XC]], %[[U]][0]
+// CHECK: %[[U2:.*]] = llvm.insertvalue %arg3, %[[U1]][1]
+// CHECK: %[[YC:.*]] = builtin.unrealized_conversion_cast %arg2
+// CHECK: %[[U3:.*]] = llvm.insertvalue %[[YC]], %[[U2]][2]
+// CHECK: llvm.store %[[U3]], %[[CONTEXT]]
+// CHECK: %[[TASK:.*]] = constant @big.parallel0 : (!llvm.ptr, i64, i64) -> ()
+// CHECK: %[[N:.*]] = arith.constant 64 : i64
+// CHECK: call @dlrt_parallel(%[[ARENA]], %[[N]], %[[TASK]], %[[CONTEXT]])
+// CHECK-NOT: scf.parallel
+// CHECK: return
+// CHECK: func.func private @dlrt_parallel(!llvm.ptr, i64, (!llvm.ptr, i64, i64) -> (), !llvm.ptr)
+module attributes {dl.arena_bytes = 4096 : i64} {
+  func.func @big(%arena: memref<4096xi8>, %x: memref<64x256xf32>, %y: memref<64x256xf32>, %s: f32) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %c256 = arith.constant 256 : index
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c256) step (%c1, %c1) {
+      %v = memref.load %x[%i, %j] : memref<64x256xf32>
+      %w = arith.mulf %v, %s : f32
+      memref.store %w, %y[%i, %j] : memref<64x256xf32>
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
+// A leading dimension of one iteration is skipped: threads share the 4096
+// columns (by 2) of the second. A loop nested in a shared one stays inside
+// its task. No value but the buffer crosses, so the loop's bounds come
+// from cloned constants.
+// CHECK-LABEL: func.func private @row.parallel0
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: %[[L:.*]] = arith.index_cast %arg1 : i64 to index
+// CHECK: %[[LM:.*]] = arith.muli %[[L]], %[[C2]]
+// CHECK: %[[FIRST:.*]] = arith.addi %[[C0]], %[[LM]]
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%[[C0]], %[[FIRST]])
+// CHECK: scf.parallel
+// CHECK-LABEL: func.func @row
+// CHECK: arith.constant 2048 : i64
+// CHECK: call @dlrt_parallel
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @row(%arena: memref<64xi8>, %y: memref<1x4096x8xf32>) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c8 = arith.constant 8 : index
+    %c4096 = arith.constant 4096 : index
+    %zero = arith.constant 0.0 : f32
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c1, %c4096) step (%c1, %c2) {
+      scf.parallel (%k) = (%c0) to (%c8) step (%c1) {
+        memref.store %zero, %y[%i, %j, %k] : memref<1x4096x8xf32>
+        scf.reduce
+      }
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
+// Loops stay sequential when they are small (64 iterations of one store),
+// have dynamic bounds, or reduce; so do the loops of functions that are
+// not entries.
+// CHECK-LABEL: func.func @stays
+// CHECK-NOT: dlrt_parallel
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+// CHECK-LABEL: func.func @helper
+// CHECK-NOT: dlrt_parallel
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @stays(%arena: memref<64xi8>, %y: memref<64xf32>, %z: memref<?xf32>, %n: index) -> f32 attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %c100000 = arith.constant 100000 : index
+    %zero = arith.constant 0.0 : f32
+    scf.parallel (%i) = (%c0) to (%c64) step (%c1) {
+      memref.store %zero, %y[%i] : memref<64xf32>
+      scf.reduce
+    }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      memref.store %zero, %z[%i] : memref<?xf32>
+      scf.reduce
+    }
+    %sum = scf.parallel (%i) = (%c0) to (%c100000) step (%c1) init (%zero) -> f32 {
+      %v = memref.load %z[%i] : memref<?xf32>
+      scf.reduce(%v : f32) {
+      ^bb0(%a: f32, %b: f32):
+        %s = arith.addf %a, %b : f32
+        scf.reduce.return %s : f32
+      }
+    }
+    return %sum : f32
+  }
+  func.func @helper(%arena: memref<64xi8>, %z: memref<100000xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c100000 = arith.constant 100000 : index
+    %zero = arith.constant 0.0 : f32
+    scf.parallel (%i) = (%c0) to (%c100000) step (%c1) {
+      memref.store %zero, %z[%i] : memref<100000xf32>
+      scf.reduce
+    }
+    return
+  }
+}
