@@ -93,8 +93,11 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   let summary = "Tile matrix products and convolutions into register blocks and vectorize them";
   let description = [{
     On tensors, before bufferization: every linalg.matmul and
-    linalg.batch_matmul with static shapes is tiled (scf.for over tiles)
-    into blocks of MR rows by NR columns with a reduction step of 1, NR a
+    linalg.batch_matmul with static shapes is first split along the loop
+    threads will share (an scf.forall over the batch, or the images of a
+    convolution's product, else the column blocks, else the row blocks;
+    dl-parallelize hands it to the runtime), then tiled (scf.for) into
+    blocks of MR rows by NR columns with a reduction step of 1, NR a
     divisor of N near two vectors of `vector-width` lanes and MR chosen so
     the MR x NR accumulators fit in the vector registers; each block
     becomes a vector.contract on vector.transfer_read/write of the tile;
@@ -124,7 +127,10 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     place are hoisted out of the loop (the block lives in registers), then
     vector.contract becomes outer products (one broadcast FMA per block
     row and reduction step) and the remaining vector ops are lowered to the
-    forms convert-vector-to-llvm takes.
+    forms convert-vector-to-llvm takes. A loop then carries the block as
+    one 1-D vector per row, and in-bounds n-D transfers of buffers become
+    one 1-D transfer per row, so the block is never rebuilt as an
+    aggregate (which later canonicalization would scalarize).
   }];
   let dependentDialects = ["mlir::vector::VectorDialect"];
 }

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -92,9 +93,11 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   return Tiling{tiles, order};
 }
 
-/// The loop of a contraction that threads share: a batch loop, else the
-/// column blocks, else the row blocks, whichever first has two tiles or
-/// more. Tile sizes of an scf.forall over it (0 elsewhere), or none.
+/// The loop of a contraction that threads share: an outer loop (a batch,
+/// or the images of a convolution's product, which are an n dimension),
+/// else the column blocks, else the row blocks, whichever first has two
+/// tiles or more. Tile sizes of an scf.forall over it (0 elsewhere), or
+/// none.
 std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
                                                 const Tiling &registers) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -105,6 +108,10 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
   SmallVector<std::pair<unsigned, int64_t>> candidates;
   for (unsigned b : dims->batch)
     candidates.push_back({b, 1});
+  for (unsigned d : llvm::concat<unsigned>(dims->n, dims->m))
+    if (d != dims->n.back() && d != dims->m.back())
+      candidates.push_back({d, 1});
+  llvm::sort(candidates); // outermost first
   candidates.push_back({dims->n.back(), registers.tiles[dims->n.back()]});
   candidates.push_back({dims->m.back(), registers.tiles[dims->m.back()]});
   for (auto [dim, tile] : candidates) {
@@ -202,6 +209,150 @@ struct DLTileAndVectorize
   }
 };
 
+/// An n-D vector a loop can carry as its 1-D rows.
+VectorType splittable(Type type) {
+  auto v = dyn_cast<VectorType>(type);
+  return v && v.getRank() >= 2 && v.hasStaticShape() && !v.isScalable()
+             ? v
+             : VectorType();
+}
+
+/// The positions of the rows (all but the last dimension) of `type`, in
+/// row-major order.
+SmallVector<SmallVector<int64_t>> rowPositions(VectorType type) {
+  ArrayRef<int64_t> outer = type.getShape().drop_back();
+  SmallVector<SmallVector<int64_t>> rows;
+  for (int64_t i = 0, n = llvm::product_of(outer); i < n; ++i) {
+    SmallVector<int64_t> position(outer.size());
+    for (int64_t d = outer.size() - 1, rest = i; d >= 0; --d) {
+      position[d] = rest % outer[d];
+      rest /= outer[d];
+    }
+    rows.push_back(position);
+  }
+  return rows;
+}
+
+/// `rows` inserted into an n-D vector of `type`.
+Value assembleRows(OpBuilder &b, Location loc, VectorType type, ValueRange rows) {
+  Value v = ub::PoisonOp::create(b, loc, type);
+  for (auto [row, position] : llvm::zip(rows, rowPositions(type)))
+    v = vector::InsertOp::create(b, loc, row, v, position);
+  return v;
+}
+
+/// Values of `values` with every splittable vector replaced by its rows.
+SmallVector<Value> splitRows(OpBuilder &b, Location loc, ValueRange values) {
+  SmallVector<Value> out;
+  for (Value v : values) {
+    VectorType type = splittable(v.getType());
+    if (!type) {
+      out.push_back(v);
+      continue;
+    }
+    for (ArrayRef<int64_t> position : rowPositions(type))
+      out.push_back(vector::ExtractOp::create(b, loc, v, position));
+  }
+  return out;
+}
+
+/// The loop carries each n-D vector (an accumulator block) as its 1-D rows:
+/// after the contraction became per-row FMAs, the block is then plain
+/// registers rather than an aggregate taken apart and rebuilt every step
+/// (which the canonicalizer turns into element-wise to/from_elements).
+void splitCarriedVectors(IRRewriter &rewriter, scf::ForOp loop) {
+  if (llvm::none_of(loop.getInitArgs(),
+                    [](Value v) { return splittable(v.getType()); }))
+    return;
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  auto split = scf::ForOp::create(
+      rewriter, loc, loop.getLowerBound(), loop.getUpperBound(),
+      loop.getStep(), splitRows(rewriter, loc, loop.getInitArgs()));
+  Block *body = split.getBody();
+  rewriter.setInsertionPointToStart(body);
+  SmallVector<Value> args = {split.getInductionVar()};
+  unsigned next = 0;
+  auto take = [&](ValueRange from, Type type) -> Value {
+    VectorType v = splittable(type);
+    if (!v)
+      return from[next++];
+    unsigned rows = rowPositions(v).size();
+    Value whole = assembleRows(rewriter, loc, v, from.slice(next, rows));
+    next += rows;
+    return whole;
+  };
+  for (Value arg : loop.getRegionIterArgs())
+    args.push_back(take(split.getRegionIterArgs(), arg.getType()));
+  rewriter.mergeBlocks(loop.getBody(), body, args);
+  auto yield = cast<scf::YieldOp>(body->getTerminator());
+  rewriter.setInsertionPoint(yield);
+  rewriter.replaceOpWithNewOp<scf::YieldOp>(
+      yield, splitRows(rewriter, loc, yield.getOperands()));
+  rewriter.setInsertionPointAfter(split);
+  next = 0;
+  SmallVector<Value> results;
+  for (Value result : loop.getResults())
+    results.push_back(take(split.getResults(), result.getType()));
+  rewriter.replaceOp(loop, results);
+}
+
+/// The indices of row `position` of an in-bounds minor-identity transfer
+/// at `indices`: the leading vector dimensions are the memref's last ones.
+SmallVector<Value> rowIndices(OpBuilder &b, Location loc, ValueRange indices,
+                              ArrayRef<int64_t> position) {
+  SmallVector<Value> at(indices);
+  size_t first = at.size() - position.size() - 1;
+  for (auto [d, p] : llvm::enumerate(position))
+    if (p != 0)
+      at[first + d] = arith::AddIOp::create(
+          b, loc, at[first + d], arith::ConstantIndexOp::create(b, loc, p));
+  return at;
+}
+
+/// Whether a transfer of buffer memory can become one 1-D transfer per row.
+bool rowwise(VectorTransferOpInterface op) {
+  return splittable(op.getVectorType()) && !op.getMask() &&
+         isa<MemRefType>(op.getShapedType()) &&
+         op.getPermutationMap().isMinorIdentity() &&
+         llvm::all_of(op.getInBoundsValues(), [](bool b) { return b; });
+}
+
+/// n-D reads and writes of buffers become 1-D ones per row, so a block
+/// that is rows in registers (splitCarriedVectors) is never assembled.
+void splitTransfers(IRRewriter &rewriter, Operation *root) {
+  SmallVector<VectorTransferOpInterface> transfers;
+  root->walk([&](VectorTransferOpInterface op) {
+    if (rowwise(op))
+      transfers.push_back(op);
+  });
+  for (VectorTransferOpInterface op : transfers) {
+    Location loc = op.getLoc();
+    VectorType type = op.getVectorType();
+    auto rowType = VectorType::get(type.getShape().back(), type.getElementType());
+    rewriter.setInsertionPoint(op);
+    if (auto read = dyn_cast<vector::TransferReadOp>(op.getOperation())) {
+      SmallVector<Value> rows;
+      for (ArrayRef<int64_t> position : rowPositions(type))
+        rows.push_back(vector::TransferReadOp::create(
+            rewriter, loc, rowType, read.getBase(),
+            rowIndices(rewriter, loc, read.getIndices(), position),
+            read.getPadding(), ArrayRef<bool>{true}));
+      rewriter.replaceOp(read, assembleRows(rewriter, loc, type, rows));
+      continue;
+    }
+    auto write = cast<vector::TransferWriteOp>(op.getOperation());
+    for (ArrayRef<int64_t> position : rowPositions(type))
+      vector::TransferWriteOp::create(
+          rewriter, loc,
+          vector::ExtractOp::create(rewriter, loc, write.getVector(), position),
+          write.getBase(),
+          rowIndices(rewriter, loc, write.getIndices(), position),
+          ArrayRef<bool>{true});
+    rewriter.eraseOp(write);
+  }
+}
+
 struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
   void runOnOperation() override {
     // The accumulator block stays in registers across the reduction loop.
@@ -224,7 +375,16 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
                                                    /*maxTransferRank=*/1);
     vector::populateVectorMaskOpLoweringPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // Accumulators as rows; the extracts of the rebuilt blocks then fold
+    // away (innermost loops first).
+    IRRewriter rewriter(ctx);
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      splitCarriedVectors(rewriter, loop);
+    splitTransfers(rewriter, getOperation());
+    (void)applyPatternsGreedily(getOperation(), RewritePatternSet(ctx));
   }
 };
 
