@@ -225,9 +225,10 @@ Value LayerGen::batchnorm(const CallArgs &a) {
   return op->getResult(0);
 }
 
-/// rnn, lstm and gru over x : [B, T, I], unrolled over T. The input
-/// projection of every step is one matmul; each step then adds the hidden
-/// projection. Gates follow PyTorch: lstm (i, f, g, o), gru (r, z, n).
+/// rnn, lstm and gru over x : [B, T, I]. The input projection of every
+/// step is one matmul; an lstm is then one dl.lstm (a loop over time), rnn
+/// and gru are unrolled over T, each step adding the hidden projection.
+/// Gates follow PyTorch: lstm (i, f, g, o), gru (r, z, n).
 Value LayerGen::recurrent(const CallArgs &a, StringRef kind) {
   Value x = g.floatTensorArg(a.slots[0], kind);
   auto hidden = x ? positive(a.slots[1], "hidden size") : std::nullopt;
@@ -263,7 +264,13 @@ Value LayerGen::recurrent(const CallArgs &a, StringRef kind) {
   };
   auto sigmoid = [&](Value v) { return g.build<dl::SigmoidOp>(at, {v}); };
   auto tanh = [&](Value v) { return g.build<dl::TanhOp>(at, {v}); };
-  Value h, c;
+  // An LSTM is one op over the whole sequence, lowered to a loop over
+  // time (its gradient too): compile time does not grow with T.
+  if (kind == "lstm") {
+    Operation *op = g.buildOp<dl::LstmOp>(at, {xw, whhT, bhh});
+    return op ? op->getResult(0) : Value();
+  }
+  Value h;
   SmallVector<Value> steps;
   for (int64_t t = 0; t < T; ++t) {
     Value xt = reshape(slice(xw, 1, t, 1), {B, gates * H});
@@ -275,13 +282,6 @@ Value LayerGen::recurrent(const CallArgs &a, StringRef kind) {
                                             {B, gates * H}))});
     if (kind == "rnn") {
       h = activate(add(xt, hw));
-    } else if (kind == "lstm") {
-      Value z = add(xt, hw);
-      Value i = sigmoid(slice(z, 1, 0, H)), f = sigmoid(slice(z, 1, H, H));
-      Value gg = tanh(slice(z, 1, 2 * H, H)), o = sigmoid(slice(z, 1, 3 * H, H));
-      Value ig = mul(i, gg);
-      c = c ? add(mul(f, c), ig) : ig;
-      h = mul(o, tanh(c));
     } else {
       Value r = sigmoid(add(slice(xt, 1, 0, H), slice(hw, 1, 0, H)));
       Value zg = sigmoid(add(slice(xt, 1, H, H), slice(hw, 1, H, H)));

@@ -22,7 +22,8 @@ def ConvertDLToLinalg : Pass<"convert-dl-to-linalg", "mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
-    "mlir::math::MathDialect", "mlir::tensor::TensorDialect"
+    "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
+    "mlir::scf::SCFDialect"
   ];
 }
 
@@ -146,8 +147,11 @@ def DLPlanMemory : Pass<"dl-plan-memory", "mlir::ModuleOp"> {
     space, placed first-fit in start order; the others share it. Entries
     of one instance never run at the same time, so they share the region.
     The module's `dl.arena_bytes` grows by the largest entry's scratch
-    size, so no entry point allocates memory. Allocations inside nested
-    regions or without a dealloc beside them are left to malloc.
+    size, so no entry point allocates memory. An allocation inside a loop
+    or branch (freed in the same block) lives, for the plan, as long as the
+    op of the entry's body that holds it. Allocations inside parallel loops
+    (their iterations run on several threads at once) or without a dealloc
+    beside them are left to malloc.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_DLPLANMEMORY
@@ -102,32 +103,42 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
                     IntegerAttr::get(arenaAttr.getType(), total));
   }
 
-  /// The statically shaped allocations of `fn`'s body with their
-  /// deallocation in the same block, in program order.
+  /// The statically shaped allocations of `fn` with their deallocation in
+  /// the same block, by start. One in a loop or branch lives as long as
+  /// the op of the body that holds it; those in parallel loops stay on
+  /// malloc (iterations run at the same time on different threads).
   std::vector<Buffer> collect(func::FuncOp fn) {
     std::vector<Buffer> buffers;
     Block &body = fn.getBody().front();
     DenseMap<Operation *, size_t> index;
     for (auto [i, op] : llvm::enumerate(body))
       index[&op] = i;
-    for (Operation &op : body) {
-      auto alloc = dyn_cast<memref::AllocOp>(op);
-      if (!alloc || !alloc.getType().hasStaticShape() ||
-          !alloc.getType().getLayout().isIdentity() ||
-          alloc.getType().getMemorySpace())
-        continue;
+    fn.walk([&](memref::AllocOp alloc) {
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          type.getMemorySpace() || !type.getElementType().isIntOrFloat() ||
+          alloc->getParentOfType<scf::ForallOp>() ||
+          alloc->getParentOfType<scf::ParallelOp>())
+        return;
       memref::DeallocOp dealloc;
       for (Operation *user : alloc->getUsers())
         if (auto d = dyn_cast<memref::DeallocOp>(user);
-            d && d->getBlock() == &body)
+            d && d->getBlock() == alloc->getBlock())
           dealloc = d;
       if (!dealloc)
-        continue;
-      MemRefType type = alloc.getType();
+        return;
       uint64_t bytes =
           type.getNumElements() * dlc::elementBytes(type.getElementType());
-      buffers.push_back({alloc, dealloc, index[&op], index[dealloc], bytes});
-    }
+      if (alloc->getBlock() == &body) {
+        buffers.push_back({alloc, dealloc, index[alloc], index[dealloc], bytes});
+        return;
+      }
+      size_t holder = index[body.findAncestorOpInBlock(*alloc)];
+      buffers.push_back({alloc, dealloc, holder, holder, bytes});
+    });
+    llvm::sort(buffers, [](const Buffer &x, const Buffer &y) {
+      return std::tie(x.first, x.last) < std::tie(y.first, y.last);
+    });
     return buffers;
   }
 };

@@ -312,6 +312,38 @@ private:
       set(mm, out);
       return success();
     }
+    if (auto lstm = dyn_cast<dl::LstmOp>(op)) {
+      // PyTorch's LSTM recurrence from h = c = 0, step by step.
+      const Tensor &xw = get(lstm.getXw()), &w = get(lstm.getWhhT()),
+                   &b = get(lstm.getBhh());
+      int64_t B = xw.shape[0], T = xw.shape[1], H = w.shape[0], G = 4 * H;
+      Tensor seq = zeros({B, T, H}), cells = zeros({B, T, H});
+      std::vector<double> h(B * H, 0.0), c(B * H, 0.0), z(G);
+      auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+      for (int64_t t = 0; t < T; ++t) {
+        std::vector<double> next(B * H);
+        for (int64_t n = 0; n < B; ++n) {
+          for (int64_t j = 0; j < G; ++j) {
+            double acc = xw.data[(n * T + t) * G + j] + b.data[j];
+            for (int64_t k = 0; k < H; ++k)
+              acc += h[n * H + k] * w.data[k * G + j];
+            z[j] = acc;
+          }
+          for (int64_t j = 0; j < H; ++j) {
+            double i = sig(z[j]), f = sig(z[H + j]), g = std::tanh(z[2 * H + j]),
+                   o = sig(z[3 * H + j]);
+            c[n * H + j] = f * c[n * H + j] + i * g;
+            next[n * H + j] = o * std::tanh(c[n * H + j]);
+            seq.data[(n * T + t) * H + j] = next[n * H + j];
+            cells.data[(n * T + t) * H + j] = c[n * H + j];
+          }
+        }
+        h = next;
+      }
+      set(lstm.getSeq(), seq);
+      set(lstm.getCells(), cells);
+      return success();
+    }
     if (auto t = dyn_cast<dl::TransposeOp>(op)) {
       const Tensor &x = get(t.getX());
       Tensor out = zeros(shapeOf(t.getType()));

@@ -31,23 +31,39 @@ module attributes {dl.arena_bytes = 64 : i64} {
 
 // -----
 
-// Allocations inside loops, with dynamic shapes, or without a dealloc in
-// the same block stay with malloc; a module that is not a model is left
-// alone (the pass rejects nothing).
-// CHECK-LABEL: func.func @kept
+// A buffer allocated and freed inside a loop (or branch) lives, for the
+// plan, as long as the loop: it gets space disjoint from everything alive
+// meanwhile (here after %a, which is alive across the loop). Allocations
+// in parallel loops (iterations on several threads at once), with dynamic
+// shapes, or without a dealloc in the same block stay with malloc; a
+// module that is not a model is left alone (the pass rejects nothing).
+// CHECK-LABEL: func.func @loops
+// CHECK-SAME: %[[ARENA:.*]]: memref<192xi8>
 // CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK: %[[A:.*]] = memref.view %[[ARENA]][%c64{{.*}}][] : memref<192xi8> to memref<16xf32>
 // CHECK: scf.for
-// CHECK: memref.alloc() : memref<4xf32>
+// CHECK: memref.view %[[ARENA]][%c128{{.*}}][] : memref<192xi8> to memref<4xf32>
+// CHECK-NOT: memref.dealloc %{{.*}} : memref<4xf32>
+// CHECK: scf.parallel
+// CHECK: memref.alloc() : memref<8xf32>
+// CHECK: memref.dealloc %{{.*}} : memref<8xf32>
 module attributes {dl.arena_bytes = 64 : i64} {
-  func.func @kept(%arena: memref<64xi8>, %n: index) {
+  func.func @loops(%arena: memref<64xi8>, %n: index) {
     %d = memref.alloc(%n) : memref<?xf32>
     memref.dealloc %d : memref<?xf32>
+    %a = memref.alloc() : memref<16xf32>
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     scf.for %i = %c0 to %n step %c1 {
       %t = memref.alloc() : memref<4xf32>
       memref.dealloc %t : memref<4xf32>
     }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %t = memref.alloc() : memref<8xf32>
+      memref.dealloc %t : memref<8xf32>
+      scf.reduce
+    }
+    memref.dealloc %a : memref<16xf32>
     return
   }
 }

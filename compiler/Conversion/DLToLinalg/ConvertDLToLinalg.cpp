@@ -34,6 +34,7 @@ void dlc::populateDLToLinalgPatterns(RewritePatternSet &patterns) {
   populateNNToLinalgPatterns(patterns);
   populateNNGradientsToLinalgPatterns(patterns);
   populateLossesToLinalgPatterns(patterns);
+  populateRecurrentToLinalgPatterns(patterns);
 }
 
 namespace {

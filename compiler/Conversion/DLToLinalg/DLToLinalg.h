@@ -21,6 +21,7 @@ void populateShapeToTensorPatterns(mlir::RewritePatternSet &patterns);
 void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateNNGradientsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLossesToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateRecurrentToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateDLToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -62,10 +62,7 @@ Value unaryBody(OpBuilder &b, Location loc, dl::StepOp, Value x) {
 }
 template <>
 Value unaryBody(OpBuilder &b, Location loc, dl::SigmoidOp, Value x) {
-  // 1 / (1 + exp(-x)); exp overflows to inf for very negative x, giving 0.
-  Value one = scalar(b, loc, x.getType(), 1);
-  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  return arith::DivFOp::create(b, loc, one, add(b, loc, one, e));
+  return sigmoid(b, loc, x);
 }
 template <>
 Value unaryBody(OpBuilder &b, Location loc, dl::TanhOp, Value x) {

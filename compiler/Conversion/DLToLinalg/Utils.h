@@ -112,6 +112,9 @@ mlir::Value max(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value min(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                 mlir::Value y);
 
+/// 1 / (1 + exp(-x)) of a float scalar.
+mlir::Value sigmoid(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 mlir::RankedTensorType tensorType(mlir::Value v);
 
 // Convolution and pooling (NCHW).

@@ -359,6 +359,23 @@ LogicalResult Conv2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
   return success();
 }
 
+LogicalResult LstmOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                               SmallVectorImpl<Value> &out) {
+  if (grads[1])
+    return emitOpError() << "the cell states of dl.lstm are internal and have "
+                            "no gradient";
+  if (!grads[0]) {
+    out.append(getNumOperands(), nullptr);
+    return success();
+  }
+  auto grad = LstmGradOp::create(
+      b, getLoc(),
+      TypeRange{getXw().getType(), getWhhT().getType(), getBhh().getType()},
+      ValueRange{getXw(), getWhhT(), getBhh(), getSeq(), getCells(), grads[0]});
+  out.append(grad->result_begin(), grad->result_end());
+  return success();
+}
+
 LogicalResult MaxPool2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                     SmallVectorImpl<Value> &out) {
   if (!grads[0])

@@ -64,6 +64,50 @@ LogicalResult Conv2dWeightGradOp::verify() {
                           getGrad().getType(), getStride(), getPad());
 }
 
+/// Checks the shapes of an LSTM over `xw : [B, T, 4H]` with `whh_t :
+/// [H, 4H]` and `bhh : [4H]`; each of `sequences` must be `[B, T, H]`.
+static LogicalResult verifyLstmShapes(Operation *op, Value xw, Value whhT,
+                                      Value bhh, ValueRange sequences) {
+  auto x = cast<RankedTensorType>(xw.getType());
+  auto w = cast<RankedTensorType>(whhT.getType());
+  auto b = cast<RankedTensorType>(bhh.getType());
+  if (x.getRank() != 3 || w.getRank() != 2 || b.getRank() != 1)
+    return op->emitOpError() << "expects xw [B, T, 4H], whh_t [H, 4H] and "
+                                "bhh [4H], found "
+                             << formatType(x) << ", " << formatType(w)
+                             << ", " << formatType(b);
+  int64_t H = w.getDimSize(0);
+  if (w.getDimSize(1) != 4 * H || x.getDimSize(2) != 4 * H ||
+      b.getDimSize(0) != 4 * H)
+    return op->emitOpError() << "has " << H << " hidden units but gates of "
+                             << x.getDimSize(2) << ", " << w.getDimSize(1)
+                             << " and " << b.getDimSize(0) << " (expected "
+                             << 4 * H << ")";
+  SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(1), H};
+  for (Value v : sequences)
+    if (cast<RankedTensorType>(v.getType()).getShape() != ArrayRef(expected))
+      return op->emitOpError()
+             << "expects sequences of "
+             << formatType(RankedTensorType::get(expected, x.getElementType()))
+             << ", found "
+             << formatType(v.getType());
+  return success();
+}
+
+LogicalResult LstmOp::verify() {
+  return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
+                          {getSeq(), getCells()});
+}
+
+LogicalResult LstmGradOp::verify() {
+  if (getDxw().getType() != getXw().getType() ||
+      getDwhhT().getType() != getWhhT().getType() ||
+      getDbhh().getType() != getBhh().getType())
+    return emitOpError() << "gradients must have the types of xw, whh_t and bhh";
+  return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
+                          {getSeq(), getCells(), getGrad()});
+}
+
 /// Checks that pooling `x` with windows of `size` moving by `stride` gives
 /// `y`.
 static LogicalResult verifyPoolShapes(Operation *op, RankedTensorType x,

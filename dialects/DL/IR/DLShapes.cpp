@@ -430,6 +430,23 @@ DL_SOFTMAX_INFER(SoftmaxOp, "softmax")
 DL_SOFTMAX_INFER(LogSoftmaxOp, "log_softmax")
 #undef DL_SOFTMAX_INFER
 
+LogicalResult LstmOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  if (failed(needTensors(loc, operands, 3, "lstm")))
+    return failure();
+  auto xw = tensorOf(operands[0]), whhT = tensorOf(operands[1]);
+  if (xw.getRank() != 3 || whhT.getRank() != 2)
+    return fail(loc, "lstm expects xw [B, T, 4H] and whh_t [H, 4H], found " +
+                         fmt(xw) + " and " + fmt(whhT));
+  auto seq = RankedTensorType::get(
+      {xw.getDimSize(0), xw.getDimSize(1), whhT.getDimSize(0)},
+      xw.getElementType());
+  types.append({seq, seq});
+  return success();
+}
+
 LogicalResult Conv2dOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr attributes, OpaqueProperties props, RegionRange regions,

@@ -131,3 +131,13 @@ func.func @gradients(%x: tensor<2x3x7x7xf32>, %w: tensor<4x3x2x3xf32>, %g: tenso
   %6 = dl.dropout %5 step(%s : tensor<f32>) {rate = 0.5 : f64, seed = 7 : i64} : tensor<2x3x7x7xf32>
   return %6 : tensor<2x3x7x7xf32>
 }
+
+// An LSTM layer over a sequence, and its gradient.
+// CHECK-LABEL: func.func @lstm
+func.func @lstm(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %g: tensor<2x3x4xf32>) -> tensor<2x3x16xf32> {
+  // CHECK: %[[S:.*]], %[[C:.*]] = dl.lstm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  %seq, %cells = dl.lstm %xw, %w, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  // CHECK: dl.lstm_grad %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[C]], %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  %dxw, %dw, %db = dl.lstm_grad %xw, %w, %b, %seq, %cells, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  return %dxw : tensor<2x3x16xf32>
+}
