@@ -32,8 +32,8 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
     tiling += "dl-tile-and-vectorize{vector-width=" +
               std::to_string(vectorWidth) + "},canonicalize,cse,";
     vectors = "dl-lower-vectors,canonicalize,";
-    loops = "convert-linalg-to-parallel-loops,scf-forall-to-parallel,"
-            "dl-parallelize,";
+    loops = "dl-approximate-math,convert-linalg-to-parallel-loops,"
+            "scf-forall-to-parallel,dl-parallelize,";
   }
   return tiling +
          "eliminate-empty-tensors,"

@@ -215,4 +215,20 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
   ];
 }
 
+def DLApproximateMath : Pass<"dl-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Replace libm's exp, tanh, log and erf with inline polynomial approximations";
+  let description = [{
+    f32 `math.exp`, `expm1`, `tanh`, `log`, `log1p`, `log2` and `erf` become
+    upstream's polynomial approximations (range reduction and a minimax
+    polynomial in arith ops, a few ulp from the correctly rounded result,
+    with the special values of the libm functions), so the loops that use
+    them vectorize instead of calling libm once per element. Run at -O1
+    and above; -O0 keeps the libm calls.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // DLC_PASSES_TD
