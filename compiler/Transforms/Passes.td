@@ -98,17 +98,17 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     threads will share (an scf.forall over the batch, or the images of a
     convolution's product, else the column blocks, else the row blocks;
     dl-parallelize hands it to the runtime), then tiled (scf.for) into
-    blocks of MR rows by NR columns with a reduction step of 1, NR a
-    divisor of N near two vectors of `vector-width` lanes and MR chosen so
-    the MR x NR accumulators fit in the vector registers; each block
+    blocks of MR rows by NR columns with a reduction step of 1 (MR and NR
+    divisors of M and N, so no block needs masking; NR up to four vectors
+    of `vector-width` lanes; the pair with the most useful FMA lanes per
+    cycle, counting a partial vector as a whole instruction, with the
+    accumulators and a row of B in the 16 vector registers); each block
     becomes a vector.contract on vector.transfer_read/write of the tile;
     column blocks iterate outside row blocks, so a block column of B stays
     in cache. Convolutions (linalg.conv_2d_nchw_fchw) first become an
     im2col copy and a batched product (upstream rewriteInIm2Col); generic
     contractions tile the same way. The accumulator block of each
-    reduction loop becomes a loop-carried vector. Shapes that do not divide
-    get the largest dividing tile (whole, then half vectors), so no block
-    needs masking.
+    reduction loop becomes a loop-carried vector.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

@@ -2,8 +2,8 @@
 //
 // dl-tile-and-vectorize (on tensors, before bufferization) and
 // dl-lower-vectors (on buffers); see Passes.td. Matrix products are tiled
-// into register blocks of MR rows by NR columns (NR a multiple of the
-// vector width when the shape allows) with a reduction step of 1, and each
+// into register blocks of MR rows by NR columns (chosen by a small model of
+// FMA and load throughput) with a reduction step of 1, and each
 // block becomes a vector.contract; once the buffers exist, the reads and
 // writes of the accumulator block are hoisted out of the reduction loop and
 // the contraction becomes MR broadcast-FMAs per step (outer products).
@@ -38,16 +38,44 @@ using namespace mlir;
 
 namespace {
 
-/// The largest divisor of `n` among `preferred` (in order), else the
-/// largest divisor of `n` not above `limit`.
-int64_t pickTile(int64_t n, ArrayRef<int64_t> preferred, int64_t limit) {
-  for (int64_t p : preferred)
-    if (p <= n && n % p == 0)
-      return p;
-  for (int64_t t = std::min(n, limit); t > 1; --t)
-    if (n % t == 0)
-      return t;
-  return 1;
+/// Vector instructions for `lanes` f32 lanes at `width` lanes per
+/// register, or 0 when such vectors are slow: LLVM widens a vector whose
+/// length is not a power of two to the next one, so a vector<20xf32> costs
+/// four AVX2 registers and its loads and stores are split up. Up to one
+/// register any length is one instruction.
+int64_t vectorOps(int64_t lanes, int64_t width) {
+  if (lanes <= width)
+    return 1;
+  return llvm::isPowerOf2_64(lanes) ? lanes / width : 0;
+}
+
+/// The register block MR x NR of an M x N product (MR dividing M, NR
+/// dividing N, so no block needs masking) that does the most useful work
+/// per cycle: each reduction step costs MR * ops(NR) FMAs and MR + ops(NR)
+/// loads (two of either per cycle), a partial register counting as a whole
+/// one; the accumulators and a row of B must fit in the 16 vector
+/// registers; NR is at most 4 registers.
+std::pair<int64_t, int64_t> registerBlock(int64_t M, int64_t N,
+                                          int64_t width) {
+  // Score, then block size, then rows (fewer passes over B).
+  std::tuple<double, int64_t, int64_t> best = {0.0, 1, 1};
+  for (int64_t nr = std::min(N, 4 * width); nr >= 1; --nr) {
+    if (N % nr)
+      continue;
+    int64_t ops = vectorOps(nr, width);
+    if (ops == 0)
+      continue;
+    for (int64_t mr = std::min<int64_t>(M, 14); mr >= 1; --mr) {
+      if (M % mr || mr * ops + ops + 1 > 16)
+        continue;
+      double score =
+          double(mr * nr) / double(std::max(mr * ops, mr + ops));
+      best = std::max(best, {std::round(score * 1000) / 1000, mr * nr, mr});
+      break; // the largest fitting MR is the best for this NR
+    }
+  }
+  int64_t mr = std::get<2>(best);
+  return {mr, std::get<1>(best) / mr};
 }
 
 /// Register-block tile sizes of a contraction: MR x NR accumulators over
@@ -69,20 +97,7 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
-  // Whole vectors first, then half vectors (no lane shuffles), then any
-  // divisor; up to two vectors per row.
-  SmallVector<int64_t> whole, halves;
-  for (int64_t v = 2; v >= 1; --v)
-    whole.push_back(v * width);
-  for (int64_t v = 3; v >= 1; v -= 2)
-    halves.push_back(v * width / 2);
-  tiles[n] = pickTile(ranges[n], whole, 0);
-  if (tiles[n] == 1)
-    tiles[n] = pickTile(ranges[n], halves, 2 * width);
-  // Accumulators fit in the 16 vector registers with room for operands.
-  int64_t vectorsPerRow = (tiles[n] + width - 1) / width;
-  int64_t maxRows = std::max<int64_t>(1, 12 / vectorsPerRow);
-  tiles[m] = pickTile(ranges[m], {}, maxRows);
+  std::tie(tiles[m], tiles[n]) = registerBlock(ranges[m], ranges[n], width);
   // Column blocks outside row blocks: a block column of B (K x NR) stays
   // in cache while every row block of A passes by it, instead of all of B
   // streaming through once per row block.
