@@ -1,9 +1,13 @@
 //===- NNGradients.cpp - gradients of convolution, pooling and gather -----===//
 //
 // The gradient ops of dl-autodiff's backward graphs:
-//  - conv2d_input_grad: the gradient, strided into a zero tensor (so the
-//    stride becomes a dilation of the gradient) and padded by the kernel
-//    size minus one, correlated with the weights flipped and transposed to
+//  - conv2d_input_grad: with stride 1, col2im: the product of the
+//    transposed weights with the gradient of each image gives its columns
+//    [C KH KW, OH OW] (the FMAs of the forward convolution), whose window
+//    for each kernel offset is added into the input gradient. With a
+//    larger stride, the gradient strided into a zero tensor (so the stride
+//    becomes a dilation of the gradient) and padded by the kernel size
+//    minus one, correlated with the weights flipped and transposed to
 //    [C, O, KH, KW]: one linalg.conv_2d_nchw_fchw with stride 1.
 //  - conv2d_weight_grad: the padded input as a batch of C images of N
 //    channels, correlated with the gradient as O filters of N channels,
@@ -38,6 +42,79 @@ Value conv(OpBuilder &b, Location loc, RankedTensorType type, Value input,
       .getResult(0);
 }
 
+/// The input gradient of a stride-1 convolution as col2im: the columns
+/// `cols[n, (c, kh, kw), (oh, ow)] = sum_o w[o, c, kh, kw] g[n, o, oh, ow]`
+/// (one product per image, as many FMAs as the forward convolution), then
+/// for each kernel offset (kh, kw) the valid window of the columns is added
+/// into the input gradient at that offset.
+Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
+                      Value g, Value w, int64_t pad) {
+  RankedTensorType wType = tensorType(w), gType = tensorType(g);
+  Type elem = type.getElementType();
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), wd = type.getDimSize(3);
+  int64_t o = wType.getDimSize(0), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  int64_t oh = gType.getDimSize(2), ow = gType.getDimSize(3);
+  int64_t rows = c * kh * kw, cols = oh * ow;
+  // wt[(c, kh, kw), o] and g as [n, o, oh ow].
+  Value wt = transpose(
+      b, loc, reshape(b, loc, w, RankedTensorType::get({o, rows}, elem)),
+      {1, 0});
+  Value gFlat =
+      reshape(b, loc, g, RankedTensorType::get({n, o, cols}, elem));
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bi, m, j, k;
+  bindDims(ctx, bi, m, j, k);
+  auto colsType = RankedTensorType::get({n, rows, cols}, elem);
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{colsType}, ValueRange{wt, gFlat},
+          ValueRange{filledTensor(b, loc, colsType, 0)},
+          ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
+                              AffineMap::get(4, 0, {bi, k, j}, ctx),
+                              AffineMap::get(4, 0, {bi, m, j}, ctx)},
+          ArrayRef<utils::IteratorType>{
+              utils::IteratorType::parallel, utils::IteratorType::parallel,
+              utils::IteratorType::parallel, utils::IteratorType::reduction},
+          [](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                b, l,
+                ValueRange{arith::AddFOp::create(
+                    b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]))});
+          })
+          .getResult(0);
+  Value windows = reshape(
+      b, loc, product, RankedTensorType::get({n, c, kh, kw, oh, ow}, elem));
+  // dx[n, c, y, x] gets cols[n, c, i, j, y + pad - i, x + pad - j] wherever
+  // that column exists.
+  Value dx = filledTensor(b, loc, type, 0);
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t jj = 0; jj < kw; ++jj) {
+      int64_t y0 = std::max<int64_t>(0, i - pad),
+              y1 = std::min<int64_t>(h, oh + i - pad),
+              x0 = std::max<int64_t>(0, jj - pad),
+              x1 = std::min<int64_t>(wd, ow + jj - pad);
+      if (y0 >= y1 || x0 >= x1)
+        continue;
+      auto windowType = RankedTensorType::get({n, c, y1 - y0, x1 - x0}, elem);
+      Value src = reshape(
+          b, loc,
+          extractAt(b, loc, windows,
+                    {0, 0, i, jj, y0 + pad - i, x0 + pad - jj},
+                    {n, c, 1, 1, y1 - y0, x1 - x0}, {1, 1, 1, 1, 1, 1}),
+          windowType);
+      Value dst = extractAt(b, loc, dx, {0, 0, y0, x0},
+                            windowType.getShape(), {1, 1, 1, 1});
+      Value sum = elementwise(b, loc, windowType, ValueRange{dst, src},
+                              [](OpBuilder &b, Location l, ValueRange args) {
+                                return add(b, l, args[0], args[1]);
+                              });
+      dx = insertAt(b, loc, sum, dx, {0, 0, y0, x0});
+    }
+  return dx;
+}
+
 struct Conv2dInputGradLowering : OpConversionPattern<dl::Conv2dInputGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -45,6 +122,11 @@ struct Conv2dInputGradLowering : OpConversionPattern<dl::Conv2dInputGradOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value g = adaptor.getGrad(), w = adaptor.getW();
+    if (op.getStride() == 1) {
+      rewriter.replaceOp(op, col2imInputGrad(rewriter, loc, op.getType(), g, w,
+                                             op.getPad()));
+      return success();
+    }
     RankedTensorType wType = tensorType(w), type = op.getType();
     Type elem = type.getElementType();
     int64_t stride = op.getStride(), pad = op.getPad();

@@ -14,13 +14,44 @@ func.func @conv_input_grad(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x3xf32>) -> 
 
 // -----
 
-// Padding wider than the kernel: the result is computed wider and cut.
+// Padding wider than the kernel (stride 2): the result is computed wider
+// and cut.
 // CHECK-LABEL: func.func @conv_input_grad_wide_pad
 // CHECK: linalg.conv_2d_nchw_fchw {{.*}} outs(%{{.*}} : tensor<1x1x6x6xf32>)
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x6x6xf32> to tensor<1x1x4x4xf32>
-func.func @conv_input_grad_wide_pad(%g: tensor<1x2x6x6xf32>, %w: tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32> {
-  %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<1x2x6x6xf32>, tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32>
+func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = dl.conv2d_input_grad %g, %w {pad = 1, stride = 2} : (tensor<1x2x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// Stride 1: col2im. The weights as [C KH KW, O] times the gradient of each
+// image as [O, OH OW] give its columns (one contraction, batched over the
+// images); then for each kernel offset (kh, kw) the valid window of the
+// columns, cols[n, c, kh, kw, y + pad - kh, x + pad - kw], is added into
+// the input gradient (4 offsets here; each window covers all of dx or
+// part of it).
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[$G:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_input_grad_col2im
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<4x12xf32>) outs(%{{.*}} : tensor<12x4xf32>) permutation = [1, 0]
+// CHECK: %[[GF:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<2x4x4x4xf32> into tensor<2x4x16xf32>
+// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$W]], #[[$G]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[WT]], %[[GF]] : tensor<12x4xf32>, tensor<2x4x16xf32>) outs(%{{.*}} : tensor<2x12x16xf32>)
+// CHECK: %[[WIN:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<2x3x2x2x4x4xf32>
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 0, 1, 1] [2, 3, 1, 1, 3, 3]
+// CHECK: linalg.generic
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 1, 1, 0] [2, 3, 1, 1, 3, 3]
+// CHECK: linalg.generic
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 1, 0, 0, 1] [2, 3, 1, 1, 3, 3]
+// CHECK: linalg.generic
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 1, 1, 0, 0] [2, 3, 1, 1, 3, 3]
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @conv_input_grad_col2im(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x2xf32>) -> tensor<2x3x3x3xf32> {
+  %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x2xf32>) -> tensor<2x3x3x3xf32>
+  return %0 : tensor<2x3x3x3xf32>
 }
 
 // -----
