@@ -39,7 +39,7 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
          "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-deallocation-pipeline,dl-plan-memory,dl-lower-copies," +
+         "buffer-deallocation-pipeline,dl-lower-copies,dl-plan-memory," +
          vectors + loops +
          "convert-vector-to-scf{full-unroll=true},"
          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"

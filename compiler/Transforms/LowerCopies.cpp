@@ -1,6 +1,7 @@
 //===- LowerCopies.cpp - the dl-lower-copies pass -------------------------===//
 //
-// See Passes.td: strided memref.copy -> linalg.copy.
+// See Passes.td: results of elementwise ops forwarded into the buffer they
+// are copied to; strided memref.copy -> linalg.copy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,6 +9,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_DLLOWERCOPIES
@@ -17,18 +19,185 @@ namespace dlc {
 using namespace mlir;
 
 namespace {
+
+/// The buffer `v` is a view of: through subviews, views, casts and
+/// reshapes to the function argument or allocation it comes from.
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      v = view.getViewSource();
+    else
+      break;
+  }
+  return v;
+}
+
+/// Bytes [first, last) of the arena that `v`, a memref.view at a constant
+/// offset with a static shape, covers; none otherwise.
+std::optional<std::pair<int64_t, int64_t>> arenaRange(Value v) {
+  auto view = v.getDefiningOp<memref::ViewOp>();
+  if (!view)
+    return std::nullopt;
+  auto type = cast<MemRefType>(view.getType());
+  std::optional<int64_t> offset = getConstantIntValue(view.getByteShift());
+  if (!offset || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      !type.getElementType().isIntOrFloat())
+    return std::nullopt;
+  int64_t bytes = type.getNumElements() *
+                  std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+  return std::make_pair(*offset, *offset + bytes);
+}
+
+/// Whether `v` may share memory with `dst`: the same value, a view of it,
+/// or any view of the same root unless both are disjoint arena views.
+bool mayAlias(Value v, Value dst) {
+  if (!isa<BaseMemRefType>(v.getType()))
+    return false;
+  if (v == dst)
+    return true;
+  if (rootOf(v) != rootOf(dst))
+    return false;
+  auto a = arenaRange(v), b = arenaRange(dst);
+  return !a || !b || (a->first < b->second && b->first < a->second);
+}
+
+/// Whether `op` (with its regions) uses a value that may alias `dst`.
+bool touches(Operation *op, Value dst) {
+  WalkResult result = op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (mayAlias(v, dst))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}
+
+/// Erases the allocation `src` if nothing but writes into it and its
+/// deallocation remain.
+void eraseIfDead(Value src) {
+  auto alloc = src.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return;
+  SmallVector<Operation *> users(src.getUsers());
+  for (Operation *user : users)
+    if (!isa<memref::DeallocOp, linalg::FillOp>(user))
+      return;
+  for (Operation *user : users)
+    user->erase();
+  alloc.erase();
+}
+
+/// After `copy(src, dst)` goes, `src` no longer holds the copied value:
+/// the reads of `src` that follow, up to an op that overwrites all of it
+/// (a fill, or an elementwise op not reading its old value) or its
+/// deallocation, must read `dst` instead, which nothing may write in the
+/// meantime. Collects them in `reads`; false if that is not possible.
+bool laterReads(memref::CopyOp copy, SmallVectorImpl<OpOperand *> &reads) {
+  Value src = copy.getSource(), dst = copy.getTarget();
+  bool dstChanged = false;
+  for (Operation *op = copy->getNextNode(); op; op = op->getNextNode()) {
+    if (!touches(op, src)) {
+      dstChanged |= touches(op, dst);
+      continue;
+    }
+    if (isa<memref::DeallocOp>(op))
+      return true;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || dstChanged)
+      return false;
+    OpOperand *written = nullptr;
+    for (OpOperand &init : linalgOp.getDpsInitsMutable()) {
+      if (mayAlias(init.get(), dst) ||
+          (init.get() != src && mayAlias(init.get(), src)))
+        return false;
+      if (init.get() == src)
+        written = &init;
+    }
+    for (OpOperand *in : linalgOp.getDpsInputOperands()) {
+      if (in->get() == src)
+        reads.push_back(in);
+      else if (mayAlias(in->get(), src))
+        return false;
+    }
+    if (!written)
+      continue;
+    // Overwritten (all of it: an elementwise op or a fill) after reading.
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    return isa<linalg::FillOp>(op) ||
+           (generic && !generic.payloadUsesValueFromOperand(written) &&
+            generic.getNumLoops() == generic.getNumParallelLoops() &&
+            generic.getMatchingIndexingMap(written).isIdentity());
+  }
+  return true;
+}
+
+/// `copy(src, dst)` of a temporary `src`: when the last op writing `src`
+/// before the copy is an elementwise generic, it writes `dst` instead and
+/// the copy goes (later reads of `src` read `dst`); when `src` holds a
+/// constant written by a linalg.fill, the copy becomes that fill of `dst`. Each iteration of an elementwise
+/// op reads its inputs at its own element before writing it, so `dst` may
+/// also be one of its inputs at the same (identity) indexing; nothing may
+/// use `src` or `dst` between the writer and the copy, nor `src` after it.
+bool forward(memref::CopyOp copy) {
+  Value src = copy.getSource(), dst = copy.getTarget();
+  if (!src.getDefiningOp<memref::AllocOp>() || src.getType() != dst.getType())
+    return false;
+  Block *block = copy->getBlock();
+  // The last op of the block before the copy that uses src or dst.
+  Operation *writer = copy->getPrevNode();
+  while (writer && !touches(writer, src) && !touches(writer, dst))
+    writer = writer->getPrevNode();
+  if (!writer)
+    return false;
+  if (auto fill = dyn_cast<linalg::FillOp>(writer)) {
+    if (fill.getDpsInitOperand(0)->get() != src)
+      return false;
+    // The copy becomes a fill of its target; src keeps its value.
+    OpBuilder b(copy);
+    linalg::FillOp::create(b, copy.getLoc(), fill.getInputs(), ValueRange{dst});
+    copy.erase();
+    return true;
+  }
+  SmallVector<OpOperand *> redirects;
+  if (!laterReads(copy, redirects))
+    return false;
+  auto generic = dyn_cast<linalg::GenericOp>(writer);
+  if (!generic || generic.getNumDpsInits() != 1 ||
+      generic.getDpsInitOperand(0)->get() != src ||
+      generic.getNumLoops() != generic.getNumParallelLoops() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() ||
+      !generic.getRegionOutputArgs()[0].use_empty())
+    return false;
+  for (OpOperand *in : generic.getDpsInputOperands())
+    if (mayAlias(in->get(), dst) &&
+        (in->get() != dst || !generic.getMatchingIndexingMap(in).isIdentity()))
+      return false;
+  generic.getDpsInitOperand(0)->set(dst);
+  for (OpOperand *use : redirects)
+    use->set(dst);
+  copy.erase();
+  return true;
+}
+
 struct DLLowerCopies : dlc::impl::DLLowerCopiesBase<DLLowerCopies> {
   void runOnOperation() override {
-    getOperation().walk([](memref::CopyOp copy) {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+    for (memref::CopyOp copy : copies) {
+      Value src = copy.getSource();
+      if (forward(copy)) {
+        eraseIfDead(src);
+        continue;
+      }
       auto source = cast<MemRefType>(copy.getSource().getType());
       auto target = cast<MemRefType>(copy.getTarget().getType());
       if (source.getLayout().isIdentity() && target.getLayout().isIdentity())
-        return;
+        continue;
       OpBuilder b(copy);
       linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
                              copy.getTarget());
       copy.erase();
-    });
+    }
   }
 };
 } // namespace

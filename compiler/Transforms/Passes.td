@@ -174,8 +174,20 @@ def DLLowerVariables : Pass<"dl-lower-variables", "mlir::ModuleOp"> {
 }
 
 def DLLowerCopies : Pass<"dl-lower-copies", "mlir::ModuleOp"> {
-  let summary = "Turn strided memref.copy into linalg.copy";
+  let summary = "Forward elementwise results into their copy's target; strided memref.copy to linalg.copy";
   let description = [{
+    On buffers, before dl-plan-memory. Bufferization computes an assigned
+    variable (an updated parameter, an accumulated gradient) into a
+    temporary and copies it into the variable. When the temporary's only
+    writer is an elementwise linalg.generic (all loops parallel, identity
+    output map, its output not read) in the same block, that generic
+    writes the copy's target directly and the temporary and the copy go.
+    It is safe because each iteration reads its inputs at its own element
+    before writing it: the target may be an input only at the identity
+    indexing, any other input must not overlap it (disjoint arena views),
+    and nothing between the generic and the copy may use it.
+
+
     Bufferization copies into and out of strided views (padding, slices)
     with memref.copy, which the LLVM lowering turns into a call to a
     function of MLIR's runner utilities when a layout is not the identity.
