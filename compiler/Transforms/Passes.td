@@ -106,7 +106,11 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     becomes a vector.contract on vector.transfer_read/write of the tile;
     column blocks iterate outside row blocks, so a block column of B stays
     in cache. Convolutions (linalg.conv_2d_nchw_fchw) first become an
-    im2col copy and a batched product (upstream rewriteInIm2Col); generic
+    im2col copy (over kernel offsets and output pixels as separate loops,
+    so its indexing has no division) and a batched product, channels first
+    ([F, C KH KW] x [C KH KW, OH OW] per image) or, when its register block
+    is at least 1.25x better, channels last ([OH OW, KH KW C] x
+    [KH KW C, F], with the input, filters and result transposed); generic
     contractions tile the same way. The accumulator block of each
     reduction loop becomes a loop-carried vector.
   }];

@@ -55,8 +55,12 @@ int64_t vectorOps(int64_t lanes, int64_t width) {
 /// loads (two of either per cycle), a partial register counting as a whole
 /// one; the accumulators and a row of B must fit in the 16 vector
 /// registers; NR is at most 4 registers.
-std::pair<int64_t, int64_t> registerBlock(int64_t M, int64_t N,
-                                          int64_t width) {
+struct RegisterBlock {
+  int64_t mr, nr;
+  double score; // useful FMA lanes per cycle, up to two registers' worth
+};
+
+RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
   // Score, then block size, then rows (fewer passes over B).
   std::tuple<double, int64_t, int64_t> best = {0.0, 1, 1};
   for (int64_t nr = std::min(N, 4 * width); nr >= 1; --nr) {
@@ -75,7 +79,7 @@ std::pair<int64_t, int64_t> registerBlock(int64_t M, int64_t N,
     }
   }
   int64_t mr = std::get<2>(best);
-  return {mr, std::get<1>(best) / mr};
+  return {mr, std::get<1>(best) / mr, std::get<0>(best)};
 }
 
 /// Register-block tile sizes of a contraction: MR x NR accumulators over
@@ -97,7 +101,9 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
-  std::tie(tiles[m], tiles[n]) = registerBlock(ranges[m], ranges[n], width);
+  RegisterBlock block = registerBlock(ranges[m], ranges[n], width);
+  tiles[m] = block.mr;
+  tiles[n] = block.nr;
   // Column blocks outside row blocks: a block column of B (K x NR) stays
   // in cache while every row block of A passes by it, instead of all of B
   // streaming through once per row block.
@@ -139,6 +145,125 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
   return std::nullopt;
 }
 
+/// `v` with its dimensions permuted by `perm` (linalg.transpose).
+Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d : perm)
+    shape.push_back(type.getDimSize(d));
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
+/// A static reshape of `v` to `shape` grouping dimensions by `groups`.
+Value regroup(OpBuilder &b, Location loc, Value v,
+              ArrayRef<ReassociationIndices> groups, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(
+      shape, cast<RankedTensorType>(v.getType()).getElementType());
+  if (type.getRank() < cast<RankedTensorType>(v.getType()).getRank())
+    return tensor::CollapseShapeOp::create(b, loc, type, v, groups);
+  return tensor::ExpandShapeOp::create(b, loc, type, v, groups);
+}
+
+/// A convolution as an im2col copy and a batched matrix product, in the
+/// layout whose product has the better register block: channels first
+/// multiplies [F, C KH KW] x [C KH KW, OH OW] per image (vectors along the
+/// output pixels), channels last [OH OW, KH KW C] x [KH KW C, F] (vectors
+/// along the filters; the input and the result are transposed to and from
+/// NHWC). With 100 output pixels and 16 filters the first gets 5-lane
+/// vectors, the second two whole registers. The im2col copy iterates over
+/// the kernel offsets and output pixels as separate dimensions (input
+/// index oh * stride + kh * dilation: no division, contiguous rows).
+Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
+                    int64_t width) {
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1],
+        init = conv.getOutputs()[0];
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto oType = cast<RankedTensorType>(init.getType());
+  Type elem = xType.getElementType();
+  int64_t n = xType.getDimSize(0), c = xType.getDimSize(1);
+  int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
+  int64_t pixels = oh * ow, depth = c * kh * kw;
+  auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
+  auto dilations = llvm::to_vector(conv.getDilations().getValues<int64_t>());
+  bool last = registerBlock(pixels, f, width).score >=
+              1.25 * registerBlock(f, pixels, width).score;
+  // Iteration (n, c, kh, kw, oh, ow), or (n, oh, ow, kh, kw, c) last.
+  AffineExpr d[6];
+  for (unsigned i = 0; i < 6; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
+  auto at = [&](AffineExpr o, AffineExpr k, int axis) {
+    return o * strides[axis] + k * dilations[axis];
+  };
+  AffineMap read =
+      last ? AffineMap::get(6, 0, {d[0], at(d[1], d[3], 0), at(d[2], d[4], 1), d[5]}, ctx)
+           : AffineMap::get(6, 0, {d[0], d[1], at(d[4], d[2], 0), at(d[5], d[3], 1)}, ctx);
+  Value source = last ? transposed(b, loc, x, {0, 2, 3, 1}) : x;
+  SmallVector<int64_t> colsShape =
+      last ? SmallVector<int64_t>{n, oh, ow, kh, kw, c}
+           : SmallVector<int64_t>{n, c, kh, kw, oh, ow};
+  Value cols6 =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{RankedTensorType::get(colsShape, elem)},
+          ValueRange{source},
+          ValueRange{tensor::EmptyOp::create(b, loc, colsShape, elem)},
+          ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(6, ctx)},
+          SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+          [](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(b, l, args[0]);
+          })
+          .getResult(0);
+  AffineExpr bi = d[0], m = d[1], j = d[2], k = d[3];
+  auto body = [](OpBuilder &b, Location l, ValueRange args) {
+    linalg::YieldOp::create(
+        b, l,
+        ValueRange{arith::AddFOp::create(
+            b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]))});
+  };
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, utils::IteratorType::parallel,
+      utils::IteratorType::parallel, utils::IteratorType::reduction};
+  if (!last) {
+    Value cols = regroup(b, loc, cols6, {{0}, {1, 2, 3}, {4, 5}},
+                         {n, depth, pixels});
+    Value filters = regroup(b, loc, w, {{0}, {1, 2, 3}}, {f, depth});
+    Value acc = regroup(b, loc, init, {{0}, {1}, {2, 3}}, {n, f, pixels});
+    Value product =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{acc.getType()}, ValueRange{filters, cols},
+            ValueRange{acc},
+            ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
+                                AffineMap::get(4, 0, {bi, k, j}, ctx),
+                                AffineMap::get(4, 0, {bi, m, j}, ctx)},
+            iterators, body)
+            .getResult(0);
+    return regroup(b, loc, product, {{0}, {1}, {2, 3}}, {n, f, oh, ow});
+  }
+  Value cols = regroup(b, loc, cols6, {{0}, {1, 2}, {3, 4, 5}},
+                       {n, pixels, depth});
+  Value filters = regroup(b, loc, transposed(b, loc, w, {2, 3, 1, 0}),
+                          {{0, 1, 2}, {3}}, {depth, f});
+  Value acc = regroup(b, loc, transposed(b, loc, init, {0, 2, 3, 1}),
+                      {{0}, {1, 2}, {3}}, {n, pixels, f});
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{acc.getType()}, ValueRange{cols, filters},
+          ValueRange{acc},
+          ArrayRef<AffineMap>{AffineMap::get(4, 0, {bi, m, k}, ctx),
+                              AffineMap::get(4, 0, {k, j}, ctx),
+                              AffineMap::get(4, 0, {bi, m, j}, ctx)},
+          iterators, body)
+          .getResult(0);
+  return transposed(b, loc,
+                    regroup(b, loc, product, {{0}, {1, 2}, {3}}, {n, oh, ow, f}),
+                    {0, 3, 1, 2});
+}
+
 struct DLTileAndVectorize
     : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
@@ -155,7 +280,7 @@ struct DLTileAndVectorize
     });
     for (linalg::Conv2DNchwFchwOp conv : convs) {
       rewriter.setInsertionPoint(conv);
-      (void)linalg::rewriteInIm2Col(rewriter, conv);
+      rewriter.replaceOp(conv, im2colProduct(rewriter, conv, vectorWidth));
     }
     SmallVector<std::pair<linalg::LinalgOp, Tiling>> targets;
     getOperation().walk([&](linalg::LinalgOp op) {

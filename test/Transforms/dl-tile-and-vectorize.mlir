@@ -76,12 +76,35 @@ func.func @left_alone(%a: tensor<?x6xf32>, %b: tensor<6x32xf32>, %c: tensor<?x32
 
 // A convolution becomes an im2col copy and a batched product of the
 // filters [F, C KH KW] with the columns [C KH KW, OH OW], tiled like a
-// matmul (2 filters by 6 output positions here).
+// matmul (2 filters by 6 output positions here). The copy iterates over
+// (n, c, kh, kw, oh, ow) and reads x[n, c, oh + kh, ow + kw]: no division
+// in its indexing, whole rows.
+// CHECK-DAG: #[[$READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>
 // CHECK-LABEL: func.func @conv
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x18x36xf32>)
+// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$READ]], {{.*}}]{{.*}} ins(%arg0 : tensor<1x2x8x8xf32>) outs(%{{.*}} : tensor<1x2x3x3x6x6xf32>)
+// CHECK: tensor.collapse_shape %[[COLS]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x3x3x6x6xf32> into tensor<1x18x36xf32>
 // CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x6xf32> into vector<1x2x6xf32>
 func.func @conv(%x: tensor<1x2x8x8xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x8x8xf32>, tensor<2x2x3x3xf32>) outs(%o : tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
   return %0 : tensor<1x2x6x6xf32>
+}
+
+// -----
+
+// 16 filters and 100 output positions: channels last gives the product
+// whole registers along the filters ([OH OW, KH KW C] x [KH KW C, F],
+// 5 x 16 blocks) where channels first would have 5-lane vectors. The input
+// and the accumulator are transposed to NHWC, the filters to HWCF, and the
+// result back to NCHW; the stride reads every other row and column.
+// CHECK-DAG: #[[$READ2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// CHECK-LABEL: func.func @conv_channels_last
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%arg0 : tensor<1x2x21x21xf32>) outs(%{{.*}} : tensor<1x21x21x2xf32>) permutation = [0, 2, 3, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[$READ2]], {{.*}}]{{.*}} ins(%[[XT]] : tensor<1x21x21x2xf32>) outs(%{{.*}} : tensor<1x10x10x3x3x2xf32>)
+// CHECK: linalg.transpose ins(%arg1 : tensor<16x2x3x3xf32>) outs(%{{.*}} : tensor<3x3x2x16xf32>) permutation = [2, 3, 1, 0]
+// CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x10x10x16xf32>) outs(%{{.*}} : tensor<1x16x10x10xf32>) permutation = [0, 3, 1, 2]
+func.func @conv_channels_last(%x: tensor<1x2x21x21xf32>, %w: tensor<16x2x3x3xf32>, %o: tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x2x21x21xf32>, tensor<16x2x3x3xf32>) outs(%o : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
+  return %0 : tensor<1x16x10x10xf32>
 }
