@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Conversion/DLToLinalg/Utils.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -35,6 +36,7 @@ namespace dlc {
 } // namespace dlc
 
 using namespace mlir;
+namespace lowering = dlc::lowering;
 
 namespace {
 
@@ -145,26 +147,6 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
   return std::nullopt;
 }
 
-/// `v` with its dimensions permuted by `perm` (linalg.transpose).
-Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t d : perm)
-    shape.push_back(type.getDimSize(d));
-  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
-  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
-}
-
-/// A static reshape of `v` to `shape` grouping dimensions by `groups`.
-Value regroup(OpBuilder &b, Location loc, Value v,
-              ArrayRef<ReassociationIndices> groups, ArrayRef<int64_t> shape) {
-  auto type = RankedTensorType::get(
-      shape, cast<RankedTensorType>(v.getType()).getElementType());
-  if (type.getRank() < cast<RankedTensorType>(v.getType()).getRank())
-    return tensor::CollapseShapeOp::create(b, loc, type, v, groups);
-  return tensor::ExpandShapeOp::create(b, loc, type, v, groups);
-}
-
 /// A convolution as an im2col copy and a batched matrix product, in the
 /// layout whose product has the better register block: channels first
 /// multiplies [F, C KH KW] x [C KH KW, OH OW] per image (vectors along the
@@ -191,6 +173,9 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
   int64_t pixels = oh * ow, depth = c * kh * kw;
   auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
   auto dilations = llvm::to_vector(conv.getDilations().getValues<int64_t>());
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
+    return lowering::reshape(b, loc, v, RankedTensorType::get(shape, elem));
+  };
   bool last = registerBlock(pixels, f, width).score >=
               1.25 * registerBlock(f, pixels, width).score;
   // Iteration (n, c, kh, kw, oh, ow), or (n, oh, ow, kh, kw, c) last.
@@ -203,7 +188,7 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
   AffineMap read =
       last ? AffineMap::get(6, 0, {d[0], at(d[1], d[3], 0), at(d[2], d[4], 1), d[5]}, ctx)
            : AffineMap::get(6, 0, {d[0], d[1], at(d[4], d[2], 0), at(d[5], d[3], 1)}, ctx);
-  Value source = last ? transposed(b, loc, x, {0, 2, 3, 1}) : x;
+  Value source = last ? lowering::transpose(b, loc, x, {0, 2, 3, 1}) : x;
   SmallVector<int64_t> colsShape =
       last ? SmallVector<int64_t>{n, oh, ow, kh, kw, c}
            : SmallVector<int64_t>{n, c, kh, kw, oh, ow};
@@ -229,10 +214,9 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
       utils::IteratorType::parallel, utils::IteratorType::parallel,
       utils::IteratorType::parallel, utils::IteratorType::reduction};
   if (!last) {
-    Value cols = regroup(b, loc, cols6, {{0}, {1, 2, 3}, {4, 5}},
-                         {n, depth, pixels});
-    Value filters = regroup(b, loc, w, {{0}, {1, 2, 3}}, {f, depth});
-    Value acc = regroup(b, loc, init, {{0}, {1}, {2, 3}}, {n, f, pixels});
+    Value cols = reshape(cols6, {n, depth, pixels});
+    Value filters = reshape(w, {f, depth});
+    Value acc = reshape(init, {n, f, pixels});
     Value product =
         linalg::GenericOp::create(
             b, loc, TypeRange{acc.getType()}, ValueRange{filters, cols},
@@ -242,14 +226,11 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                                 AffineMap::get(4, 0, {bi, m, j}, ctx)},
             iterators, body)
             .getResult(0);
-    return regroup(b, loc, product, {{0}, {1}, {2, 3}}, {n, f, oh, ow});
+    return reshape(product, {n, f, oh, ow});
   }
-  Value cols = regroup(b, loc, cols6, {{0}, {1, 2}, {3, 4, 5}},
-                       {n, pixels, depth});
-  Value filters = regroup(b, loc, transposed(b, loc, w, {2, 3, 1, 0}),
-                          {{0, 1, 2}, {3}}, {depth, f});
-  Value acc = regroup(b, loc, transposed(b, loc, init, {0, 2, 3, 1}),
-                      {{0}, {1, 2}, {3}}, {n, pixels, f});
+  Value cols = reshape(cols6, {n, pixels, depth});
+  Value filters = reshape(lowering::transpose(b, loc, w, {2, 3, 1, 0}), {depth, f});
+  Value acc = reshape(lowering::transpose(b, loc, init, {0, 2, 3, 1}), {n, pixels, f});
   Value product =
       linalg::GenericOp::create(
           b, loc, TypeRange{acc.getType()}, ValueRange{cols, filters},
@@ -259,9 +240,8 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                               AffineMap::get(4, 0, {bi, m, j}, ctx)},
           iterators, body)
           .getResult(0);
-  return transposed(b, loc,
-                    regroup(b, loc, product, {{0}, {1, 2}, {3}}, {n, oh, ow, f}),
-                    {0, 3, 1, 2});
+  return lowering::transpose(b, loc, reshape(product, {n, oh, ow, f}),
+                             {0, 3, 1, 2});
 }
 
 struct DLTileAndVectorize

@@ -38,6 +38,12 @@ struct Lstm {
     return RankedTensorType::get(shape, elem);
   }
   RankedTensorType state() const { return type({B, H}); }
+  /// 0, T and 1: the bounds of a loop over the steps.
+  std::array<Value, 3> steps(OpBuilder &b, Location loc) const {
+    return {arith::ConstantIndexOp::create(b, loc, 0),
+            arith::ConstantIndexOp::create(b, loc, T),
+            arith::ConstantIndexOp::create(b, loc, 1)};
+  }
 
   /// Columns [col, col + width) of step `t` of `seq : [B, T, W]`, as [B, width].
   Value step(OpBuilder &b, Location loc, Value seq, Value t, int64_t col,
@@ -140,9 +146,8 @@ struct LstmLowering : OpConversionPattern<dl::LstmOp> {
     Location loc = op.getLoc();
     Value xw = adaptor.getXw(), whhT = adaptor.getWhhT(), bhh = adaptor.getBhh();
     Lstm l(xw, whhT);
-    Value begin = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value end = arith::ConstantIndexOp::create(rewriter, loc, l.T);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    std::array<Value, 3> bounds = l.steps(rewriter, loc);
+    Value begin = bounds[0], end = bounds[1], one = bounds[2];
     // Carried: the sequences of h and c so far after a step of zeros; step
     // t reads h_{t-1} and c_{t-1} at t and writes h_t and c_t at t + 1.
     RankedTensorType extType = l.type({l.B, l.T + 1, l.H});
@@ -198,9 +203,8 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
     Value seqExt = l.afterZeros(rewriter, loc, seq),
           cellsExt = l.afterZeros(rewriter, loc, cells);
     Value zero = filledTensor(rewriter, loc, l.state(), 0);
-    Value begin = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value end = arith::ConstantIndexOp::create(rewriter, loc, l.T);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    std::array<Value, 3> bounds = l.steps(rewriter, loc);
+    Value begin = bounds[0], end = bounds[1], one = bounds[2];
     Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
     // Carried: dh and dc flowing back from step t + 1, the gradients of xw
     // (one step written per iteration), whh_t and bhh (accumulated).
