@@ -21,6 +21,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace dlc {
@@ -78,6 +79,14 @@ int64_t work(Region &region) {
   return total;
 }
 
+/// What all the loops of one entry share, made by the first one outlined:
+/// the arena pointer, and one stack slot for the contexts (the loops run
+/// one after the other, so the largest context is all the frame needs).
+struct EntryValues {
+  Value arena;
+  LLVM::AllocaOp context;
+};
+
 struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
   using DLParallelizeBase::DLParallelizeBase;
 
@@ -101,10 +110,10 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
           loops.push_back(loop);
       });
       unsigned counter = 0;
-      Value arena;
+      EntryValues shared;
       for (scf::ParallelOp loop : loops)
         if (std::optional<unsigned> dim = sharedDimension(loop))
-          outline(fn, loop, *dim, counter++, arena);
+          outline(fn, loop, *dim, counter++, shared);
     }
   }
 
@@ -137,10 +146,10 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     return fn;
   }
 
-  /// Outlines `loop` into task number `index` of `fn`; `arena` is the
-  /// entry's arena pointer once an earlier loop has made it.
+  /// Outlines `loop` into task number `index` of `fn`, with `shared` the
+  /// values earlier loops of `fn` made.
   void outline(func::FuncOp fn, scf::ParallelOp loop, unsigned dim,
-               unsigned index, Value &arena) {
+               unsigned index, EntryValues &shared) {
     MLIRContext *ctx = &getContext();
     Location loc = loop.getLoc();
     Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = IntegerType::get(ctx, 64);
@@ -210,18 +219,27 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     // The call: pack the context and hand the loop to the runtime.
     func::FuncOp runtime = runtimeParallel(taskType);
     b.setInsertionPointToStart(&fn.front());
-    if (!arena) {
+    if (!shared.arena) {
       Value address = memref::ExtractAlignedPointerAsIndexOp::create(
           b, loc, fn.getArgument(0));
       address = arith::IndexCastOp::create(b, loc, i64, address);
-      arena = LLVM::IntToPtrOp::create(b, loc, ptr, address);
+      shared.arena = LLVM::IntToPtrOp::create(b, loc, ptr, address);
     }
     Value context;
     if (packed.empty()) {
       context = LLVM::ZeroOp::create(b, loc, ptr);
-    } else {
+    } else if (!shared.context) {
       Value one = LLVM::ConstantOp::create(b, loc, i64, 1);
-      context = LLVM::AllocaOp::create(b, loc, ptr, structType, one);
+      shared.context = LLVM::AllocaOp::create(b, loc, ptr, structType, one,
+                                              /*alignment=*/64);
+      context = shared.context;
+    } else {
+      // The slot grows to the largest context of the entry.
+      DataLayout layout = DataLayout::closest(fn);
+      if (layout.getTypeSize(structType) >
+          layout.getTypeSize(shared.context.getElemType()))
+        shared.context.setElemType(structType);
+      context = shared.context;
     }
     b.setInsertionPoint(loop);
     if (!packed.empty()) {
@@ -240,7 +258,7 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     int64_t iterations = (*tripCounts(loop))[dim];
     Value n = arith::ConstantIntOp::create(b, loc, i64, iterations);
     func::CallOp::create(b, loc, runtime,
-                         ValueRange{arena, n, taskRef, context});
+                         ValueRange{shared.arena, n, taskRef, context});
     loop.erase();
   }
 };

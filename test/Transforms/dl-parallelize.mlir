@@ -101,6 +101,36 @@ module attributes {dl.arena_bytes = 64 : i64} {
 
 // -----
 
+// The loops of an entry run one after the other, so their contexts share
+// one stack slot, as large as the largest (two descriptors here, after one).
+// CHECK-LABEL: func.func @two
+// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)> {alignment = 64 : i64}
+// CHECK-NOT: llvm.alloca
+// CHECK: llvm.store %{{.*}}, %[[SLOT]] : !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)>
+// CHECK: call @dlrt_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %[[SLOT]])
+// CHECK: llvm.store %{{.*}}, %[[SLOT]] : !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)>
+// CHECK: call @dlrt_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %[[SLOT]])
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @two(%arena: memref<64xi8>, %x: memref<65536xf32>, %y: memref<65536xf32>) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 65536 : index
+    %zero = arith.constant 0.0 : f32
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      memref.store %zero, %x[%i] : memref<65536xf32>
+      scf.reduce
+    }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %v = memref.load %x[%i] : memref<65536xf32>
+      memref.store %v, %y[%i] : memref<65536xf32>
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
 // Loops stay sequential when they are small (64 iterations of one store),
 // have dynamic bounds, or reduce; so do the loops of functions that are
 // not entries.

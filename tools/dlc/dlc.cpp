@@ -69,7 +69,8 @@ OPTIONS:
   -D NAME=VALUE         override the dim NAME (repeatable)
   --infer-only          only the infer entry point (no backward graph)
   -O0, -O1, -O2, -O3    optimization level (default -O2); -O0 also skips
-                        fusion, register tiling and vectorization
+                        fusion, register tiling, vectorization, threads
+                        and the inline exp/tanh/log approximations
   --no-fuse             do not fuse elementwise ops (each op its own loop)
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 typedef struct tiny tiny;
 tiny *tiny_create(void);
 size_t tiny_arena_bytes(void);
@@ -26,16 +28,6 @@ int tiny_set_hyper(tiny *, const char *name, float value);
 const char *tiny_last_error(const tiny *);
 const dl_model_info *tiny_info(void);
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAILED line %d: %s: ", __LINE__, #cond);                         \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 /* The documented initializer RNG (runtime/init.c), written again here. */
 static uint64_t mix(uint64_t x) {

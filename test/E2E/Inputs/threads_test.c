@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
+
 typedef struct par par;
 par *par_create(void);
 void par_destroy(par *);
@@ -21,16 +23,6 @@ int par_set_parallel_for(par *, void (*pf)(void *, int, void (*)(void *, int), v
 #define B 16
 #define N 4
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAILED line %d: %s: ", __LINE__, #cond);                         \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 static int shares_run = 0, calls = 0;
 static void reverse_pf(void *user, int n, void (*task)(void *, int), void *ctx) {
