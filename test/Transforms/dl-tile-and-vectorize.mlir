@@ -1,26 +1,74 @@
 // RUN: dl-opt %s -dl-tile-and-vectorize=vector-width=8 -canonicalize -split-input-file | FileCheck %s
 
-// A matmul becomes register blocks of 4 rows by 16 columns (two 8-lane
-// vectors) with a reduction step of 1. The column blocks are an
-// scf.forall (threads share them once on buffers) outside the row blocks
-// (a block column of B stays in cache across the rows); the block of C is
-// read once before the reduction loop, carried in registers, and written
-// once after it.
+// A matmul becomes register blocks of 6 rows by 16 columns (two 8-lane
+// vectors: 12 accumulators, enough FMAs in flight) with a reduction step
+// of 1. The column blocks are an scf.forall (threads share them once on
+// buffers) outside the row blocks (a block column of B stays in cache
+// across the rows); the block of C is read once before the reduction
+// loop, carried in registers, and written once after it.
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.forall (%[[J:.*]]) = (0) to (32) step (16) shared_outs(%[[OUT:.*]] = %arg2)
-// CHECK: %[[T:.*]] = tensor.extract_slice %[[OUT]][0, %[[J]]] [8, 16] [1, 1]
-// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c4 iter_args(%[[TILE:.*]] = %[[T]])
-// CHECK: %[[C:.*]] = vector.transfer_read %[[TILE]][%[[I]], %c0]{{.*}} : tensor<8x16xf32>, vector<4x16xf32>
-// CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[C]]) -> (vector<4x16xf32>)
-// CHECK: %[[A:.*]] = vector.transfer_read %arg0[%[[I]], %[[K]]]{{.*}} : tensor<8x6xf32>, vector<4x1xf32>
+// CHECK: %[[T:.*]] = tensor.extract_slice %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
+// CHECK: scf.for %[[I:.*]] = %c0 to %c12 step %c6 iter_args(%[[TILE:.*]] = %[[T]])
+// CHECK: %[[C:.*]] = vector.transfer_read %[[TILE]][%[[I]], %c0]{{.*}} : tensor<12x16xf32>, vector<6x16xf32>
+// CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[C]]) -> (vector<6x16xf32>)
+// CHECK: %[[A:.*]] = vector.transfer_read %arg0[%[[I]], %[[K]]]{{.*}} : tensor<12x6xf32>, vector<6x1xf32>
 // CHECK: %[[B:.*]] = vector.transfer_read %arg1[%[[K]], %[[J]]]{{.*}} : tensor<6x32xf32>, vector<1x16xf32>
-// CHECK: %[[D:.*]] = vector.contract {{.*}} %[[A]], %[[B]], %[[ACC]] : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK: %[[D:.*]] = vector.contract {{.*}} %[[A]], %[[B]], %[[ACC]] : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
 // CHECK: scf.yield %[[D]]
 // CHECK: vector.transfer_write %[[R]], %[[TILE]][%[[I]], %c0]
-// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [8, 16] [1, 1]
-func.func @matmul(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
+func.func @matmul(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12x32xf32>) -> tensor<12x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
+  return %0 : tensor<12x32xf32>
+}
+
+// -----
+
+// 8 rows: the divisors of 8 only allow blocks of 8 accumulators or
+// fewer, so the product is split into rows 0-5 in 6 x 16 blocks and rows
+// 6-7 in a 2 x 32 block, each tiled on its own.
+// CHECK-LABEL: func.func @split_rows
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %arg2[0, 0] [6, 32] [1, 1]
+// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %[[TOP]])
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK: %[[PART:.*]] = tensor.insert_slice %{{.*}} into %arg2[0, 0] [6, 32] [1, 1]
+// CHECK: tensor.extract_slice %[[PART]][6, 0] [2, 32] [1, 1]
+// CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[PART]][6, 0] [2, 32] [1, 1]
+func.func @split_rows(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<8x6xf32>, tensor<6x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// A product of a transposed matrix (a weight gradient X^T G) reads the
+// matrix itself: each reduction step k reads 6 neighbouring elements of
+// its row k, and the transpose is gone.
+// CHECK-LABEL: func.func @transposed_lhs
+// CHECK-NOT: linalg.transpose
+// CHECK: vector.transfer_read %arg0[%{{.*}}, %{{.*}}]{{.*}} : tensor<5x12xf32>, vector<1x6xf32>
+// CHECK: vector.contract {{.*}} : vector<1x6xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @transposed_lhs(%x: tensor<5x12xf32>, %g: tensor<5x16xf32>, %c: tensor<12x16xf32>) -> tensor<12x16xf32> {
+  %e = tensor.empty() : tensor<12x5xf32>
+  %xt = linalg.transpose ins(%x : tensor<5x12xf32>) outs(%e : tensor<12x5xf32>) permutation = [1, 0]
+  %0 = linalg.matmul ins(%xt, %g : tensor<12x5xf32>, tensor<5x16xf32>) outs(%c : tensor<12x16xf32>) -> tensor<12x16xf32>
+  return %0 : tensor<12x16xf32>
+}
+
+// -----
+
+// A transpose is copied in blocks of up to 16 x 16 elements (16 cache
+// lines read, 16 written), which threads share.
+// CHECK-LABEL: func.func @transpose
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (48, 20) step (16, 10)
+// CHECK: tensor.extract_slice %arg0[%[[J]], %[[I]]] [10, 16] [1, 1]
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<10x16xf32>) outs(%{{.*}} : tensor<16x10xf32>)
+func.func @transpose(%x: tensor<20x48xf32>) -> tensor<48x20xf32> {
+  %e = tensor.empty() : tensor<48x20xf32>
+  %0 = linalg.transpose ins(%x : tensor<20x48xf32>) outs(%e : tensor<48x20xf32>) permutation = [1, 0]
+  return %0 : tensor<48x20xf32>
 }
 
 // -----
@@ -76,18 +124,18 @@ func.func @left_alone(%a: tensor<?x6xf32>, %b: tensor<6x32xf32>, %c: tensor<?x32
 
 // A convolution becomes an im2col copy and a batched product of the
 // filters [F, C KH KW] with the columns [C KH KW, OH OW], tiled like a
-// matmul (2 filters by 6 output positions here). The copy iterates over
+// matmul (2 filters by 32 output positions here). The copy iterates over
 // (n, c, kh, kw, oh, ow) and reads x[n, c, oh + kh, ow + kw]: no division
 // in its indexing, whole rows.
 // CHECK-DAG: #[[$READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>
 // CHECK-LABEL: func.func @conv
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$READ]], {{.*}}]{{.*}} ins(%arg0 : tensor<1x2x8x8xf32>) outs(%{{.*}} : tensor<1x2x3x3x6x6xf32>)
-// CHECK: tensor.collapse_shape %[[COLS]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x3x3x6x6xf32> into tensor<1x18x36xf32>
-// CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x6xf32> into vector<1x2x6xf32>
-func.func @conv(%x: tensor<1x2x8x8xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32> {
-  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x8x8xf32>, tensor<2x2x3x3xf32>) outs(%o : tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
-  return %0 : tensor<1x2x6x6xf32>
+// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$READ]], {{.*}}]{{.*}} ins(%arg0 : tensor<1x2x10x10xf32>) outs(%{{.*}} : tensor<1x2x3x3x8x8xf32>)
+// CHECK: tensor.collapse_shape %[[COLS]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x3x3x8x8xf32> into tensor<1x18x64xf32>
+// CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x32xf32> into vector<1x2x32xf32>
+func.func @conv(%x: tensor<1x2x10x10xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x10x10xf32>, tensor<2x2x3x3xf32>) outs(%o : tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  return %0 : tensor<1x2x8x8xf32>
 }
 
 // -----
@@ -99,11 +147,14 @@ func.func @conv(%x: tensor<1x2x8x8xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2
 // result back to NCHW; the stride reads every other row and column.
 // CHECK-DAG: #[[$READ2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-LABEL: func.func @conv_channels_last
-// CHECK: %[[XT:.*]] = linalg.transpose ins(%arg0 : tensor<1x2x21x21xf32>) outs(%{{.*}} : tensor<1x21x21x2xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[XT:.*]] = scf.forall {{.*}} -> (tensor<1x21x21x2xf32>)
+// CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
 // CHECK: linalg.generic {indexing_maps = [#[[$READ2]], {{.*}}]{{.*}} ins(%[[XT]] : tensor<1x21x21x2xf32>) outs(%{{.*}} : tensor<1x10x10x3x3x2xf32>)
-// CHECK: linalg.transpose ins(%arg1 : tensor<16x2x3x3xf32>) outs(%{{.*}} : tensor<3x3x2x16xf32>) permutation = [2, 3, 1, 0]
+// CHECK: scf.forall {{.*}} -> (tensor<3x3x2x16xf32>)
+// CHECK: linalg.transpose {{.*}} permutation = [2, 3, 1, 0]
 // CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
-// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x10x10x16xf32>) outs(%{{.*}} : tensor<1x16x10x10xf32>) permutation = [0, 3, 1, 2]
+// CHECK: scf.forall {{.*}} -> (tensor<1x16x10x10xf32>)
+// CHECK: linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
 func.func @conv_channels_last(%x: tensor<1x2x21x21xf32>, %w: tensor<16x2x3x3xf32>, %o: tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x2x21x21xf32>, tensor<16x2x3x3xf32>) outs(%o : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
   return %0 : tensor<1x16x10x10xf32>
