@@ -160,10 +160,82 @@ void splitProductRows(IRRewriter &rewriter, Operation *root, int64_t width) {
     int64_t rows = mainRows(ranges[m], ranges[n], width);
     if (rows == ranges[m])
       continue;
+    Value init = op.getDpsInits()[0];
     rewriter.setInsertionPoint(op);
-    linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), m,
-                    rewriter.getIndexAttr(rows));
+    auto [first, rest] =
+        linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), m,
+                        rewriter.getIndexAttr(rows));
+    if (!rest)
+      continue;
+    // Parts of a product from a zero fill get a fill of their own, which
+    // is fused into their blocks (tileFusingFills), and the whole fill is
+    // gone: the first part fills a slice of the fill's destination, the
+    // rest a slice of the first part's result.
+    auto fill = init.getDefiningOp<linalg::FillOp>();
+    if (!fill)
+      continue;
+    for (Operation *part : {first.getOperation(), rest.getOperation()}) {
+      OpOperand *partInit = cast<linalg::LinalgOp>(part).getDpsInitOperand(0);
+      auto slice = partInit->get().getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice)
+        continue;
+      rewriter.setInsertionPoint(slice);
+      Value rows = slice;
+      if (slice.getSource() == init)
+        rows = tensor::ExtractSliceOp::create(
+            rewriter, slice.getLoc(), fill.getOutputs()[0],
+            slice.getMixedOffsets(), slice.getMixedSizes(),
+            slice.getMixedStrides());
+      rows = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                    fill.getInputs()[0], rows)
+                 .getResult(0);
+      rewriter.modifyOpInPlace(part, [&] { partInit->set(rows); });
+    }
+    for (Operation *user : first->getResult(0).getUsers())
+      if (auto insert = dyn_cast<tensor::InsertSliceOp>(user);
+          insert && insert.getDest() == init)
+        rewriter.modifyOpInPlace(insert, [&] {
+          insert.getDestMutable().set(fill.getOutputs()[0]);
+        });
   }
+}
+
+/// `op` tiled by `tiles` (0: not tiled) in loops of `type`, with the
+/// zero fill of its accumulator (a linalg.fill producing its init) fused
+/// into each tile: a register block then starts from zeros in registers
+/// instead of reading a buffer a memset wrote. Only loops over parallel
+/// dimensions may carry a fused fill. The tiled op; the fused fills are
+/// added to `fills`.
+FailureOr<linalg::LinalgOp>
+tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
+                ArrayRef<int64_t> tiles, ArrayRef<int64_t> interchange,
+                scf::SCFTilingOptions::LoopType type,
+                SmallVectorImpl<Operation *> &fills) {
+  using Options = scf::SCFTileAndFuseOptions;
+  Options options;
+  options.tilingOptions.setTileSizes(
+      getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+  options.tilingOptions.setInterchange(interchange);
+  options.tilingOptions.setLoopType(type);
+  options.setFusionControlFn(
+      [](tensor::ExtractSliceOp, OpResult producer,
+         bool) -> std::optional<Options::ControlFnResult> {
+        if (isa<linalg::FillOp>(producer.getOwner()))
+          return Options::ControlFnResult{};
+        return std::nullopt;
+      });
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTileAndFuseResult> tiled =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  for (OpResult result : op->getResults())
+    rewriter.replaceAllUsesWith(result, tiled->replacements.lookup(result));
+  rewriter.eraseOp(op);
+  for (Operation *fused : llvm::drop_begin(tiled->tiledAndFusedOps))
+    fills.push_back(fused);
+  return cast<linalg::LinalgOp>(tiled->tiledAndFusedOps.front());
 }
 
 /// The loop of a contraction that threads share: an outer loop (a batch,
@@ -401,34 +473,40 @@ struct DLTileAndVectorize
     });
     for (auto [op, tiling] : targets) {
       // The shared loop first (an scf.forall the runtime's threads split
-      // once it is on buffers), then register blocks inside one share.
+      // once it is on buffers), then register blocks inside one share,
+      // then the reduction steps of one block.
+      SmallVector<Operation *> fills;
       if (auto shared = sharedTiles(op, tiling)) {
-        scf::SCFTilingOptions options;
-        options.setTileSizes(getAsIndexOpFoldResult(&getContext(), *shared));
-        options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-        rewriter.setInsertionPoint(op);
-        FailureOr<scf::SCFTilingResult> split = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        FailureOr<linalg::LinalgOp> split = tileFusingFills(
+            rewriter, op, *shared, {},
+            scf::SCFTilingOptions::LoopType::ForallOp, fills);
         if (succeeded(split)) {
-          rewriter.replaceOp(op, split->replacements);
-          op = cast<linalg::LinalgOp>(split->tiledOps.front());
+          op = *split;
           std::optional<Tiling> inner = contractionTiles(op, vectorWidth);
           if (!inner)
             continue;
           tiling = *inner;
         }
       }
+      fills.clear(); // the fills of a share are those of its blocks
+      SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0);
+      for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (iterator == utils::IteratorType::reduction)
+          std::swap(blocks[i], steps[i]);
+      FailureOr<linalg::LinalgOp> block =
+          tileFusingFills(rewriter, op, blocks, tiling.interchange,
+                          scf::SCFTilingOptions::LoopType::ForOp, fills);
+      if (failed(block))
+        continue;
       scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiling.tiles));
-      if (!tiling.interchange.empty())
-        options.setInterchange(tiling.interchange);
-      rewriter.setInsertionPoint(op);
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), steps));
+      rewriter.setInsertionPoint(*block);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+          rewriter, cast<TilingInterface>(block->getOperation()), options);
       if (failed(tiled))
         continue;
-      rewriter.replaceOp(op, tiled->replacements);
-      for (Operation *inner : tiled->tiledOps) {
+      rewriter.replaceOp(*block, tiled->replacements);
+      for (Operation *inner : llvm::concat<Operation *>(tiled->tiledOps, fills)) {
         rewriter.setInsertionPoint(inner);
         FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
             rewriter, inner, /*inputVectorSizes=*/{},

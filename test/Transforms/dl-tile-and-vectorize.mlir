@@ -10,15 +10,36 @@
 // CHECK: scf.forall (%[[J:.*]]) = (0) to (32) step (16) shared_outs(%[[OUT:.*]] = %arg2)
 // CHECK: %[[T:.*]] = tensor.extract_slice %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
 // CHECK: scf.for %[[I:.*]] = %c0 to %c12 step %c6 iter_args(%[[TILE:.*]] = %[[T]])
-// CHECK: %[[C:.*]] = vector.transfer_read %[[TILE]][%[[I]], %c0]{{.*}} : tensor<12x16xf32>, vector<6x16xf32>
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[TILE]][%[[I]], 0] [6, 16] [1, 1]
+// CHECK: %[[C:.*]] = vector.transfer_read %[[BLOCK]][%c0, %c0]{{.*}} : tensor<6x16xf32>, vector<6x16xf32>
 // CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[C]]) -> (vector<6x16xf32>)
 // CHECK: %[[A:.*]] = vector.transfer_read %arg0[%[[I]], %[[K]]]{{.*}} : tensor<12x6xf32>, vector<6x1xf32>
 // CHECK: %[[B:.*]] = vector.transfer_read %arg1[%[[K]], %[[J]]]{{.*}} : tensor<6x32xf32>, vector<1x16xf32>
 // CHECK: %[[D:.*]] = vector.contract {{.*}} %[[A]], %[[B]], %[[ACC]] : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
 // CHECK: scf.yield %[[D]]
-// CHECK: vector.transfer_write %[[R]], %[[TILE]][%[[I]], %c0]
+// CHECK: %[[W:.*]] = vector.transfer_write %[[R]], %[[BLOCK]][%c0, %c0]
+// CHECK: tensor.insert_slice %[[W]] into %[[TILE]][%[[I]], 0] [6, 16] [1, 1]
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
 func.func @matmul(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12x32xf32>) -> tensor<12x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
+  return %0 : tensor<12x32xf32>
+}
+
+// -----
+
+// A product that starts from a zero fill fills no buffer: the fill is
+// fused into the blocks, whose accumulators start as zero vectors, and
+// the shared loop writes into the fill's empty tensor.
+// CHECK-LABEL: func.func @fill
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<6x16xf32>
+// CHECK-DAG: %[[EMPTY:.*]] = tensor.empty() : tensor<12x32xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %[[EMPTY]])
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<6x16xf32>)
+func.func @fill(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>) -> tensor<12x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<12x32xf32>) -> tensor<12x32xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
   return %0 : tensor<12x32xf32>
 }
@@ -37,6 +58,22 @@ func.func @matmul(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12x32xf
 // CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
 // CHECK: tensor.insert_slice %{{.*}} into %[[PART]][6, 0] [2, 32] [1, 1]
 func.func @split_rows(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x6xf32>, tensor<6x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+// Split in two, a product from a zero fill starts both parts' blocks
+// from zero vectors, and no fill is left.
+// CHECK-LABEL: func.func @split_rows_fill
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %cst{{.*}}) -> (vector<6x16xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %cst{{.*}}) -> (vector<2x32xf32>)
+func.func @split_rows_fill(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>) -> tensor<8x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<8x6xf32>, tensor<6x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
