@@ -354,6 +354,66 @@ void tileTransposes(IRRewriter &rewriter, Operation *root) {
   }
 }
 
+/// A copy into a new tensor of `shape` whose last dimension is whole
+/// rows of `source`: for each index (i0, ..., ik) of the other dimensions
+/// (i0 shared by threads, an scf.forall), the row at `at(b, ivs)` of
+/// `source` (contiguous, `shape.back()` elements) becomes result[i0, ...,
+/// ik, :]. One vector read and write per row, where a scalar loop nest
+/// copies element by element (LLVM cannot prove that the arena buffers do
+/// not overlap, so it does not vectorize it).
+Value copyRows(OpBuilder &b, Location loc, Value source,
+               ArrayRef<int64_t> shape,
+               function_ref<SmallVector<Value>(OpBuilder &, ValueRange)> at) {
+  Type elem = cast<RankedTensorType>(source.getType()).getElementType();
+  auto rowType = VectorType::get(shape.back(), elem);
+  int64_t rank = shape.size();
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elem);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(shape[0])},
+      ValueRange{empty}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value first = forall.getInductionVars()[0];
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+      strides(rank, b.getIndexAttr(1));
+  offsets[0] = first;
+  sizes.push_back(b.getIndexAttr(1));
+  for (int64_t d : shape.drop_front())
+    sizes.push_back(b.getIndexAttr(d));
+  Value share = tensor::ExtractSliceOp::create(
+      b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0),
+        one = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t d : shape.drop_front().drop_back()) {
+    lbs.push_back(zero);
+    ubs.push_back(arith::ConstantIndexOp::create(b, loc, d));
+    steps.push_back(one);
+  }
+  Value padding = ub::PoisonOp::create(b, loc, elem);
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{share},
+      [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange args) {
+        SmallVector<Value> all = {first};
+        all.append(ivs.begin(), ivs.end());
+        Value row = vector::TransferReadOp::create(
+            b, loc, rowType, source, at(b, all), padding,
+            ArrayRef<bool>{true});
+        SmallVector<Value> to = {zero};
+        to.append(ivs.begin(), ivs.end());
+        to.push_back(zero);
+        return scf::ValueVector{vector::TransferWriteOp::create(
+                                    b, loc, row, args[0], to,
+                                    ArrayRef<bool>{true})
+                                    .getResult()};
+      });
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, nest.results[0],
+                                        forall.getRegionIterArgs()[0], offsets,
+                                        sizes, strides);
+  return forall.getResult(0);
+}
+
 /// A convolution as an im2col copy and a batched matrix product, in the
 /// layout whose product has the better register block: channels first
 /// multiplies [F, C KH KW] x [C KH KW, OH OW] per image (vectors along the
@@ -385,31 +445,68 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
   };
   bool last = registerBlock(pixels, f, width).score >=
               1.25 * registerBlock(f, pixels, width).score;
-  // Iteration (n, c, kh, kw, oh, ow), or (n, oh, ow, kh, kw, c) last.
-  AffineExpr d[6];
-  for (unsigned i = 0; i < 6; ++i)
-    d[i] = getAffineDimExpr(i, ctx);
-  auto at = [&](AffineExpr o, AffineExpr k, int axis) {
-    return o * strides[axis] + k * dilations[axis];
-  };
-  AffineMap read =
-      last ? AffineMap::get(6, 0, {d[0], at(d[1], d[3], 0), at(d[2], d[4], 1), d[5]}, ctx)
-           : AffineMap::get(6, 0, {d[0], d[1], at(d[4], d[2], 0), at(d[5], d[3], 1)}, ctx);
   Value source = last ? lowering::transpose(b, loc, x, {0, 2, 3, 1}) : x;
   SmallVector<int64_t> colsShape =
       last ? SmallVector<int64_t>{n, oh, ow, kh, kw, c}
            : SmallVector<int64_t>{n, c, kh, kw, oh, ow};
-  Value cols6 =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{RankedTensorType::get(colsShape, elem)},
-          ValueRange{source},
-          ValueRange{tensor::EmptyOp::create(b, loc, colsShape, elem)},
-          ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(6, ctx)},
-          SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
-          [](OpBuilder &b, Location l, ValueRange args) {
-            linalg::YieldOp::create(b, l, args[0]);
-          })
-          .getResult(0);
+  auto affine = [&](OpBuilder &b, Value v, int64_t scale, Value w,
+                    int64_t wScale) {
+    AffineExpr e = getAffineDimExpr(0, ctx) * scale +
+                   getAffineDimExpr(1, ctx) * wScale;
+    return affine::AffineApplyOp::create(b, loc, AffineMap::get(2, 0, e),
+                                         ValueRange{v, w})
+        .getResult();
+  };
+  Value cols6;
+  if (!last && strides[1] == 1 && dilations[1] == 1) {
+    // Rows of output pixels: cols[n, c, i, j, p, :] = x[n, c, p*s + i*d, j:].
+    cols6 = copyRows(b, loc, source, colsShape,
+                     [&](OpBuilder &b, ValueRange iv) -> SmallVector<Value> {
+                       return {iv[0], iv[1],
+                               affine(b, iv[4], strides[0], iv[2], dilations[0]),
+                               iv[3]};
+                     });
+  } else if (last && dilations[1] == 1) {
+    // Rows of kernel columns and channels, contiguous in NHWC:
+    // cols[n, p, q, i, :] = x[n, p*s + i*d, q*s*C :] (a row of KW C).
+    Value flat = lowering::reshape(
+        b, loc, source,
+        RankedTensorType::get({n, xType.getDimSize(2), xType.getDimSize(3) * c},
+                              elem));
+    Value rows = copyRows(
+        b, loc, flat, {n, oh, ow, kh, kw * c},
+        [&](OpBuilder &b, ValueRange iv) -> SmallVector<Value> {
+          Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+          return {iv[0], affine(b, iv[1], strides[0], iv[3], dilations[0]),
+                  affine(b, iv[2], strides[1] * c, zero, 0)};
+        });
+    cols6 = reshape(rows, colsShape);
+  } else {
+    // Iteration (n, c, kh, kw, oh, ow), or (n, oh, ow, kh, kw, c) last.
+    AffineExpr d[6];
+    for (unsigned i = 0; i < 6; ++i)
+      d[i] = getAffineDimExpr(i, ctx);
+    auto at = [&](AffineExpr o, AffineExpr k, int axis) {
+      return o * strides[axis] + k * dilations[axis];
+    };
+    AffineMap read =
+        last ? AffineMap::get(6, 0, {d[0], at(d[1], d[3], 0), at(d[2], d[4], 1), d[5]}, ctx)
+             : AffineMap::get(6, 0, {d[0], d[1], at(d[4], d[2], 0), at(d[5], d[3], 1)}, ctx);
+    cols6 =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{RankedTensorType::get(colsShape, elem)},
+            ValueRange{source},
+            ValueRange{tensor::EmptyOp::create(b, loc, colsShape, elem)},
+            ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(6, ctx)},
+            SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, args[0]);
+            })
+            .getResult(0);
+  }
+  AffineExpr d[4];
+  for (unsigned i = 0; i < 4; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
   AffineExpr bi = d[0], m = d[1], j = d[2], k = d[3];
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel,

@@ -161,17 +161,37 @@ func.func @left_alone(%a: tensor<?x6xf32>, %b: tensor<6x32xf32>, %c: tensor<?x32
 
 // A convolution becomes an im2col copy and a batched product of the
 // filters [F, C KH KW] with the columns [C KH KW, OH OW], tiled like a
-// matmul (2 filters by 32 output positions here). The copy iterates over
-// (n, c, kh, kw, oh, ow) and reads x[n, c, oh + kh, ow + kw]: no division
-// in its indexing, whole rows.
-// CHECK-DAG: #[[$READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>
+// matmul (2 filters by 32 output positions here). The copy moves whole
+// rows: cols[n, c, kh, kw, oh, :] = x[n, c, oh + kh, kw : kw + OW], one
+// vector read and write each.
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0 + d1)>
 // CHECK-LABEL: func.func @conv
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$READ]], {{.*}}]{{.*}} ins(%arg0 : tensor<1x2x10x10xf32>) outs(%{{.*}} : tensor<1x2x3x3x8x8xf32>)
-// CHECK: tensor.collapse_shape %[[COLS]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x3x3x8x8xf32> into tensor<1x18x64xf32>
+// CHECK: scf.for %[[C:.*]] = %c0 to %c2
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c3
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3
+// CHECK: scf.for %[[OH:.*]] = %c0 to %c8
+// CHECK: %[[H:.*]] = affine.apply #[[$ROW]](%[[OH]], %[[KH]])
+// CHECK: %[[ROWV:.*]] = vector.transfer_read %arg0[%c0, %[[C]], %[[H]], %[[KW]]]{{.*}} : tensor<1x2x10x10xf32>, vector<8xf32>
+// CHECK: vector.transfer_write %[[ROWV]], %{{.*}}[%c0, %[[C]], %[[KH]], %[[KW]], %[[OH]], %c0]{{.*}} : vector<8xf32>, tensor<1x2x3x3x8x8xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x3x3x8x8xf32> into tensor<1x18x64xf32>
 // CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x32xf32> into vector<1x2x32xf32>
 func.func @conv(%x: tensor<1x2x10x10xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x10x10xf32>, tensor<2x2x3x3xf32>) outs(%o : tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  return %0 : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// With a stride along the width, output pixels are not contiguous in the
+// input: the copy stays a linalg.generic over (n, c, kh, kw, oh, ow)
+// reading x[n, c, 2 oh + kh, 2 ow + kw] (no division in its indexing).
+// CHECK-DAG: #[[$READS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
+// CHECK-LABEL: func.func @conv_strided
+// CHECK: linalg.generic {indexing_maps = [#[[$READS]], {{.*}}]{{.*}} ins(%arg0 : tensor<1x2x17x17xf32>) outs(%{{.*}} : tensor<1x2x3x3x8x8xf32>)
+// CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x32xf32> into vector<1x2x32xf32>
+func.func @conv_strided(%x: tensor<1x2x17x17xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x2x17x17xf32>, tensor<2x2x3x3xf32>) outs(%o : tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   return %0 : tensor<1x2x8x8xf32>
 }
 
@@ -181,12 +201,22 @@ func.func @conv(%x: tensor<1x2x10x10xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1
 // whole registers along the filters ([OH OW, KH KW C] x [KH KW C, F],
 // 5 x 16 blocks) where channels first would have 5-lane vectors. The input
 // and the accumulator are transposed to NHWC, the filters to HWCF, and the
-// result back to NCHW; the stride reads every other row and column.
-// CHECK-DAG: #[[$READ2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// result back to NCHW. In NHWC a kernel row's columns and channels are
+// contiguous (KW C = 6 elements, from column 2 ow, the stride): the copy
+// moves such rows.
+// CHECK-DAG: #[[$H:.*]] = affine_map<(d0, d1) -> (d0 * 2 + d1)>
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0) -> (d0 * 4)>
 // CHECK-LABEL: func.func @conv_channels_last
 // CHECK: %[[XT:.*]] = scf.forall {{.*}} -> (tensor<1x21x21x2xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
-// CHECK: linalg.generic {indexing_maps = [#[[$READ2]], {{.*}}]{{.*}} ins(%[[XT]] : tensor<1x21x21x2xf32>) outs(%{{.*}} : tensor<1x10x10x3x3x2xf32>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[XT]] {{\[}}[0], [1], [2, 3]] : tensor<1x21x21x2xf32> into tensor<1x21x42xf32>
+// CHECK: scf.for %[[OH:.*]] = %c0 to %c10
+// CHECK: scf.for %[[OW:.*]] = %c0 to %c10
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c3
+// CHECK-DAG: %[[R:.*]] = affine.apply #[[$H]](%[[OH]], %[[KH]])
+// CHECK-DAG: %[[Q:.*]] = affine.apply #[[$W]](%[[OW]])
+// CHECK: vector.transfer_read %[[FLAT]][%c0, %[[R]], %[[Q]]]{{.*}} : tensor<1x21x42xf32>, vector<6xf32>
+// CHECK: vector.transfer_write {{.*}}[%c0, %[[OH]], %[[OW]], %[[KH]], %c0]{{.*}} : vector<6xf32>, tensor<1x10x10x3x6xf32>
 // CHECK: scf.forall {{.*}} -> (tensor<3x3x2x16xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [2, 3, 1, 0]
 // CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
