@@ -144,6 +144,74 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   return Tiling{tiles, order};
 }
 
+/// Sums of a tensor over some of its dimensions (the bias gradients:
+/// over the batch, and the pixels of a convolution) become vector code.
+/// The loop nest of such a reduction keeps the sum in memory, and LLVM
+/// cannot keep it in a register because it cannot tell the arena's
+/// buffers apart: every element was a load, an add and a store in one
+/// dependency chain. The kept dimensions are an scf.forall (threads share
+/// it); then, when the innermost dimension is kept, each step adds a
+/// vector of it (a block of up to four registers) to a vector of sums,
+/// and when it is summed, each step sums one of its rows; the sums are
+/// carried in registers across the loops over the summed dimensions.
+void vectorizeReductions(IRRewriter &rewriter, Operation *root,
+                         int64_t width) {
+  SmallVector<linalg::GenericOp> sums;
+  root->walk([&](linalg::GenericOp op) {
+    if (op.hasPureTensorSemantics() && op.getNumDpsInputs() == 1 &&
+        op.getNumDpsInits() == 1 && op.getNumReductionLoops() > 0 &&
+        op.getNumParallelLoops() > 0 &&
+        op.getMatchingIndexingMap(op.getDpsInputOperand(0)).isIdentity() &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      sums.push_back(op);
+  });
+  for (linalg::GenericOp op : sums) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    size_t last = ranges.size() - 1;
+    bool keepsLast = iterators[last] == utils::IteratorType::parallel;
+    // A block of the innermost dimension: the most lanes per instruction,
+    // then the longest.
+    int64_t lanes = 1;
+    if (keepsLast)
+      for (int64_t v = std::min(ranges[last], 4 * width); v >= 1; --v)
+        if (ranges[last] % v == 0 && vectorOps(v, width) &&
+            double(v) / vectorOps(v, width) >
+                double(lanes) / vectorOps(lanes, width))
+          lanes = v;
+    SmallVector<int64_t> shared(ranges.size(), 0), steps(ranges.size(), 0);
+    for (size_t d = 0; d < ranges.size(); ++d) {
+      if (iterators[d] == utils::IteratorType::parallel)
+        shared[d] = d == last ? lanes : 1;
+      else if (d != last)
+        steps[d] = 1;
+    }
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), shared));
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> split = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(split))
+      continue;
+    rewriter.replaceOp(op, split->replacements);
+    Operation *inner = split->tiledOps.front();
+    options = scf::SCFTilingOptions();
+    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), steps));
+    rewriter.setInsertionPoint(inner);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(inner), options);
+    if (failed(tiled))
+      continue;
+    rewriter.replaceOp(inner, tiled->replacements);
+    inner = tiled->tiledOps.front();
+    rewriter.setInsertionPoint(inner);
+    FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(rewriter, inner);
+    if (succeeded(vec))
+      rewriter.replaceOp(inner, vec->replacements);
+  }
+}
+
 /// Contractions whose rows two register blocks cover better (mainRows)
 /// become two ops, split along their row dimension.
 void splitProductRows(IRRewriter &rewriter, Operation *root, int64_t width) {
@@ -355,37 +423,44 @@ void tileTransposes(IRRewriter &rewriter, Operation *root) {
 }
 
 /// A copy into a new tensor of `shape` whose last dimension is whole
-/// rows of `source`: for each index (i0, ..., ik) of the other dimensions
-/// (i0 shared by threads, an scf.forall), the row at `at(b, ivs)` of
-/// `source` (contiguous, `shape.back()` elements) becomes result[i0, ...,
-/// ik, :]. One vector read and write per row, where a scalar loop nest
-/// copies element by element (LLVM cannot prove that the arena buffers do
-/// not overlap, so it does not vectorize it).
+/// rows of `source`: for each index (i0, ..., ik) of the other dimensions,
+/// the row at `at(b, ivs)` of `source` (contiguous, `shape.back()`
+/// elements) becomes result[i0, ..., ik, :]. The leading dimensions up to
+/// the first of two or more rows are an scf.forall (threads share it).
+/// One vector read and write per row, where a scalar loop nest copies
+/// element by element (LLVM cannot prove that the arena buffers do not
+/// overlap, so it does not vectorize it).
 Value copyRows(OpBuilder &b, Location loc, Value source,
                ArrayRef<int64_t> shape,
                function_ref<SmallVector<Value>(OpBuilder &, ValueRange)> at) {
   Type elem = cast<RankedTensorType>(source.getType()).getElementType();
   auto rowType = VectorType::get(shape.back(), elem);
   int64_t rank = shape.size();
+  int64_t lead = 0;
+  while (lead + 2 < rank && shape[lead] < 2)
+    ++lead;
   Value empty = tensor::EmptyOp::create(b, loc, shape, elem);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(shape[0])},
-      ValueRange{empty}, std::nullopt);
+  SmallVector<OpFoldResult> counts;
+  for (int64_t d : shape.take_front(lead + 1))
+    counts.push_back(b.getIndexAttr(d));
+  auto forall = scf::ForallOp::create(b, loc, counts, ValueRange{empty},
+                                      std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
-  Value first = forall.getInductionVars()[0];
+  ValueRange shares = forall.getInductionVars();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
       strides(rank, b.getIndexAttr(1));
-  offsets[0] = first;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t d : shape.drop_front())
-    sizes.push_back(b.getIndexAttr(d));
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d <= lead)
+      offsets[d] = shares[d];
+    sizes.push_back(b.getIndexAttr(d <= lead ? 1 : shape[d]));
+  }
   Value share = tensor::ExtractSliceOp::create(
       b, loc, forall.getRegionIterArgs()[0], offsets, sizes, strides);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0),
         one = arith::ConstantIndexOp::create(b, loc, 1);
   SmallVector<Value> lbs, ubs, steps;
-  for (int64_t d : shape.drop_front().drop_back()) {
+  for (int64_t d : shape.drop_front(lead + 1).drop_back()) {
     lbs.push_back(zero);
     ubs.push_back(arith::ConstantIndexOp::create(b, loc, d));
     steps.push_back(one);
@@ -394,12 +469,12 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
   scf::LoopNest nest = scf::buildLoopNest(
       b, loc, lbs, ubs, steps, ValueRange{share},
       [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange args) {
-        SmallVector<Value> all = {first};
+        SmallVector<Value> all(shares);
         all.append(ivs.begin(), ivs.end());
         Value row = vector::TransferReadOp::create(
             b, loc, rowType, source, at(b, all), padding,
             ArrayRef<bool>{true});
-        SmallVector<Value> to = {zero};
+        SmallVector<Value> to(lead + 1, zero);
         to.append(ivs.begin(), ivs.end());
         to.push_back(zero);
         return scf::ValueVector{vector::TransferWriteOp::create(
@@ -563,6 +638,7 @@ struct DLTileAndVectorize
     foldTransposedLhs(rewriter, getOperation());
     tileTransposes(rewriter, getOperation());
     splitProductRows(rewriter, getOperation(), vectorWidth);
+    vectorizeReductions(rewriter, getOperation(), vectorWidth);
     SmallVector<std::pair<linalg::LinalgOp, Tiling>> targets;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (auto tiling = contractionTiles(op, vectorWidth))

@@ -163,17 +163,17 @@ func.func @left_alone(%a: tensor<?x6xf32>, %b: tensor<6x32xf32>, %c: tensor<?x32
 // filters [F, C KH KW] with the columns [C KH KW, OH OW], tiled like a
 // matmul (2 filters by 32 output positions here). The copy moves whole
 // rows: cols[n, c, kh, kw, oh, :] = x[n, c, oh + kh, kw : kw + OW], one
-// vector read and write each.
+// vector read and write each; threads share the channels (one image).
 // CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0 + d1)>
 // CHECK-LABEL: func.func @conv
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-// CHECK: scf.for %[[C:.*]] = %c0 to %c2
+// CHECK: scf.forall (%[[C:.*]]) in (2)
 // CHECK: scf.for %[[KH:.*]] = %c0 to %c3
 // CHECK: scf.for %[[KW:.*]] = %c0 to %c3
 // CHECK: scf.for %[[OH:.*]] = %c0 to %c8
 // CHECK: %[[H:.*]] = affine.apply #[[$ROW]](%[[OH]], %[[KH]])
 // CHECK: %[[ROWV:.*]] = vector.transfer_read %arg0[%c0, %[[C]], %[[H]], %[[KW]]]{{.*}} : tensor<1x2x10x10xf32>, vector<8xf32>
-// CHECK: vector.transfer_write %[[ROWV]], %{{.*}}[%c0, %[[C]], %[[KH]], %[[KW]], %[[OH]], %c0]{{.*}} : vector<8xf32>, tensor<1x2x3x3x8x8xf32>
+// CHECK: vector.transfer_write %[[ROWV]], %{{.*}}[%c0, %c0, %[[KH]], %[[KW]], %[[OH]], %c0]{{.*}} : vector<8xf32>, tensor<1x1x3x3x8x8xf32>
 // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x3x3x8x8xf32> into tensor<1x18x64xf32>
 // CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x32xf32> into vector<1x2x32xf32>
 func.func @conv(%x: tensor<1x2x10x10xf32>, %w: tensor<2x2x3x3xf32>, %o: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
@@ -203,20 +203,20 @@ func.func @conv_strided(%x: tensor<1x2x17x17xf32>, %w: tensor<2x2x3x3xf32>, %o: 
 // and the accumulator are transposed to NHWC, the filters to HWCF, and the
 // result back to NCHW. In NHWC a kernel row's columns and channels are
 // contiguous (KW C = 6 elements, from column 2 ow, the stride): the copy
-// moves such rows.
+// moves such rows, and threads share the output rows (one image).
 // CHECK-DAG: #[[$H:.*]] = affine_map<(d0, d1) -> (d0 * 2 + d1)>
 // CHECK-DAG: #[[$W:.*]] = affine_map<(d0) -> (d0 * 4)>
 // CHECK-LABEL: func.func @conv_channels_last
 // CHECK: %[[XT:.*]] = scf.forall {{.*}} -> (tensor<1x21x21x2xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[XT]] {{\[}}[0], [1], [2, 3]] : tensor<1x21x21x2xf32> into tensor<1x21x42xf32>
-// CHECK: scf.for %[[OH:.*]] = %c0 to %c10
+// CHECK: scf.forall (%[[OH:.*]]) in (10)
 // CHECK: scf.for %[[OW:.*]] = %c0 to %c10
 // CHECK: scf.for %[[KH:.*]] = %c0 to %c3
 // CHECK-DAG: %[[R:.*]] = affine.apply #[[$H]](%[[OH]], %[[KH]])
 // CHECK-DAG: %[[Q:.*]] = affine.apply #[[$W]](%[[OW]])
 // CHECK: vector.transfer_read %[[FLAT]][%c0, %[[R]], %[[Q]]]{{.*}} : tensor<1x21x42xf32>, vector<6xf32>
-// CHECK: vector.transfer_write {{.*}}[%c0, %[[OH]], %[[OW]], %[[KH]], %c0]{{.*}} : vector<6xf32>, tensor<1x10x10x3x6xf32>
+// CHECK: vector.transfer_write {{.*}}[%c0, %c0, %[[OW]], %[[KH]], %c0]{{.*}} : vector<6xf32>, tensor<1x1x10x3x6xf32>
 // CHECK: scf.forall {{.*}} -> (tensor<3x3x2x16xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [2, 3, 1, 0]
 // CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
@@ -225,4 +225,47 @@ func.func @conv_strided(%x: tensor<1x2x17x17xf32>, %w: tensor<2x2x3x3xf32>, %o: 
 func.func @conv_channels_last(%x: tensor<1x2x21x21xf32>, %w: tensor<16x2x3x3xf32>, %o: tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x2x21x21xf32>, tensor<16x2x3x3xf32>) outs(%o : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
   return %0 : tensor<1x16x10x10xf32>
+}
+
+// -----
+
+// A sum over the batch (a dense layer's bias gradient) keeps the columns
+// in vectors: threads share blocks of 8 columns (120 = 15 x 8), and each
+// block's sums stay in a register across the rows.
+// CHECK-LABEL: func.func @sum_rows
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (120) step (8)
+// CHECK: %[[INIT:.*]] = vector.transfer_read {{.*}} : tensor<8xf32>, vector<8xf32>
+// CHECK: %[[SUM:.*]] = scf.for %[[I:.*]] = %c0 to %c64 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<8xf32>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read %arg0[%[[I]], %[[J]]]{{.*}} : tensor<64x120xf32>, vector<1x8xf32>
+// CHECK: %[[FLAT:.*]] = vector.shape_cast %[[ROW]]
+// CHECK: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[FLAT]] : vector<8xf32>
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: vector.transfer_write %[[SUM]]
+func.func @sum_rows(%g: tensor<64x120xf32>, %o: tensor<120xf32>) -> tensor<120xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%g : tensor<64x120xf32>) outs(%o : tensor<120xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.addf %out, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<120xf32>
+  return %0 : tensor<120xf32>
+}
+
+// -----
+
+// A sum over the batch and the pixels (a convolution's bias gradient):
+// threads share the channels, and each step sums one row of pixels into
+// the channel's sum, carried across the loops over images and rows.
+// CHECK-LABEL: func.func @sum_pixels
+// CHECK: scf.forall (%[[C:.*]]) in (6)
+// CHECK: scf.for %[[N:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+// CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1xf32>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read %arg0[%[[N]], %[[C]], %[[H]], %c0]{{.*}} : tensor<64x6x28x28xf32>, vector<1x1x1x28xf32>
+// CHECK: vector.multi_reduction <add>, %[[ROW]], %[[ACC]] [0, 2, 3] : vector<1x1x1x28xf32> to vector<1xf32>
+func.func @sum_pixels(%g: tensor<64x6x28x28xf32>, %o: tensor<6xf32>) -> tensor<6xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1)>], iterator_types = ["reduction", "parallel", "reduction", "reduction"]} ins(%g : tensor<64x6x28x28xf32>) outs(%o : tensor<6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.addf %out, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<6xf32>
+  return %0 : tensor<6xf32>
 }
