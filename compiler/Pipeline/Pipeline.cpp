@@ -31,7 +31,8 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
   if (vectorWidth > 0) {
     tiling += "dl-tile-and-vectorize{vector-width=" +
               std::to_string(vectorWidth) + "},canonicalize,cse,";
-    vectors = "dl-lower-vectors,canonicalize,";
+    vectors = "dl-lower-vectors{vector-width=" + std::to_string(vectorWidth) +
+              "},canonicalize,";
     loops = "dl-approximate-math,convert-linalg-to-parallel-loops,"
             "scf-forall-to-parallel,dl-parallelize,";
   }

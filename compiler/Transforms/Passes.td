@@ -135,8 +135,19 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     forms convert-vector-to-llvm takes. A loop then carries the block as
     one 1-D vector per row, and in-bounds n-D transfers of buffers become
     one 1-D transfer per row, so the block is never rebuilt as an
-    aggregate (which later canonicalization would scalarize).
+    aggregate (which later canonicalization would scalarize). Last, an
+    innermost loop whose vector accumulators are only added to (FMAs or
+    additions) and fill fewer than 10 registers of `vector-width` lanes
+    (too few to cover the FMA latency) is unrolled 2 to 4 times with a set
+    of accumulators per copy (the extra sets start from zero, and the sets
+    are added after the loop, in a fixed order), when the copies divide its
+    trip count and the accumulators and a row of B still fit in the
+    16 registers.
   }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes of the target's vector registers (8: AVX2, 16: AVX-512)">
+  ];
   let dependentDialects = ["mlir::vector::VectorDialect"];
 }
 

@@ -856,7 +856,124 @@ void splitTransfers(IRRewriter &rewriter, Operation *root) {
   }
 }
 
+/// Whether `v` (a loop-carried vector) is only added to: used once, as
+/// the addend of an FMA or an operand of an addition, whose result is
+/// `next` (what the loop yields for it).
+bool onlyAccumulates(Value v, Value next) {
+  if (!v.hasOneUse() || !isa<VectorType>(v.getType()))
+    return false;
+  OpOperand &use = *v.use_begin();
+  Operation *user = use.getOwner();
+  bool adds = (isa<vector::FMAOp>(user) && use.getOperandNumber() == 2) ||
+              isa<arith::AddFOp>(user);
+  return adds && user->getResult(0) == next;
+}
+
+/// An innermost reduction loop whose few accumulators are only added to
+/// (an FMA or an addition per step) waits on the latency of that add
+/// every step: with fewer than 10 accumulators (kFmasInFlight) the FMA
+/// units idle. Such a loop is unrolled U times (the smallest U that
+/// divides the trip count and gives 10 accumulators, at most 4) with U
+/// sets of accumulators, the copies beyond the first starting from zero,
+/// and the sets are added after the loop. This reassociates the sums in a
+/// fixed order: results stay the same on any number of threads.
+void unrollAccumulators(IRRewriter &rewriter, scf::ForOp loop,
+                        int64_t width) {
+  unsigned accs = loop.getNumRegionIterArgs();
+  // Registers the accumulators take, and the widest of them (a row of B).
+  int64_t registers = 0, widest = 0;
+  for (Value arg : loop.getRegionIterArgs()) {
+    auto type = dyn_cast<VectorType>(arg.getType());
+    if (!type || type.getRank() != 1)
+      return;
+    int64_t ops = (type.getNumElements() + width - 1) / width;
+    registers += ops;
+    widest = std::max(widest, ops);
+  }
+  if (accs == 0 || registers >= kFmasInFlight)
+    return;
+  if (loop.getBody()->walk([](LoopLikeOpInterface) {
+        return WalkResult::interrupt();
+      }).wasInterrupted())
+    return;
+  std::optional<int64_t> trips = loop.getStaticTripCount()
+                                     ? std::optional<int64_t>(
+                                           loop.getStaticTripCount()->getSExtValue())
+                                     : std::nullopt;
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (!trips || !step)
+    return;
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  for (auto [arg, next] :
+       llvm::zip(loop.getRegionIterArgs(), yield.getOperands()))
+    if (!onlyAccumulates(arg, next))
+      return;
+  // The fewest copies that cover the latency, else more, else fewer.
+  int64_t want = std::min<int64_t>(4, (kFmasInFlight + registers - 1) / registers);
+  SmallVector<int64_t> candidates;
+  for (int64_t u = want; u <= 4; ++u)
+    candidates.push_back(u);
+  for (int64_t u = want - 1; u >= 2; --u)
+    candidates.push_back(u);
+  int64_t copies = 0;
+  for (int64_t u : candidates)
+    if (*trips % u == 0 && *trips >= 2 * u &&
+        u * registers + widest + 1 <= 16) {
+      copies = u;
+      break;
+    }
+  if (copies < 2)
+    return;
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> inits(loop.getInitArgs());
+  for (int64_t c = 1; c < copies; ++c)
+    for (Value init : loop.getInitArgs())
+      inits.push_back(arith::ConstantOp::create(
+          rewriter, loc, rewriter.getZeroAttr(init.getType())));
+  Value wide = arith::ConstantIndexOp::create(rewriter, loc, *step * copies);
+  auto unrolled = scf::ForOp::create(rewriter, loc, loop.getLowerBound(),
+                                     loop.getUpperBound(), wide, inits);
+  rewriter.setInsertionPointToStart(unrolled.getBody());
+  SmallVector<Value> yields;
+  for (int64_t c = 0; c < copies; ++c) {
+    IRMapping map;
+    Value iv = unrolled.getInductionVar();
+    if (c)
+      iv = arith::AddIOp::create(
+          rewriter, loc, iv,
+          arith::ConstantIndexOp::create(rewriter, loc, *step * c));
+    map.map(loop.getInductionVar(), iv);
+    map.map(loop.getRegionIterArgs(),
+            unrolled.getRegionIterArgs().slice(c * accs, accs));
+    for (Operation &op : loop.getBody()->without_terminator())
+      rewriter.clone(op, map);
+    for (Value v : yield.getOperands())
+      yields.push_back(map.lookup(v));
+  }
+  scf::YieldOp::create(rewriter, loc, yields);
+  rewriter.setInsertionPointAfter(unrolled);
+  SmallVector<Value> sums;
+  for (unsigned i = 0; i < accs; ++i) {
+    SmallVector<Value> parts;
+    for (int64_t c = 0; c < copies; ++c)
+      parts.push_back(unrolled.getResult(c * accs + i));
+    while (parts.size() > 1) { // pairwise: (a0 + a1) + (a2 + a3)
+      SmallVector<Value> next;
+      for (size_t j = 0; j + 1 < parts.size(); j += 2)
+        next.push_back(arith::AddFOp::create(rewriter, loc, parts[j], parts[j + 1]));
+      if (parts.size() % 2)
+        next.push_back(parts.back());
+      parts = next;
+    }
+    sums.push_back(parts.front());
+  }
+  rewriter.replaceOp(loop, sums);
+}
+
 struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
+  using DLLowerVectorsBase::DLLowerVectorsBase;
+
   void runOnOperation() override {
     // The accumulator block stays in registers across the reduction loop.
     getOperation().walk([](func::FuncOp fn) {
@@ -888,6 +1005,10 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
       splitCarriedVectors(rewriter, loop);
     splitTransfers(rewriter, getOperation());
     (void)applyPatternsGreedily(getOperation(), RewritePatternSet(ctx));
+    loops.clear();
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      unrollAccumulators(rewriter, loop, vectorWidth);
   }
 };
 

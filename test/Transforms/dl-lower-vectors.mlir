@@ -17,6 +17,8 @@ func.func @block(%a: vector<2x1xf32>, %b: vector<1x8xf32>, %c: vector<2x8xf32>) 
 // The accumulator block a reduction loop carries becomes one vector per
 // row (loop-carried registers), and the n-D reads and writes of buffers
 // become one 1-D transfer per row: nothing rebuilds the block each step.
+// (7 steps: no number of copies divides them, so the loop is not unrolled;
+// see @unrolled.)
 // CHECK-LABEL: func.func @carried
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
@@ -34,6 +36,44 @@ func.func @block(%a: vector<2x1xf32>, %b: vector<1x8xf32>, %c: vector<2x8xf32>) 
 func.func @carried(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %c8 = arith.constant 7 : index
+  %pad = arith.constant 0.0 : f32
+  %init = vector.transfer_read %c[%c0, %c0], %pad {in_bounds = [true, true]} : memref<4x16xf32>, vector<2x16xf32>
+  %r = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %init) -> (vector<2x16xf32>) {
+    %va = vector.transfer_read %a[%c0, %k], %pad {in_bounds = [true, true]} : memref<4x8xf32>, vector<2x1xf32>
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true, true]} : memref<8x16xf32>, vector<1x16xf32>
+    %d = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %va, %vb, %acc : vector<2x1xf32>, vector<1x16xf32> into vector<2x16xf32>
+    scf.yield %d : vector<2x16xf32>
+  }
+  vector.transfer_write %r, %c[%c0, %c0] {in_bounds = [true, true]} : vector<2x16xf32>, memref<4x16xf32>
+  return
+}
+
+// Two rows of 16 lanes are 4 accumulator registers of 8 lanes: each step
+// would wait for the FMAs of the previous one. The loop is unrolled twice
+// (8 registers; 3 copies do not divide the 8 steps, 4 would not fit in 16
+// registers with a row of B), the second set starts from zero, and the
+// sets are added after the loop.
+// CHECK-LABEL: func.func @unrolled
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: %[[R0:.*]] = vector.transfer_read %arg2
+// CHECK: %[[R1:.*]] = vector.transfer_read %arg2
+// CHECK: %[[L:.*]]:4 = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %[[C2]] iter_args(%[[A0:.*]] = %[[R0]], %[[A1:.*]] = %[[R1]], %[[B0:.*]] = %[[ZERO]], %[[B1:.*]] = %[[ZERO]])
+// CHECK: %[[F0:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[A0]] : vector<16xf32>
+// CHECK: %[[F1:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[A1]] : vector<16xf32>
+// CHECK: %[[K1:.*]] = arith.addi %[[K]], %c1
+// CHECK: vector.transfer_read %arg1[%[[K1]], %{{.*}}]
+// CHECK: %[[G0:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[B0]] : vector<16xf32>
+// CHECK: %[[G1:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[B1]] : vector<16xf32>
+// CHECK: scf.yield %[[F0]], %[[F1]], %[[G0]], %[[G1]]
+// CHECK: %[[S0:.*]] = arith.addf %[[L]]#0, %[[L]]#2 : vector<16xf32>
+// CHECK: %[[S1:.*]] = arith.addf %[[L]]#1, %[[L]]#3 : vector<16xf32>
+// CHECK: vector.transfer_write %[[S0]], %arg2
+// CHECK: vector.transfer_write %[[S1]], %arg2
+func.func @unrolled(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
   %pad = arith.constant 0.0 : f32
   %init = vector.transfer_read %c[%c0, %c0], %pad {in_bounds = [true, true]} : memref<4x16xf32>, vector<2x16xf32>
@@ -45,4 +85,20 @@ func.func @carried(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf3
   }
   vector.transfer_write %r, %c[%c0, %c0] {in_bounds = [true, true]} : vector<2x16xf32>, memref<4x16xf32>
   return
+}
+
+// A sum that is not only added to (here also multiplied) is left alone.
+// CHECK-LABEL: func.func @not_a_sum
+// CHECK: scf.for {{.*}} step %c1 iter_args
+func.func @not_a_sum(%x: memref<8x8xf32>, %init: vector<8xf32>) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %init) -> (vector<8xf32>) {
+    %v = vector.transfer_read %x[%k, %c0], %pad {in_bounds = [true]} : memref<8x8xf32>, vector<8xf32>
+    %m = arith.mulf %acc, %v : vector<8xf32>
+    scf.yield %m : vector<8xf32>
+  }
+  return %r : vector<8xf32>
 }
