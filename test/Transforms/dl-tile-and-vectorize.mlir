@@ -80,6 +80,24 @@ func.func @split_rows_fill(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>) -> tensor<
 
 // -----
 
+// 20 columns: the divisors of 20 only allow 5-lane vectors (a partial
+// register; 10 and 20 are not powers of two), so columns 0-15 become
+// 6 x 16 blocks and columns 16-19 a 12 x 4 block.
+// CHECK-LABEL: func.func @split_columns
+// CHECK: %[[LEFT:.*]] = tensor.extract_slice %arg2[0, 0] [12, 16] [1, 1]
+// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %[[LEFT]])
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK: %[[PART:.*]] = tensor.insert_slice %{{.*}} into %arg2[0, 0] [12, 16] [1, 1]
+// CHECK: tensor.extract_slice %[[PART]][0, 16] [12, 4] [1, 1]
+// CHECK: vector.contract {{.*}} : vector<12x1xf32>, vector<1x4xf32> into vector<12x4xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[PART]][0, 16] [12, 4] [1, 1]
+func.func @split_columns(%a: tensor<12x6xf32>, %b: tensor<6x20xf32>, %c: tensor<12x20xf32>) -> tensor<12x20xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x20xf32>) outs(%c : tensor<12x20xf32>) -> tensor<12x20xf32>
+  return %0 : tensor<12x20xf32>
+}
+
+// -----
+
 // A product of a transposed matrix (a weight gradient X^T G) reads the
 // matrix itself: each reduction step k reads 6 neighbouring elements of
 // its row k, and the transpose is gone.
