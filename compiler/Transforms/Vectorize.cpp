@@ -351,6 +351,9 @@ tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
   return cast<linalg::LinalgOp>(tiled->tiledAndFusedOps.front());
 }
 
+/// Bytes of A a chunk of rows may take (a share of L2).
+constexpr int64_t kL2Budget = 192 * 1024;
+
 /// The loop of a contraction that threads share: an outer loop (a batch,
 /// or the images of a convolution's product, which are an n dimension),
 /// else the column blocks, else the row blocks, whichever first has two
@@ -363,6 +366,27 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
       linalg::inferContractionDims(op);
   if (failed(dims))
     return std::nullopt;
+  // Cache blocking: when the rows of A (M x K) outgrow a share of the L2
+  // cache, threads share chunks of rows that fit it instead (a multiple of
+  // the register block's rows dividing M). Each chunk then stays in L2
+  // while every column block of B passes by it, where streaming all of A
+  // from L3 once per column block would bound the product.
+  unsigned m = dims->m.back();
+  int64_t depth = 1;
+  for (unsigned k : dims->k)
+    depth *= ranges[k];
+  int64_t mr = registers.tiles[m];
+  if (dims->batch.empty() && ranges[m] * depth * 4 > kL2Budget) {
+    int64_t chunk = 0;
+    for (int64_t c = mr; c * depth * 4 <= kL2Budget && 2 * c <= ranges[m]; c += mr)
+      if (ranges[m] % c == 0)
+        chunk = c;
+    if (chunk) {
+      SmallVector<int64_t> tiles(ranges.size(), 0);
+      tiles[m] = chunk;
+      return tiles;
+    }
+  }
   SmallVector<std::pair<unsigned, int64_t>> candidates;
   for (unsigned b : dims->batch)
     candidates.push_back({b, 1});

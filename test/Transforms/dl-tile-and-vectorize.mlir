@@ -155,6 +155,21 @@ func.func @rows(%a: tensor<12x4xf32>, %b: tensor<4x16xf32>, %c: tensor<12x16xf32
 
 // -----
 
+// Cache blocking: A (96 x 1024, 384 KB) outgrows the L2 share (192 KB),
+// so threads share chunks of 48 rows (192 KB, a multiple of the 6-row
+// block), and in each the column blocks pass by the rows kept in cache.
+// CHECK-LABEL: func.func @chunks
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (96) step (48)
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c6
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @chunks(%a: tensor<96x1024xf32>, %b: tensor<1024x32xf32>, %c: tensor<96x32xf32>) -> tensor<96x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<96x1024xf32>, tensor<1024x32xf32>) outs(%c : tensor<96x32xf32>) -> tensor<96x32xf32>
+  return %0 : tensor<96x32xf32>
+}
+
+// -----
+
 // Batched products tile the batch by 1, the loop threads share.
 // CHECK-LABEL: func.func @batched
 // CHECK: scf.forall (%{{.*}}) in (2)
