@@ -503,7 +503,10 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
                ArrayRef<int64_t> shape,
                function_ref<SmallVector<Value>(OpBuilder &, ValueRange)> at) {
   Type elem = cast<RankedTensorType>(source.getType()).getElementType();
-  auto rowType = VectorType::get(shape.back(), elem);
+  // Long rows move in pieces of up to 32 elements (a loop), not as one
+  // vector LLVM would split into dozens of moves per row.
+  int64_t piece = divisorUpTo(shape.back(), 32);
+  auto rowType = VectorType::get(piece, elem);
   int64_t rank = shape.size();
   int64_t lead = 0;
   while (lead + 2 < rank && shape[lead] < 2)
@@ -516,7 +519,7 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
                                       std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
-  ValueRange shares = forall.getInductionVars();
+  SmallVector<Value> shares(forall.getInductionVars());
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
       strides(rank, b.getIndexAttr(1));
   for (int64_t d = 0; d < rank; ++d) {
@@ -534,18 +537,21 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
     ubs.push_back(arith::ConstantIndexOp::create(b, loc, d));
     steps.push_back(one);
   }
+  lbs.push_back(zero); // the pieces of a row
+  ubs.push_back(arith::ConstantIndexOp::create(b, loc, shape.back()));
+  steps.push_back(arith::ConstantIndexOp::create(b, loc, piece));
   Value padding = ub::PoisonOp::create(b, loc, elem);
   scf::LoopNest nest = scf::buildLoopNest(
       b, loc, lbs, ubs, steps, ValueRange{share},
       [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange args) {
         SmallVector<Value> all(shares);
-        all.append(ivs.begin(), ivs.end());
+        llvm::append_range(all, ivs.drop_back());
+        SmallVector<Value> from = at(b, all);
+        from.back() = arith::AddIOp::create(b, loc, from.back(), ivs.back());
         Value row = vector::TransferReadOp::create(
-            b, loc, rowType, source, at(b, all), padding,
-            ArrayRef<bool>{true});
+            b, loc, rowType, source, from, padding, ArrayRef<bool>{true});
         SmallVector<Value> to(lead + 1, zero);
         to.append(ivs.begin(), ivs.end());
-        to.push_back(zero);
         return scf::ValueVector{vector::TransferWriteOp::create(
                                     b, loc, row, args[0], to,
                                     ArrayRef<bool>{true})

@@ -262,6 +262,20 @@ func.func @conv_channels_last(%x: tensor<1x2x21x21xf32>, %w: tensor<16x2x3x3xf32
 
 // -----
 
+// A long row (KW C = 3 x 16 = 48 elements) moves in pieces of up to 32
+// (24 here, a divisor), not as one vector LLVM would split into a dozen
+// moves per row.
+// CHECK-LABEL: func.func @conv_long_rows
+// CHECK: scf.for %[[P:.*]] = %c0 to %c48 step %c24
+// CHECK: vector.transfer_read {{.*}} : tensor<1x7x112xf32>, vector<24xf32>
+// CHECK: vector.transfer_write {{.*}}, %{{.*}}[%c0, %c0, %{{.*}}, %{{.*}}, %[[P]]]{{.*}} : vector<24xf32>, tensor<1x1x5x3x48xf32>
+func.func @conv_long_rows(%x: tensor<1x16x7x7xf32>, %w: tensor<16x16x3x3xf32>, %o: tensor<1x16x5x5xf32>) -> tensor<1x16x5x5xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x7x7xf32>, tensor<16x16x3x3xf32>) outs(%o : tensor<1x16x5x5xf32>) -> tensor<1x16x5x5xf32>
+  return %0 : tensor<1x16x5x5xf32>
+}
+
+// -----
+
 // A sum over the batch (a dense layer's bias gradient) keeps the columns
 // in vectors: threads share blocks of 8 columns (120 = 15 x 8), and each
 // block's sums stay in a register across the rows.
