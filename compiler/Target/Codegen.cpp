@@ -15,6 +15,8 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -25,6 +27,9 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <thread>
 
 using namespace llvm;
 
@@ -125,6 +130,59 @@ bool dlc::emitCode(Module &module, TargetMachine &tm, raw_pwrite_stream &os,
   return true;
 }
 
+bool dlc::emitObjects(Module &module, const CodegenOptions &options,
+                      unsigned parts, SmallVectorImpl<std::string> &objects,
+                      std::string &error) {
+  // Optimized whole (inlining and interprocedural constants see every
+  // function), then split: the parts share the module's context, which one
+  // thread at a time may use, so each travels to its thread as bitcode.
+  std::unique_ptr<TargetMachine> tm = createTargetMachine(options, error);
+  if (!tm)
+    return false;
+  optimize(module, *tm, options.optLevel);
+  SmallVector<SmallString<0>> codes;
+  SplitModule(module, std::max(parts, 1u),
+              [&](std::unique_ptr<Module> part) {
+                raw_svector_ostream os(codes.emplace_back());
+                WriteBitcodeToFile(*part, os);
+              });
+  SmallVector<std::string> paths(codes.size()), errors(codes.size());
+  auto compile = [&](size_t i) {
+    LLVMContext ctx;
+    Expected<std::unique_ptr<Module>> part =
+        parseBitcodeFile(MemoryBufferRef(codes[i], "part"), ctx);
+    if (!part) {
+      errors[i] = toString(part.takeError());
+      return;
+    }
+    std::unique_ptr<TargetMachine> tm = createTargetMachine(options, errors[i]);
+    if (!tm)
+      return;
+    SmallString<128> path;
+    int fd;
+    if (sys::fs::createTemporaryFile("dlc-model", "o", fd, path)) {
+      errors[i] = "cannot create a temporary file";
+      return;
+    }
+    paths[i] = path.str().str();
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    emitCode(**part, *tm, os, /*assembly=*/false, errors[i]);
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < codes.size(); ++i)
+    threads.emplace_back(compile, i);
+  compile(0);
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty() && error.empty())
+      error = e;
+  for (const std::string &path : paths)
+    if (!path.empty())
+      objects.push_back(path);
+  return error.empty();
+}
+
 /// The C compiler driver that links: clang-22 next to LLVM's tools, or on
 /// the PATH.
 static std::string findLinkerDriver() {
@@ -137,7 +195,7 @@ static std::string findLinkerDriver() {
   return "";
 }
 
-bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
+bool dlc::linkSharedLibrary(ArrayRef<std::string> objects, StringRef outputPath,
                             StringRef finalPath, StringRef modelName,
                             StringRef runtimeDir, std::string &error) {
   std::string driver = findLinkerDriver();
@@ -169,16 +227,12 @@ bool dlc::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
                                  "-shared",
                                  "-fuse-ld=lld",
                                  "-o",
-                                 outputPath,
-                                 objectPath,
-                                 runtime,
-                                 "-lm",
-                                 "-lpthread",
-                                 versionScript,
-                                 "-Wl,--exclude-libs,ALL",
-                                 "-Wl,-z,defs",
-                                 soname,
-                                 "-Wl,--as-needed"};
+                                 outputPath};
+  for (const std::string &object : objects)
+    args.push_back(object);
+  args.append({runtime, "-lm", "-lpthread", versionScript,
+               "-Wl,--exclude-libs,ALL", "-Wl,-z,defs", soname,
+               "-Wl,--as-needed"});
   SmallString<128> log;
   sys::fs::createTemporaryFile("dlc-link", "log", log);
   std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
@@ -224,7 +278,7 @@ static std::string llvmTool(StringRef name) {
   return "";
 }
 
-bool dlc::linkStaticArchive(StringRef objectPath, StringRef outputPath,
+bool dlc::linkStaticArchive(ArrayRef<std::string> objects, StringRef outputPath,
                             StringRef modelName, StringRef runtimeDir,
                             std::string &error) {
   std::string lld = llvmTool("ld.lld"), objcopy = llvmTool("llvm-objcopy"),
@@ -242,9 +296,12 @@ bool dlc::linkStaticArchive(StringRef objectPath, StringRef outputPath,
   }
   std::string keep = ("--keep-global-symbol=" + modelName + "_*").str();
   sys::fs::remove(outputPath); // llvm-ar would read an existing file
+  SmallVector<StringRef> relink = {lld, "-r", "-o", combined};
+  for (const std::string &object : objects)
+    relink.push_back(object);
+  relink.append({"--whole-archive", runtime});
   bool ok =
-      run({lld, "-r", "-o", combined, objectPath, "--whole-archive", runtime},
-          "ld.lld -r", error) &&
+      run(relink, "ld.lld -r", error) &&
       run({objcopy, "--wildcard", keep, combined}, "llvm-objcopy", error) &&
       run({ar, "rcsD", outputPath, combined}, "llvm-ar", error);
   sys::fs::remove(combined);

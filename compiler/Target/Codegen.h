@@ -47,17 +47,30 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
 bool emitCode(llvm::Module &module, llvm::TargetMachine &tm,
               llvm::raw_pwrite_stream &os, bool assembly, std::string &error);
 
-/// Links `objectPath` with the runtime into a shared library at
+/// Optimizes `module` and emits it as object files in temporary files
+/// (their paths in `objects`, to be removed by the caller): once
+/// optimized, the module is split into up to `parts` modules (its local
+/// symbols become hidden ones), each compiled to machine code on its own
+/// thread in its own LLVMContext. The objects do not depend on the timing
+/// of the threads.
+bool emitObjects(llvm::Module &module, const CodegenOptions &options,
+                 unsigned parts, llvm::SmallVectorImpl<std::string> &objects,
+                 std::string &error);
+
+/// Links `objects` with the runtime into a shared library at
 /// `outputPath` (a temporary name; `finalPath` gives its soname), exporting
 /// only the `<model>_` symbols.
-bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
+bool linkSharedLibrary(llvm::ArrayRef<std::string> objects,
+                       llvm::StringRef outputPath,
                        llvm::StringRef finalPath, llvm::StringRef modelName,
                        llvm::StringRef runtimeDir, std::string &error);
 
 /// Builds a static archive at `outputPath` holding one relocatable object:
-/// the model and the runtime linked together, every symbol but the
-/// `<model>_` functions made local, so several models link into one program.
-bool linkStaticArchive(llvm::StringRef objectPath, llvm::StringRef outputPath,
+/// the model's objects and the runtime linked together, every symbol but
+/// the `<model>_` functions made local, so several models link into one
+/// program.
+bool linkStaticArchive(llvm::ArrayRef<std::string> objects,
+                       llvm::StringRef outputPath,
                        llvm::StringRef modelName, llvm::StringRef runtimeDir,
                        std::string &error);
 

@@ -34,6 +34,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -249,7 +250,8 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   if (!llvmModule)
     return internal("translation to LLVM IR failed");
   dlc::emitGlue(*llvmModule, info, DLC_VERSION);
-  dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
+  if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj")
+    dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
   if (opts.emit == "llvm")
     return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   if (opts.emit == "asm" || opts.emit == "obj") {
@@ -271,17 +273,20 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     return kOk;
   }
 
-  // A shared library or a static archive (-o *.a): object and result in
-  // temporary files, the result renamed into place only on success.
-  llvm::SmallString<128> object, library;
-  int fd;
-  if (llvm::sys::fs::createTemporaryFile("dlc-model", "o", fd, object))
-    return internal("cannot create a temporary file");
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (!dlc::emitCode(*llvmModule, *tm, os, /*assembly=*/false, error))
-      return internal(error);
+  // A shared library or a static archive (-o *.a): objects and result in
+  // temporary files, the result renamed into place only on success. The
+  // module is optimized and compiled in parts on the machine's cores.
+  llvm::SmallVector<std::string> objects;
+  auto removeObjects = [&] {
+    for (const std::string &object : objects)
+      llvm::sys::fs::remove(object);
+  };
+  unsigned parts = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  if (!dlc::emitObjects(*llvmModule, opts.codegen, parts, objects, error)) {
+    removeObjects();
+    return internal(error);
   }
+  llvm::SmallString<128> library;
   std::string runtimeDir =
       (llvm::sys::path::parent_path(llvm::sys::path::parent_path(
            llvm::sys::fs::getMainExecutable(argv0, (void *)&usage))) +
@@ -291,17 +296,17 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   library += ".tmp";
   llvm::SmallString<128> unique;
   if (llvm::sys::fs::createUniqueFile(library + "%%%%%%", unique)) {
-    llvm::sys::fs::remove(object);
+    removeObjects();
     llvm::errs() << "dlc: error: cannot write '" << opts.output << "'\n";
     return kUserError;
   }
   bool archive = llvm::StringRef(opts.output).ends_with(".a");
   bool linked =
-      archive ? dlc::linkStaticArchive(object, unique, info.name, runtimeDir,
+      archive ? dlc::linkStaticArchive(objects, unique, info.name, runtimeDir,
                                        error)
-              : dlc::linkSharedLibrary(object, unique, opts.output, info.name,
+              : dlc::linkSharedLibrary(objects, unique, opts.output, info.name,
                                        runtimeDir, error);
-  llvm::sys::fs::remove(object);
+  removeObjects();
   if (!linked) {
     llvm::sys::fs::remove(unique);
     return internal(error);
