@@ -368,7 +368,8 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
     return std::nullopt;
   // Cache blocking: when the rows of A (M x K) outgrow a share of the L2
   // cache, threads share chunks of rows that fit it instead (a multiple of
-  // the register block's rows dividing M). Each chunk then stays in L2
+  // the register block's rows dividing M, an even number of them where
+  // possible). Each chunk then stays in L2
   // while every column block of B passes by it, where streaming all of A
   // from L3 once per column block would bound the product.
   unsigned m = dims->m.back();
@@ -377,10 +378,17 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
     depth *= ranges[k];
   int64_t mr = registers.tiles[m];
   if (dims->batch.empty() && ranges[m] * depth * 4 > kL2Budget) {
-    int64_t chunk = 0;
+    // The largest chunk, preferring an even number of chunks (two
+    // threads share an odd number unevenly).
+    int64_t chunk = 0, even = 0;
     for (int64_t c = mr; c * depth * 4 <= kL2Budget && 2 * c <= ranges[m]; c += mr)
-      if (ranges[m] % c == 0)
+      if (ranges[m] % c == 0) {
         chunk = c;
+        if ((ranges[m] / c) % 2 == 0)
+          even = c;
+      }
+    if (even)
+      chunk = even;
     if (chunk) {
       SmallVector<int64_t> tiles(ranges.size(), 0);
       tiles[m] = chunk;
