@@ -317,7 +317,8 @@ private:
       const Tensor &xw = get(lstm.getXw()), &w = get(lstm.getWhhT()),
                    &b = get(lstm.getBhh());
       int64_t B = xw.shape[0], T = xw.shape[1], H = w.shape[0], G = 4 * H;
-      Tensor seq = zeros({B, T, H}), cells = zeros({B, T, H});
+      Tensor seq = zeros({B, T, H}), cells = zeros({B, T, H}),
+             gates = zeros({B, T, G});
       std::vector<double> h(B * H, 0.0), c(B * H, 0.0), z(G);
       auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
       for (int64_t t = 0; t < T; ++t) {
@@ -336,12 +337,15 @@ private:
             next[n * H + j] = o * std::tanh(c[n * H + j]);
             seq.data[(n * T + t) * H + j] = next[n * H + j];
             cells.data[(n * T + t) * H + j] = c[n * H + j];
+            double *gate = &gates.data[(n * T + t) * G + j];
+            gate[0] = i, gate[H] = f, gate[2 * H] = g, gate[3 * H] = o;
           }
         }
         h = next;
       }
       set(lstm.getSeq(), seq);
       set(lstm.getCells(), cells);
+      set(lstm.getGates(), gates);
       return success();
     }
     if (auto t = dyn_cast<dl::TransposeOp>(op)) {

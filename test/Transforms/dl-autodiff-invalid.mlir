@@ -38,13 +38,13 @@ func.func @step(%x: tensor<4xf32> {dl.name = "x"}) -> (tensor<f32> {dl.name = "l
 
 // -----
 
-// The cell states of an LSTM are kept for its gradient, not differentiable
-// results (the front end never uses them).
+// The cell states and gates of an LSTM are kept for its gradient, not
+// differentiable results (the front end never uses them).
 dl.param @wt : tensor<4x16xf32> {init = "zeros"}
 func.func @step(%xw: tensor<2x3x16xf32> {dl.name = "xw"}, %b: tensor<16xf32> {dl.name = "b"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@wt]} {
   %wt = dl.load @wt : tensor<4x16xf32>
-  // expected-error @+1 {{the cell states of dl.lstm are internal and have no gradient}}
-  %seq, %cells = dl.lstm %xw, %wt, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  // expected-error @+1 {{the cell states and gates of dl.lstm are internal and have no gradient}}
+  %seq, %cells, %gates = dl.lstm %xw, %wt, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
   %l = dl.sum %cells : tensor<2x3x4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }

@@ -131,16 +131,16 @@ func.func @step(%ids: tensor<3xi32> {dl.name = "ids"}) -> (tensor<f32> {dl.name 
 // -----
 
 // An LSTM layer: one dl.lstm_grad (backpropagation through time as one
-// op) from the layer's operands, its saved sequences and the gradient of
-// its hidden states; its three results flow to xw (and from it to the
+// op) from the layer's operands, its saved sequences and gates and the
+// gradient of its hidden states; its three results flow to xw (and from it to the
 // input weights), to the recurrent weights and to their bias.
 dl.param @wt : tensor<4x16xf32> {init = "zeros"}
 dl.param @bh : tensor<16xf32> {init = "zeros"}
 // CHECK-LABEL: func.func @step_accumulate
 // CHECK: %[[WT:.*]] = dl.load @wt
 // CHECK: %[[BH:.*]] = dl.load @bh
-// CHECK: %[[S:.*]], %[[C:.*]] = dl.lstm %[[XW:.*]], %[[WT]], %[[BH]]
-// CHECK: %{{.*}}, %[[DW:.*]], %[[DB:.*]] = dl.lstm_grad %[[XW]], %[[WT]], %[[BH]], %[[S]], %[[C]], %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+// CHECK: %[[S:.*]], %[[C:.*]], %[[G:.*]] = dl.lstm %[[XW:.*]], %[[WT]], %[[BH]]
+// CHECK: %{{.*}}, %[[DW:.*]], %[[DB:.*]] = dl.lstm_grad %[[XW]], %[[WT]], %[[BH]], %[[S]], %[[C]], %[[G]], %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
 // CHECK: dl.add %{{.*}}, %[[DW]]
 // CHECK: dl.assign @"grad/step/wt"
 // CHECK: dl.add %{{.*}}, %[[DB]]
@@ -148,7 +148,7 @@ dl.param @bh : tensor<16xf32> {init = "zeros"}
 func.func @step(%xw: tensor<2x3x16xf32> {dl.name = "xw"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@wt, @bh]} {
   %wt = dl.load @wt : tensor<4x16xf32>
   %bh = dl.load @bh : tensor<16xf32>
-  %seq, %cells = dl.lstm %xw, %wt, %bh : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  %seq, %cells, %gates = dl.lstm %xw, %wt, %bh : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
   %l = dl.sum %seq : tensor<2x3x4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }

@@ -4,10 +4,11 @@
 // the previous hidden state by the recurrent weights (a linalg.matmul,
 // tiled, vectorized and shared among threads like any product), then one
 // generic computes the gates and the new cell and hidden states, which are
-// inserted into the sequence results. Its gradient is one loop backwards
-// over time that recomputes each step's gates from the saved states
-// (backpropagation through time). The code of a step exists once, so
-// compile time does not grow with the number of steps.
+// inserted into the sequence results (and the gates, when the gradient
+// uses them, into theirs). Its gradient is one loop backwards over time
+// from the saved gates and states (backpropagation through time). The code
+// of a step exists once, so compile time does not grow with the number of
+// steps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,15 +95,17 @@ struct Lstm {
   }
 
   /// A generic over [B, H] whose first inputs are the 12 gate inputs (the
-  /// bias ones broadcast along the batch) and the rest [B, H] states,
-  /// writing into `outs` ([B, H] each, e.g. a loop's carried states, updated
-  /// in place); `body` gets the activated gates i, f, g, o, then the other
-  /// input scalars and the current values of the outputs.
+  /// bias ones broadcast along the batch), or with `activated` the 4
+  /// activated gates, and the rest [B, H] states, writing into `outs`
+  /// ([B, H] each, e.g. a loop's carried states, updated in place); `body`
+  /// gets the activated gates i, f, g, o, then the other input scalars and
+  /// the current values of the outputs.
   SmallVector<Value>
   overStates(OpBuilder &b, Location loc, ValueRange inputs, ValueRange outs,
              function_ref<SmallVector<Value>(OpBuilder &, Location,
                                              ArrayRef<Value>, ValueRange)>
-                 body) const {
+                 body,
+             bool activated = false) const {
     MLIRContext *ctx = b.getContext();
     AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
@@ -114,15 +117,17 @@ struct Lstm {
     auto generic = linalg::GenericOp::create(
         b, loc, SmallVector<Type>(outs.size(), state()), inputs, outs, maps,
         iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
-          SmallVector<Value> act;
-          for (int64_t k = 0; k < 4; ++k) {
-            Value z = arith::AddFOp::create(
-                nb, l, arith::AddFOp::create(nb, l, args[k], args[4 + k]),
-                args[8 + k]);
-            act.push_back(k == 2 ? Value(math::TanhOp::create(nb, l, z))
-                                 : sigmoid(nb, l, z));
-          }
-          SmallVector<Value> out = body(nb, l, act, args.drop_front(12));
+          SmallVector<Value> act(args.take_front(4));
+          if (!activated)
+            for (int64_t k = 0; k < 4; ++k) {
+              Value z = arith::AddFOp::create(
+                  nb, l, arith::AddFOp::create(nb, l, args[k], args[4 + k]),
+                  args[8 + k]);
+              act[k] = k == 2 ? Value(math::TanhOp::create(nb, l, z))
+                              : sigmoid(nb, l, z);
+            }
+          SmallVector<Value> out =
+              body(nb, l, act, args.drop_front(activated ? 4 : 12));
           linalg::YieldOp::create(nb, l, out);
         });
     return SmallVector<Value>(generic.getResults());
@@ -149,40 +154,56 @@ struct LstmLowering : OpConversionPattern<dl::LstmOp> {
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value begin = bounds[0], end = bounds[1], one = bounds[2];
     // Carried: the sequences of h and c so far after a step of zeros; step
-    // t reads h_{t-1} and c_{t-1} at t and writes h_t and c_t at t + 1.
+    // t reads h_{t-1} and c_{t-1} at t and writes h_t and c_t at t + 1;
+    // and, for the gradient, the activated gates of the steps so far.
+    bool saveGates = !op.getGates().use_empty();
     RankedTensorType extType = l.type({l.B, l.T + 1, l.H});
+    SmallVector<Value> inits = {filledTensor(rewriter, loc, extType, 0),
+                                filledTensor(rewriter, loc, extType, 0)};
+    if (saveGates)
+      inits.push_back(emptyTensor(rewriter, loc, tensorType(xw)));
     auto loop = scf::ForOp::create(
-        rewriter, loc, begin, end, one,
-        ValueRange{filledTensor(rewriter, loc, extType, 0),
-                   filledTensor(rewriter, loc, extType, 0)},
+        rewriter, loc, begin, end, one, inits,
         [&](OpBuilder &b, Location loc, Value t, ValueRange carried) {
           Value hPrev = l.step(b, loc, carried[0], t, 0, l.H);
           Value hw = product(b, loc, hPrev, whhT, l.type({l.B, 4 * l.H}));
           SmallVector<Value> in = l.gateInputs(b, loc, hw, xw, bhh, t);
           in.push_back(l.step(b, loc, carried[1], t, 0, l.H));
+          SmallVector<Value> outs;
+          for (int k = 0; k < (saveGates ? 6 : 2); ++k)
+            outs.push_back(emptyTensor(b, loc, l.state()));
           SmallVector<Value> hc = l.overStates(
-              b, loc, in,
-              ValueRange{emptyTensor(b, loc, l.state()),
-                         emptyTensor(b, loc, l.state())},
-              [](OpBuilder &b, Location loc, ArrayRef<Value> g, ValueRange s) {
+              b, loc, in, outs,
+              [&](OpBuilder &b, Location loc, ArrayRef<Value> g, ValueRange s) {
                 // c = f c' + i g; h = o tanh(c).
                 Value c = arith::AddFOp::create(
                     b, loc, arith::MulFOp::create(b, loc, g[1], s[0]),
                     arith::MulFOp::create(b, loc, g[0], g[2]));
                 Value h = arith::MulFOp::create(
                     b, loc, g[3], math::TanhOp::create(b, loc, c));
-                return SmallVector<Value>{h, c};
+                SmallVector<Value> out = {h, c};
+                if (saveGates)
+                  out.append(g.begin(), g.end());
+                return out;
               });
           Value next = arith::AddIOp::create(b, loc, t, one);
-          scf::YieldOp::create(
-              b, loc,
-              ValueRange{l.setStep(b, loc, hc[0], carried[0], next, 0),
-                         l.setStep(b, loc, hc[1], carried[1], next, 0)});
+          SmallVector<Value> yields = {
+              l.setStep(b, loc, hc[0], carried[0], next, 0),
+              l.setStep(b, loc, hc[1], carried[1], next, 0)};
+          if (saveGates) {
+            Value gates = carried[2];
+            for (int64_t k = 0; k < 4; ++k)
+              gates = l.setStep(b, loc, hc[2 + k], gates, t, k * l.H);
+            yields.push_back(gates);
+          }
+          scf::YieldOp::create(b, loc, yields);
         });
     SmallVector<Value> results;
-    for (Value ext : loop.getResults())
+    for (Value ext : loop.getResults().take_front(2))
       results.push_back(extractAt(rewriter, loc, ext, {0, 1, 0},
                                   {l.B, l.T, l.H}, {1, 1, 1}));
+    results.push_back(saveGates ? loop.getResult(2)
+                                : emptyTensor(rewriter, loc, tensorType(xw)));
     rewriter.replaceOp(op, results);
     return success();
   }
@@ -196,7 +217,7 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
     Location loc = op.getLoc();
     Value xw = adaptor.getXw(), whhT = adaptor.getWhhT(), bhh = adaptor.getBhh();
     Value seq = adaptor.getSeq(), cells = adaptor.getCells(),
-          grad = adaptor.getGrad();
+          gates = adaptor.getGates(), grad = adaptor.getGrad();
     Lstm l(xw, whhT);
     int64_t G = 4 * l.H;
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [4H, H]
@@ -217,8 +238,9 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           Value t = arith::SubIOp::create(b, loc, last, s);
           Value hPrev = l.step(b, loc, seqExt, t, 0, l.H),
                 cPrev = l.step(b, loc, cellsExt, t, 0, l.H);
-          Value hw = product(b, loc, hPrev, whhT, l.type({l.B, G}));
-          SmallVector<Value> in = l.gateInputs(b, loc, hw, xw, bhh, t);
+          SmallVector<Value> in;
+          for (int64_t k = 0; k < 4; ++k)
+            in.push_back(l.step(b, loc, gates, t, k * l.H, l.H));
           in.append({l.step(b, loc, cells, t, 0, l.H), cPrev,
                      l.step(b, loc, grad, t, 0, l.H), carried[0]});
           // The gradients of the pre-activations z (4 gates) and of c_{t-1}
@@ -253,7 +275,8 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
                     mulf(df, mulf(g[1], oneMinus(g[1]))),
                     mulf(dg, oneMinus(mulf(g[2], g[2]))),
                     mulf(dout, mulf(g[3], oneMinus(g[3]))), mulf(dc, g[1])};
-              });
+              },
+              /*activated=*/true);
           Value dxw = carried[2];
           for (int64_t k = 0; k < 4; ++k)
             dxw = l.setStep(b, loc, d[k], dxw, t, k * l.H);

@@ -361,9 +361,9 @@ LogicalResult Conv2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
 
 LogicalResult LstmOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                SmallVectorImpl<Value> &out) {
-  if (grads[1])
-    return emitOpError() << "the cell states of dl.lstm are internal and have "
-                            "no gradient";
+  if (grads[1] || grads[2])
+    return emitOpError() << "the cell states and gates of dl.lstm are "
+                            "internal and have no gradient";
   if (!grads[0]) {
     out.append(getNumOperands(), nullptr);
     return success();
@@ -371,7 +371,8 @@ LogicalResult LstmOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
   auto grad = LstmGradOp::create(
       b, getLoc(),
       TypeRange{getXw().getType(), getWhhT().getType(), getBhh().getType()},
-      ValueRange{getXw(), getWhhT(), getBhh(), getSeq(), getCells(), grads[0]});
+      ValueRange{getXw(), getWhhT(), getBhh(), getSeq(), getCells(),
+                 getGates(), grads[0]});
   out.append(grad->result_begin(), grad->result_end());
   return success();
 }

@@ -95,6 +95,10 @@ static LogicalResult verifyLstmShapes(Operation *op, Value xw, Value whhT,
 }
 
 LogicalResult LstmOp::verify() {
+  if (getGates().getType() != getXw().getType())
+    return emitOpError() << "expects gates of the type of xw, "
+                         << formatType(getXw().getType()) << ", found "
+                         << formatType(getGates().getType());
   return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
                           {getSeq(), getCells()});
 }
@@ -104,6 +108,10 @@ LogicalResult LstmGradOp::verify() {
       getDwhhT().getType() != getWhhT().getType() ||
       getDbhh().getType() != getBhh().getType())
     return emitOpError() << "gradients must have the types of xw, whh_t and bhh";
+  if (getGates().getType() != getXw().getType())
+    return emitOpError() << "expects gates of the type of xw, "
+                         << formatType(getXw().getType()) << ", found "
+                         << formatType(getGates().getType());
   return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
                           {getSeq(), getCells(), getGrad()});
 }

@@ -454,17 +454,20 @@ def DL_LstmOp : DL_Op<"lstm", [Pure, DL_Differentiable,
     `z = xw_t + h_{t-1} whh_t + bhh`, gates `i, f, g, o` the four slices of
     `z` (sigmoid, sigmoid, tanh, sigmoid, in PyTorch's order),
     `c_t = f c_{t-1} + i g`, `h_t = o tanh(c_t)`. Returns every `h_t`
-    (`seq : [B, T, H]`) and every `c_t` (`cells : [B, T, H]`, kept for the
-    gradient). Lowered to one loop over time, so the code of a step is
-    compiled once whatever T is.
+    (`seq : [B, T, H]`), and for the gradient every `c_t` (`cells :
+    [B, T, H]`) and every step's activated gates `i, f, g, o` (`gates :
+    [B, T, 4H]`, so the backward pass does not recompute the recurrent
+    products; not computed when unused). Lowered to one loop over time, so
+    the code of a step is compiled once whatever T is.
 
     ```mlir
-    %seq, %cells = dl.lstm %xw, %whh_t, %bhh : (tensor<64x28x512xf32>, tensor<128x512xf32>, tensor<512xf32>) -> (tensor<64x28x128xf32>, tensor<64x28x128xf32>)
+    %seq, %cells, %gates = dl.lstm %xw, %whh_t, %bhh : (tensor<64x28x512xf32>, tensor<128x512xf32>, tensor<512xf32>) -> (tensor<64x28x128xf32>, tensor<64x28x128xf32>, tensor<64x28x512xf32>)
     ```
   }];
   let arguments = (ins DL_FloatTensor:$xw, DL_FloatTensor:$whh_t,
                        DL_FloatTensor:$bhh);
-  let results = (outs DL_FloatTensor:$seq, DL_FloatTensor:$cells);
+  let results = (outs DL_FloatTensor:$seq, DL_FloatTensor:$cells,
+                      DL_FloatTensor:$gates);
   let assemblyFormat = "$xw `,` $whh_t `,` $bhh attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
@@ -472,23 +475,24 @@ def DL_LstmOp : DL_Op<"lstm", [Pure, DL_Differentiable,
 def DL_LstmGradOp : DL_Op<"lstm_grad", [Pure]> {
   let summary = "gradient of dl.lstm, as one loop backwards over time";
   let description = [{
-    Given the operands of a `dl.lstm`, its results `seq` and `cells`, and
-    the gradient `grad : [B, T, H]` of `seq`, returns the gradients of
-    `xw`, `whh_t` and `bhh` (backpropagation through time; the gates of
-    each step are recomputed from `xw`, `h_{t-1}` and `whh_t`).
+    Given the operands of a `dl.lstm`, its results `seq`, `cells` and
+    `gates`, and the gradient `grad : [B, T, H]` of `seq`, returns the
+    gradients of `xw`, `whh_t` and `bhh` (backpropagation through time,
+    from the saved gates of each step).
 
     ```mlir
-    %dxw, %dw, %db = dl.lstm_grad %xw, %whh_t, %bhh, %seq, %cells, %g : (tensor<64x28x512xf32>, tensor<128x512xf32>, tensor<512xf32>, tensor<64x28x128xf32>, tensor<64x28x128xf32>, tensor<64x28x128xf32>) -> (tensor<64x28x512xf32>, tensor<128x512xf32>, tensor<512xf32>)
+    %dxw, %dw, %db = dl.lstm_grad %xw, %whh_t, %bhh, %seq, %cells, %gates, %g : (tensor<64x28x512xf32>, tensor<128x512xf32>, tensor<512xf32>, tensor<64x28x128xf32>, tensor<64x28x128xf32>, tensor<64x28x512xf32>, tensor<64x28x128xf32>) -> (tensor<64x28x512xf32>, tensor<128x512xf32>, tensor<512xf32>)
     ```
   }];
   let arguments = (ins DL_FloatTensor:$xw, DL_FloatTensor:$whh_t,
                        DL_FloatTensor:$bhh, DL_FloatTensor:$seq,
-                       DL_FloatTensor:$cells, DL_FloatTensor:$grad);
+                       DL_FloatTensor:$cells, DL_FloatTensor:$gates,
+                       DL_FloatTensor:$grad);
   let results = (outs DL_FloatTensor:$dxw, DL_FloatTensor:$dwhh_t,
                       DL_FloatTensor:$dbhh);
   let assemblyFormat = [{
-    $xw `,` $whh_t `,` $bhh `,` $seq `,` $cells `,` $grad attr-dict `:`
-    functional-type(operands, results)
+    $xw `,` $whh_t `,` $bhh `,` $seq `,` $cells `,` $gates `,` $grad
+    attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -443,7 +443,7 @@ LogicalResult LstmOp::inferReturnTypes(
   auto seq = RankedTensorType::get(
       {xw.getDimSize(0), xw.getDimSize(1), whhT.getDimSize(0)},
       xw.getElementType());
-  types.append({seq, seq});
+  types.append({seq, seq, xw});
   return success();
 }
 

@@ -31,26 +31,48 @@
 // CHECK: %[[SEQ:.*]] = tensor.extract_slice %[[LOOP]]#0[0, 1, 0] [2, 3, 4] [1, 1, 1] : tensor<2x4x4xf32> to tensor<2x3x4xf32>
 // CHECK: return %[[SEQ]]
 func.func @lstm(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) -> tensor<2x3x4xf32> {
-  %seq, %cells = dl.lstm %xw, %w, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  %seq, %cells, %gates = dl.lstm %xw, %w, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
   return %seq : tensor<2x3x4xf32>
 }
 
 // -----
 
+// When the gradient uses the gates, the loop also carries them ([B, T, 4H])
+// and the step's generic writes the four activated gates, inserted at
+// step t.
+// CHECK-LABEL: func.func @lstm_gates
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:.*]] = %c0 to %c3 step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[G:.*]] = %{{.*}}) -> (tensor<2x4x4xf32>, tensor<2x4x4xf32>, tensor<2x3x16xf32>)
+// CHECK: %[[HC:.*]]:6 = linalg.generic
+// CHECK: %[[G0:.*]] = tensor.insert_slice %[[HC]]#2 into %[[G]][0, %[[T]], 0] [2, 1, 4]
+// CHECK: %[[G1:.*]] = tensor.insert_slice %[[HC]]#3 into %[[G0]][0, %[[T]], 4] [2, 1, 4]
+// CHECK: %[[G2:.*]] = tensor.insert_slice %[[HC]]#4 into %[[G1]][0, %[[T]], 8] [2, 1, 4]
+// CHECK: %[[G3:.*]] = tensor.insert_slice %[[HC]]#5 into %[[G2]][0, %[[T]], 12] [2, 1, 4]
+// CHECK: scf.yield %{{.*}}, %{{.*}}, %[[G3]]
+// CHECK: return %{{.*}}, %[[LOOP]]#2
+func.func @lstm_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>) {
+  %seq, %cells, %gates = dl.lstm %xw, %w, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  return %seq, %gates : tensor<2x3x4xf32>, tensor<2x3x16xf32>
+}
+
+// -----
+
 // The gradient: one loop backwards over time (t = T - 1 - s) carrying dh
-// and dc from step t + 1 and the three gradients. Each step recomputes the
-// product of h_{t-1} (from the saved sequence after a zero step), one
-// generic gives the pre-activation gradients of the four gates (written
-// into dxw at step t) and dc for step t - 1 (in place of the carried one);
-// then dW += h_{t-1}^T dz, db += column sums of dz, and dh = dz W_hh.
+// and dc from step t + 1 and the three gradients. Each step reads the
+// saved gates (no recurrent product), one generic gives the
+// pre-activation gradients of the four gates (written into dxw at step t)
+// and dc for step t - 1 (in place of the carried one); then
+// dW += h_{t-1}^T dz (h_{t-1} from the saved sequence after a zero step),
+// db += column sums of dz, and dh = dz W_hh.
 // CHECK-LABEL: func.func @lstm_grad
 // CHECK: %[[WHH:.*]] = linalg.transpose ins(%arg1 : tensor<4x16xf32>) outs(%{{.*}} : tensor<16x4xf32>) permutation = [1, 0]
 // CHECK: %[[SEXT:.*]] = tensor.insert_slice %arg3 into %{{.*}}[0, 1, 0] [2, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> into tensor<2x4x4xf32>
 // CHECK: %[[LOOP:.*]]:5 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DC:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}}, %[[DW:.*]] = %{{.*}}, %[[DB:.*]] = %{{.*}})
 // CHECK: %[[T:.*]] = arith.subi %c2, %[[S]]
 // CHECK: %[[HP:.*]] = tensor.extract_slice %[[SEXT]][0, %[[T]], 0] [2, 1, 4]
-// CHECK: linalg.matmul ins(%[[HP]], %arg1 : tensor<2x4xf32>, tensor<4x16xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[GI:.*]] = tensor.extract_slice %arg5[0, %[[T]], 0] [2, 1, 4] [1, 1, 1] : tensor<2x3x16xf32> to tensor<2x4xf32>
 // CHECK: %[[D:.*]]:5 = linalg.generic
+// CHECK-SAME: ins(%[[GI]],
 // CHECK-SAME: %[[DH]] : {{.*}}) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[DC]] : {{.*}})
 // CHECK: %[[X0:.*]] = tensor.insert_slice %[[D]]#0 into %[[DXW]][0, %[[T]], 0] [2, 1, 4]
 // CHECK: %[[X3:.*]] = tensor.insert_slice %[[D]]#3 into %{{.*}}[0, %[[T]], 12] [2, 1, 4]
@@ -62,7 +84,7 @@ func.func @lstm(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32
 // CHECK: %[[DH2:.*]] = linalg.matmul ins(%[[DZ]], %[[WHH]] : tensor<2x16xf32>, tensor<16x4xf32>) outs(%[[ZDH]] : tensor<2x4xf32>)
 // CHECK: scf.yield %[[DH2]], %[[D]]#4, %[[X3]], %[[DW2]], %[[DB2]]
 // CHECK: return %[[LOOP]]#2, %[[LOOP]]#3, %[[LOOP]]#4
-func.func @lstm_grad(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>, %c: tensor<2x3x4xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) {
-  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %c, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+func.func @lstm_grad(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>, %c: tensor<2x3x4xf32>, %gates: tensor<2x3x16xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) {
+  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %c, %gates, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
   return %0#0, %0#1, %0#2 : tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>
 }

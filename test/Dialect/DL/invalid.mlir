@@ -396,7 +396,7 @@ func.func @gather_grad(%g: tensor<2x5x8xf32>, %ids: tensor<2x5xi32>) {
 // An LSTM's gate width must be four times its hidden units everywhere.
 func.func @lstm_gates(%xw: tensor<2x3x12xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) {
   // expected-error @+1 {{'dl.lstm' op has 4 hidden units but gates of 12, 16 and 16 (expected 16)}}
-  %seq, %cells = dl.lstm %xw, %w, %b : (tensor<2x3x12xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  %seq, %cells, %gates = dl.lstm %xw, %w, %b : (tensor<2x3x12xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x12xf32>)
   return
 }
 
@@ -404,7 +404,7 @@ func.func @lstm_gates(%xw: tensor<2x3x12xf32>, %w: tensor<4x16xf32>, %b: tensor<
 
 func.func @lstm_sequence(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) {
   // expected-error @+1 {{'dl.lstm' op expects sequences of f32[2, 3, 4], found f32[2, 4, 4]}}
-  %seq, %cells = "dl.lstm"(%xw, %w, %b) : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x4x4xf32>, tensor<2x3x4xf32>)
+  %seq, %cells, %gates = "dl.lstm"(%xw, %w, %b) : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x4x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
   return
 }
 
@@ -412,7 +412,7 @@ func.func @lstm_sequence(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tens
 
 func.func @lstm_rank(%xw: tensor<6x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) {
   // expected-error @+1 {{'dl.lstm' op expects xw [B, T, 4H], whh_t [H, 4H] and bhh [4H], found f32[6, 16], f32[4, 16], f32[16]}}
-  %seq, %cells = dl.lstm %xw, %w, %b : (tensor<6x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<6x4xf32>, tensor<6x4xf32>)
+  %seq, %cells, %gates = "dl.lstm"(%xw, %w, %b) : (tensor<6x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<6x4xf32>, tensor<6x4xf32>, tensor<6x16xf32>)
   return
 }
 
@@ -420,7 +420,7 @@ func.func @lstm_rank(%xw: tensor<6x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16x
 
 func.func @lstm_grad_types(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>) {
   // expected-error @+1 {{'dl.lstm_grad' op gradients must have the types of xw, whh_t and bhh}}
-  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %s, %s : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<16x4xf32>, tensor<16xf32>)
+  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %s, %xw, %s : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<16x4xf32>, tensor<16xf32>)
   return
 }
 
@@ -428,6 +428,23 @@ func.func @lstm_grad_types(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: te
 
 func.func @lstm_grad_shape(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>, %g: tensor<2x3x5xf32>) {
   // expected-error @+1 {{'dl.lstm_grad' op expects sequences of f32[2, 3, 4], found f32[2, 3, 5]}}
-  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %s, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x5xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %s, %xw, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x5xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  return
+}
+
+// -----
+
+// The saved gates are [B, T, 4H], like xw.
+func.func @lstm_saved_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{'dl.lstm' op expects gates of the type of xw, f32[2, 3, 16], found f32[2, 3, 4]}}
+  %seq, %cells, %gates = "dl.lstm"(%xw, %w, %b) : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+  return
+}
+
+// -----
+
+func.func @lstm_grad_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{'dl.lstm_grad' op expects gates of the type of xw, f32[2, 3, 16], found f32[2, 3, 4]}}
+  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %s, %s, %s : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
   return
 }

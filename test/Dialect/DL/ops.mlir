@@ -135,9 +135,9 @@ func.func @gradients(%x: tensor<2x3x7x7xf32>, %w: tensor<4x3x2x3xf32>, %g: tenso
 // An LSTM layer over a sequence, and its gradient.
 // CHECK-LABEL: func.func @lstm
 func.func @lstm(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %g: tensor<2x3x4xf32>) -> tensor<2x3x16xf32> {
-  // CHECK: %[[S:.*]], %[[C:.*]] = dl.lstm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
-  %seq, %cells = dl.lstm %xw, %w, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>)
-  // CHECK: dl.lstm_grad %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[C]], %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
-  %dxw, %dw, %db = dl.lstm_grad %xw, %w, %b, %seq, %cells, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  // CHECK: %[[S:.*]], %[[C:.*]], %[[G:.*]] = dl.lstm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  %seq, %cells, %gates = dl.lstm %xw, %w, %b : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  // CHECK: dl.lstm_grad %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[C]], %[[G]], %{{.*}} : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  %dxw, %dw, %db = dl.lstm_grad %xw, %w, %b, %seq, %cells, %gates, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
   return %dxw : tensor<2x3x16xf32>
 }
