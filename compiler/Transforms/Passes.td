@@ -96,23 +96,39 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     On tensors, before bufferization: every linalg.matmul and
     linalg.batch_matmul with static shapes is first split along the loop
     threads will share (an scf.forall over the batch, or the images of a
-    convolution's product, else the column blocks, else the row blocks;
-    dl-parallelize hands it to the runtime), then tiled (scf.for) into
-    blocks of MR rows by NR columns with a reduction step of 1 (MR and NR
-    divisors of M and N, so no block needs masking; NR up to four vectors
-    of `vector-width` lanes; the pair with the most useful FMA lanes per
-    cycle, counting a partial vector as a whole instruction, with the
-    accumulators and a row of B in the 16 vector registers); each block
-    becomes a vector.contract on vector.transfer_read/write of the tile;
-    column blocks iterate outside row blocks, so a block column of B stays
-    in cache. Convolutions (linalg.conv_2d_nchw_fchw) first become an
-    im2col copy (over kernel offsets and output pixels as separate loops,
-    so its indexing has no division) and a batched product, channels first
-    ([F, C KH KW] x [C KH KW, OH OW] per image) or, when its register block
-    is at least 1.25x better, channels last ([OH OW, KH KW C] x
-    [KH KW C, F], with the input, filters and result transposed); generic
-    contractions tile the same way. The accumulator block of each
-    reduction loop becomes a loop-carried vector.
+    convolution's product; else, when the rows of A outgrow 192 KB, chunks
+    of rows that fit in L2 (an even number where possible); else the
+    column blocks, else the row blocks; dl-parallelize hands it to the
+    runtime), then tiled (scf.for) into blocks of MR rows by NR columns
+    with a reduction step of 1 (MR and NR divisors of M and N, so no block
+    needs masking; NR up to four vectors of `vector-width` lanes; the pair
+    with the most useful FMA lanes per cycle, counting a partial vector as
+    a whole instruction and at least 10 accumulator registers to cover
+    the FMA latency, with the accumulators and a row of B in the 16
+    vector registers); each block becomes a vector.contract on
+    vector.transfer_read/write of the tile; column blocks iterate outside
+    row blocks, so a block column of B stays in cache. Before that, a
+    product whose rows (then columns) are covered better by two blocks is
+    split in two ops (64 rows: 60 in 6 x 16 blocks and 4 in 4 x 16); a
+    product of a transposed matrix (linalg.transpose [1, 0] feeding the
+    left operand) reads the matrix in place; and a linalg.fill producing
+    the accumulator is fused into the tiles, so blocks start from zero
+    vectors and no buffer is filled. Convolutions
+    (linalg.conv_2d_nchw_fchw) first become an im2col copy and a batched
+    product, channels first ([F, C KH KW] x [C KH KW, OH OW] per image) or,
+    when its register block is at least 1.25x better, channels last
+    ([OH OW, KH KW C] x [KH KW C, F], with the input, filters and result
+    transposed); the copy moves whole rows with vector reads and writes
+    (rows of output pixels channels first when the width stride is 1,
+    rows of KW C elements channels last, in pieces of up to 32), else it
+    is a linalg.generic over kernel offsets and output pixels as separate
+    loops (no division in its indexing). Generic contractions tile the
+    same way. Transposes that move the innermost dimension are tiled in
+    16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
+    dimensions (one input, identity map) become an scf.forall over the
+    kept dimensions and vector code: a vector of sums along a kept
+    innermost dimension, or row sums along a summed one. The accumulator
+    block of each reduction loop becomes a loop-carried vector.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
