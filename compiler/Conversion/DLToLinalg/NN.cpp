@@ -45,6 +45,47 @@ struct Conv2dLowering : OpConversionPattern<dl::Conv2dOp> {
 
 template <typename OpT, bool kMax>
 struct PoolLowering : OpConversionPattern<OpT> {
+  /// Windows of up to this many elements (with a stride above 1) are read
+  /// as that many inputs.
+  static constexpr int64_t kUnrolledWindow = 16;
+
+  /// One parallel loop nest over the outputs whose body reads each element
+  /// of its window (an input per window position, at x[n, c, oh * stride
+  /// + i, ow * stride + j]) and combines them in registers (max, or the sum
+  /// divided by the window's size), where the pooling op's loop nest over
+  /// the window reads and writes the output element at every position.
+  static Value unrolledWindows(OpBuilder &b, Location loc, Value x,
+                               RankedTensorType type, int64_t size,
+                               int64_t stride) {
+    MLIRContext *ctx = b.getContext();
+    AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+               oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (int64_t i = 0; i < size; ++i)
+      for (int64_t j = 0; j < size; ++j) {
+        inputs.push_back(x);
+        maps.push_back(AffineMap::get(
+            4, 0, {n, c, oh * stride + i, ow * stride + j}, ctx));
+      }
+    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{type}, inputs,
+               ValueRange{emptyTensor(b, loc, type)}, maps,
+               SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+               [&](OpBuilder &b, Location l, ValueRange args) {
+                 Value acc = args[0];
+                 for (Value v : args.drop_front().drop_back())
+                   acc = kMax ? Value(arith::MaximumFOp::create(b, l, acc, v))
+                              : Value(arith::AddFOp::create(b, l, acc, v));
+                 if (!kMax)
+                   acc = arith::DivFOp::create(
+                       b, l, acc, scalar(b, l, acc.getType(), size * size));
+                 linalg::YieldOp::create(b, l, acc);
+               })
+        .getResult(0);
+  }
+
   using OpConversionPattern<OpT>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
@@ -53,6 +94,13 @@ struct PoolLowering : OpConversionPattern<OpT> {
     auto type = cast<RankedTensorType>(op.getType());
     Type elem = type.getElementType();
     int64_t size = op.getSize();
+    // (With a stride of 1 the window's first position would read x at the
+    // output's indices, and linalg takes the loop bounds from x.)
+    if (size * size <= kUnrolledWindow && op.getStride() > 1) {
+      rewriter.replaceOp(op, unrolledWindows(rewriter, loc, adaptor.getX(),
+                                             type, size, op.getStride()));
+      return success();
+    }
     Value window = tensor::EmptyOp::create(rewriter, loc,
                                            ArrayRef<int64_t>{size, size}, elem);
     Value init =

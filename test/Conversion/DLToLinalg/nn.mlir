@@ -15,14 +15,37 @@ func.func @conv(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf
 
 // -----
 
+// Pooling windows of up to 16 elements with a stride above 1 are one
+// parallel loop nest over the outputs reading each window position as an
+// input (x at 2 oh + i, 2 ow + j) and combining them in registers: max, or
+// the sum divided by the window size.
+// CHECK-DAG: #[[$W00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
+// CHECK-DAG: #[[$W11:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 1, d3 * 2 + 1)>
 // CHECK-LABEL: func.func @pools
-// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
-// CHECK: linalg.pooling_nchw_sum
-// CHECK: arith.divf
+// CHECK-NOT: linalg.pooling
+// CHECK: linalg.generic {indexing_maps = [#[[$W00]], {{.*}}, #[[$W11]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0, %arg0, %arg0, %arg0 : {{.*}})
+// CHECK-COUNT-3: arith.maximumf
+// CHECK: linalg.generic {indexing_maps = [#[[$W00]], {{.*}}, #[[$W11]], #{{.*}}]
+// CHECK-COUNT-3: arith.addf
+// CHECK: arith.divf %{{.*}}, %cst
 func.func @pools(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) {
   %0 = dl.max_pool2d %x {size = 2 : i64, stride = 2 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
-  %1 = dl.avg_pool2d %x {size = 3 : i64, stride = 1 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  %1 = dl.avg_pool2d %x {size = 2 : i64, stride = 2 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
   return %0, %1 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// Larger windows, and windows moving by 1, stay linalg's pooling ops
+// (from a fill of the lowest value, or zero for the sum).
+// CHECK-LABEL: func.func @large_pools
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<5> : tensor<2xi64>}
+// CHECK: linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+// CHECK: arith.divf
+func.func @large_pools(%x: tensor<1x2x10x10xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x8x8xf32>) {
+  %0 = dl.max_pool2d %x {size = 5 : i64, stride = 5 : i64} : tensor<1x2x10x10xf32> -> tensor<1x2x2x2xf32>
+  %1 = dl.avg_pool2d %x {size = 3 : i64, stride = 1 : i64} : tensor<1x2x10x10xf32> -> tensor<1x2x8x8xf32>
+  return %0, %1 : tensor<1x2x2x2xf32>, tensor<1x2x8x8xf32>
 }
 
 // -----
