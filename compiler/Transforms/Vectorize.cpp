@@ -90,26 +90,39 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
   return {mr, std::get<1>(best) / mr, std::get<0>(best)};
 }
 
+/// The part of `total` rows or columns that the main register blocks of a
+/// product cover: all, or `total - total % step` for the `step` whose two
+/// parts cost at least 5 % less (the cost of a part: its size over
+/// `score(size)`, its register block's score).
+int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
+                 function_ref<double(int64_t)> score) {
+  double best = double(total) / score(total);
+  int64_t main = total;
+  for (int64_t step : steps) {
+    int64_t head = total - total % step, rest = total % step;
+    if (head == 0 || rest == 0)
+      continue;
+    double cost = double(head) / score(head) + double(rest) / score(rest);
+    if (cost < 0.95 * best) {
+      best = cost;
+      main = head;
+    }
+  }
+  return main;
+}
+
 /// The rows of an M x N product that its main register blocks cover: M,
 /// or fewer when the divisors of M only allow small blocks and a split
 /// pays (64 rows: 60 in 6 x 16 blocks, 12 FMAs per step, and 4 in 4 x 16
 /// blocks, instead of 64 in 4 x 16 blocks whose 8 accumulators leave the
-/// FMA units waiting). The cost of a part is its size over its score.
+/// FMA units waiting).
 int64_t mainRows(int64_t M, int64_t N, int64_t width) {
-  double best = double(M) / registerBlock(M, N, width).score;
-  int64_t rows = M;
-  for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr) {
-    int64_t main = M - M % mr, rest = M % mr;
-    if (rest == 0)
-      continue;
-    double cost = double(main) / registerBlock(main, N, width).score +
-                  double(rest) / registerBlock(rest, N, width).score;
-    if (cost < 0.95 * best) {
-      best = cost;
-      rows = main;
-    }
-  }
-  return rows;
+  SmallVector<int64_t> blockRows;
+  for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
+    blockRows.push_back(mr);
+  return mainPart(M, blockRows, [&](int64_t rows) {
+    return registerBlock(rows, N, width).score;
+  });
 }
 
 /// The columns of an M x N product that its main register blocks cover:
@@ -118,20 +131,9 @@ int64_t mainRows(int64_t M, int64_t N, int64_t width) {
 /// in 6 x 16 blocks and 4 in 10 x 4 blocks, instead of 100 in 10 x 5
 /// blocks of a partial register).
 int64_t mainColumns(int64_t M, int64_t N, int64_t width) {
-  double best = double(N) / registerBlock(M, N, width).score;
-  int64_t columns = N;
-  for (int64_t nr : {width, 2 * width, 4 * width}) {
-    int64_t main = N - N % nr, rest = N % nr;
-    if (main == 0 || rest == 0)
-      continue;
-    double cost = double(main) / registerBlock(M, main, width).score +
-                  double(rest) / registerBlock(M, rest, width).score;
-    if (cost < 0.95 * best) {
-      best = cost;
-      columns = main;
-    }
-  }
-  return columns;
+  return mainPart(N, {width, 2 * width, 4 * width}, [&](int64_t columns) {
+    return registerBlock(M, columns, width).score;
+  });
 }
 
 /// Register-block tile sizes of a contraction: MR x NR accumulators over
@@ -164,6 +166,23 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   if (m > n)
     return Tiling{tiles, {}}; // already columns outside
   return Tiling{tiles, order};
+}
+
+/// `op` tiled by `tiles` (0: not tiled) in loops of `type` and replaced by
+/// them; the tiled op inside, or null when tiling fails.
+Operation *tileOp(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> tiles,
+                  scf::SCFTilingOptions::LoopType type =
+                      scf::SCFTilingOptions::LoopType::ForOp) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+  options.setLoopType(type);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (failed(tiled))
+    return nullptr;
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled->tiledOps.front();
 }
 
 /// Sums of a tensor over some of its dimensions (the bias gradients:
@@ -208,25 +227,12 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
       else if (d != last)
         steps[d] = 1;
     }
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), shared));
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> split = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
-    if (failed(split))
+    Operation *inner = tileOp(rewriter, op, shared,
+                              scf::SCFTilingOptions::LoopType::ForallOp);
+    if (inner)
+      inner = tileOp(rewriter, inner, steps);
+    if (!inner)
       continue;
-    rewriter.replaceOp(op, split->replacements);
-    Operation *inner = split->tiledOps.front();
-    options = scf::SCFTilingOptions();
-    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), steps));
-    rewriter.setInsertionPoint(inner);
-    FailureOr<scf::SCFTilingResult> tiled =
-        scf::tileUsingSCF(rewriter, cast<TilingInterface>(inner), options);
-    if (failed(tiled))
-      continue;
-    rewriter.replaceOp(inner, tiled->replacements);
-    inner = tiled->tiledOps.front();
     rewriter.setInsertionPoint(inner);
     FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(rewriter, inner);
     if (succeeded(vec))
@@ -488,14 +494,7 @@ void tileTransposes(IRRewriter &rewriter, Operation *root) {
     SmallVector<int64_t> tiles(ranges.size(), 1);
     tiles[in] = divisorUpTo(ranges[in], 16);
     tiles[last] = divisorUpTo(ranges[last], 16);
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
-    if (succeeded(tiled))
-      rewriter.replaceOp(op, tiled->replacements);
+    tileOp(rewriter, op, tiles, scf::SCFTilingOptions::LoopType::ForallOp);
   }
 }
 
@@ -754,15 +753,11 @@ struct DLTileAndVectorize
                           scf::SCFTilingOptions::LoopType::ForOp, fills);
       if (failed(block))
         continue;
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), steps));
-      rewriter.setInsertionPoint(*block);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(block->getOperation()), options);
-      if (failed(tiled))
+      Operation *step = tileOp(rewriter, *block, steps);
+      if (!step)
         continue;
-      rewriter.replaceOp(*block, tiled->replacements);
-      for (Operation *inner : llvm::concat<Operation *>(tiled->tiledOps, fills)) {
+      fills.push_back(step);
+      for (Operation *inner : fills) {
         rewriter.setInsertionPoint(inner);
         FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
             rewriter, inner, /*inputVectorSizes=*/{},
