@@ -168,6 +168,14 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   return Tiling{tiles, order};
 }
 
+/// The largest divisor of `n` up to `limit`.
+int64_t divisorUpTo(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
 /// `op` tiled by `tiles` (0: not tiled) in loops of `type` and replaced by
 /// them; the tiled op inside, or null when tiling fails.
 Operation *tileOp(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> tiles,
@@ -193,7 +201,8 @@ Operation *tileOp(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> tiles,
 /// dependency chain. The kept dimensions are an scf.forall (threads share
 /// it); then, when the innermost dimension is kept, each step adds a
 /// vector of it (a block of up to four registers) to a vector of sums,
-/// and when it is summed, each step sums one of its rows; the sums are
+/// and when it is summed, each step sums one of its rows (or a piece of
+/// up to 32 elements of a longer row); the sums are
 /// carried in registers across the loops over the summed dimensions.
 void vectorizeReductions(IRRewriter &rewriter, Operation *root,
                          int64_t width) {
@@ -227,6 +236,10 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
       else if (d != last)
         steps[d] = 1;
     }
+    // A long summed row is summed in pieces of up to 32 elements (one
+    // vector of it would be split into dozens of instructions by LLVM).
+    if (!keepsLast && ranges[last] > 32)
+      steps[last] = divisorUpTo(ranges[last], 32);
     Operation *inner = tileOp(rewriter, op, shared,
                               scf::SCFTilingOptions::LoopType::ForallOp);
     if (inner)
@@ -463,13 +476,6 @@ void foldTransposedLhs(IRRewriter &rewriter, Operation *root) {
   }
 }
 
-/// The largest divisor of `n` up to `limit`.
-int64_t divisorUpTo(int64_t n, int64_t limit) {
-  for (int64_t d = std::min(n, limit); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
 
 /// Transposes that move the innermost dimension are tiled into square
 /// blocks of up to 16 x 16 elements between the dimension contiguous in

@@ -316,3 +316,21 @@ func.func @sum_pixels(%g: tensor<64x6x28x28xf32>, %o: tensor<6xf32>) -> tensor<6
   } -> tensor<6xf32>
   return %0 : tensor<6xf32>
 }
+
+// -----
+
+// A long summed row (100 elements) is summed in pieces of up to 32
+// (25 here, a divisor).
+// CHECK-LABEL: func.func @sum_long_rows
+// CHECK: scf.forall (%[[I:.*]]) in (4)
+// CHECK: scf.for %[[P:.*]] = %c0 to %c100 step %c25 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1xf32>)
+// CHECK: %[[PIECE:.*]] = vector.transfer_read %arg0[%[[I]], %[[P]]]{{.*}} : tensor<4x100xf32>, vector<1x25xf32>
+// CHECK: vector.multi_reduction <add>, %[[PIECE]], %[[ACC]] [1] : vector<1x25xf32> to vector<1xf32>
+func.func @sum_long_rows(%x: tensor<4x100xf32>, %o: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x100xf32>) outs(%o : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.addf %out, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
