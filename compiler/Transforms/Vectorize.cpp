@@ -203,32 +203,88 @@ Operation *tileOp(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> tiles,
 /// vector of it (a block of up to four registers) to a vector of sums,
 /// and when it is summed, each step sums one of its rows (or a piece of
 /// up to 32 elements of a longer row); the sums are
-/// carried in registers across the loops over the summed dimensions.
+/// carried in registers across the loops over the summed dimensions. A
+/// total over every dimension is first split into a vector of partial
+/// sums (linalg::splitReduction) and their sum.
+/// A block of `extent` elements for a vector: the most lanes per
+/// instruction (up to four registers), then the longest.
+int64_t vectorBlock(int64_t extent, int64_t width) {
+  int64_t lanes = 1;
+  for (int64_t v = std::min(extent, 4 * width); v >= 1; --v)
+    if (extent % v == 0 && vectorOps(v, width) &&
+        double(v) / vectorOps(v, width) >
+            double(lanes) / vectorOps(lanes, width))
+      lanes = v;
+  return lanes;
+}
+
 void vectorizeReductions(IRRewriter &rewriter, Operation *root,
                          int64_t width) {
-  SmallVector<linalg::GenericOp> sums;
+  SmallVector<linalg::GenericOp> sums, totals;
   root->walk([&](linalg::GenericOp op) {
-    if (op.hasPureTensorSemantics() && op.getNumDpsInputs() == 1 &&
-        op.getNumDpsInits() == 1 && op.getNumReductionLoops() > 0 &&
-        op.getNumParallelLoops() > 0 &&
-        op.getMatchingIndexingMap(op.getDpsInputOperand(0)).isIdentity() &&
-        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() == 0 ||
+        op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+        llvm::any_of(op.getDpsInputOperands(),
+                     [&](OpOperand *in) {
+                       return !op.getMatchingIndexingMap(in).isIdentity();
+                     }) ||
+        llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      return;
+    // Sums keep some dimensions (of one input); a total (a loss) may
+    // combine several inputs element by element.
+    if (op.getNumParallelLoops() == 0)
+      totals.push_back(op);
+    else if (op.getNumDpsInputs() == 1)
       sums.push_back(op);
   });
+  // A total over every dimension (a loss) is first split into partial
+  // sums along a vector block of the innermost dimension, kept (the block
+  // of sums stays in registers), then the sum of that block.
+  for (linalg::GenericOp op : totals) {
+    int64_t lanes = vectorBlock(op.getStaticLoopRanges().back(), width);
+    // (Not with linalg.index in the body: flattening and splitting change
+    // what the loop indices are.)
+    if (lanes < 2 || op.getNumLoops() < 1 || op.hasIndexSemantics() ||
+        cast<RankedTensorType>(op.getDpsInits()[0].getType()).getRank() != 0)
+      continue;
+    rewriter.setInsertionPoint(op);
+    if (op.getNumLoops() > 1) {
+      // Over the elements in order: one dimension (splitReduction splits a
+      // single reduction).
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<Value> flat;
+      SmallVector<AffineMap> maps;
+      for (Value input : op.getDpsInputs()) {
+        auto type = cast<RankedTensorType>(input.getType());
+        flat.push_back(lowering::reshape(
+            rewriter, op.getLoc(), input,
+            RankedTensorType::get({type.getNumElements()},
+                                  type.getElementType())));
+        maps.push_back(AffineMap::getMultiDimIdentityMap(1, ctx));
+      }
+      maps.push_back(AffineMap::get(1, 0, {}, ctx));
+      auto flatOp = linalg::GenericOp::create(
+          rewriter, op.getLoc(), op.getResultTypes(), flat, op.getDpsInits(),
+          maps, ArrayRef<utils::IteratorType>{utils::IteratorType::reduction});
+      rewriter.inlineRegionBefore(op.getRegion(), flatOp.getRegion(),
+                                  flatOp.getRegion().end());
+      rewriter.replaceOp(op, flatOp.getResults());
+      op = flatOp;
+      rewriter.setInsertionPoint(op);
+    }
+    FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
+        rewriter, op, [&](linalg::LinalgOp) {
+          return linalg::SplitReductionOptions{lanes, 0, /*innerParallel=*/true};
+        });
+    if (succeeded(split))
+      sums.push_back(cast<linalg::GenericOp>(split->splitLinalgOp.getOperation()));
+  }
   for (linalg::GenericOp op : sums) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
     size_t last = ranges.size() - 1;
     bool keepsLast = iterators[last] == utils::IteratorType::parallel;
-    // A block of the innermost dimension: the most lanes per instruction,
-    // then the longest.
-    int64_t lanes = 1;
-    if (keepsLast)
-      for (int64_t v = std::min(ranges[last], 4 * width); v >= 1; --v)
-        if (ranges[last] % v == 0 && vectorOps(v, width) &&
-            double(v) / vectorOps(v, width) >
-                double(lanes) / vectorOps(lanes, width))
-          lanes = v;
+    int64_t lanes = keepsLast ? vectorBlock(ranges[last], width) : 1;
     SmallVector<int64_t> shared(ranges.size(), 0), steps(ranges.size(), 0);
     for (size_t d = 0; d < ranges.size(); ++d) {
       if (iterators[d] == utils::IteratorType::parallel)

@@ -334,3 +334,64 @@ func.func @sum_long_rows(%x: tensor<4x100xf32>, %o: tensor<4xf32>) -> tensor<4xf
   } -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// A total over every element (a loss) runs over the elements in order,
+// split into a vector of 16 partial sums carried in registers, then the
+// sum of those 16.
+// CHECK-LABEL: func.func @total
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1]] : tensor<256x784xf32> into tensor<200704xf32>
+// CHECK: %[[ROWS:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [12544, 16]
+// CHECK: %[[SUMS:.*]] = scf.for %{{.*}} = %c0 to %c12544 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<16xf32>
+// CHECK: %[[PART:.*]] = vector.transfer_write %[[SUMS]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : tensor<16xf32>) outs(%arg1 : tensor<f32>)
+func.func @total(%x: tensor<256x784xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x : tensor<256x784xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.addf %out, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A total whose body reads its loop index (a label's column) is left as
+// it is: flattening or splitting would change the index.
+// CHECK-LABEL: func.func @total_with_index
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK: linalg.index 1
+func.func @total_with_index(%x: tensor<8x16xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x : tensor<8x16xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %c = arith.index_cast %i : index to i32
+    %f = arith.sitofp %c : i32 to f32
+    %m = arith.mulf %in, %f : f32
+    %1 = arith.addf %out, %m : f32
+    linalg.yield %1 : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A total that combines inputs element by element (a squared error) runs
+// over all of them in order the same way.
+// CHECK-LABEL: func.func @total_of_two
+// CHECK-DAG: tensor.collapse_shape %arg0 {{\[}}[0, 1]] : tensor<4x64xf32> into tensor<256xf32>
+// CHECK-DAG: tensor.collapse_shape %arg1 {{\[}}[0, 1]] : tensor<4x64xf32> into tensor<256xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<32xf32>)
+// CHECK: arith.subf %{{.*}} : vector<1x32xf32>
+func.func @total_of_two(%x: tensor<4x64xf32>, %y: tensor<4x64xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x, %y : tensor<4x64xf32>, tensor<4x64xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %d = arith.subf %a, %b : f32
+    %s = arith.mulf %d, %d : f32
+    %1 = arith.addf %out, %s : f32
+    linalg.yield %1 : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}
