@@ -133,13 +133,8 @@ bool dlc::emitCode(Module &module, TargetMachine &tm, raw_pwrite_stream &os,
 bool dlc::emitObjects(Module &module, const CodegenOptions &options,
                       unsigned parts, SmallVectorImpl<std::string> &objects,
                       std::string &error) {
-  // Optimized whole (inlining and interprocedural constants see every
-  // function), then split: the parts share the module's context, which one
-  // thread at a time may use, so each travels to its thread as bitcode.
-  std::unique_ptr<TargetMachine> tm = createTargetMachine(options, error);
-  if (!tm)
-    return false;
-  optimize(module, *tm, options.optLevel);
+  // The parts share the module's context, which one thread at a time may
+  // use: each travels to its thread as bitcode.
   SmallVector<SmallString<0>> codes;
   SplitModule(module, std::max(parts, 1u),
               [&](std::unique_ptr<Module> part) {
@@ -155,8 +150,9 @@ bool dlc::emitObjects(Module &module, const CodegenOptions &options,
       errors[i] = toString(part.takeError());
       return;
     }
-    std::unique_ptr<TargetMachine> tm = createTargetMachine(options, errors[i]);
-    if (!tm)
+    std::unique_ptr<TargetMachine> machine =
+        createTargetMachine(options, errors[i]);
+    if (!machine)
       return;
     SmallString<128> path;
     int fd;
@@ -166,7 +162,7 @@ bool dlc::emitObjects(Module &module, const CodegenOptions &options,
     }
     paths[i] = path.str().str();
     raw_fd_ostream os(fd, /*shouldClose=*/true);
-    emitCode(**part, *tm, os, /*assembly=*/false, errors[i]);
+    emitCode(**part, *machine, os, /*assembly=*/false, errors[i]);
   };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < codes.size(); ++i)

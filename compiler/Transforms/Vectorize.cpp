@@ -3,10 +3,10 @@
 // dl-tile-and-vectorize (on tensors, before bufferization) and
 // dl-lower-vectors (on buffers); see Passes.td. Matrix products are tiled
 // into register blocks of MR rows by NR columns (chosen by a small model of
-// FMA and load throughput) with a reduction step of 1, and each
-// block becomes a vector.contract; once the buffers exist, the reads and
-// writes of the accumulator block are hoisted out of the reduction loop and
-// the contraction becomes MR broadcast-FMAs per step (outer products).
+// FMA and load throughput and FMA latency) with a reduction step of 1, and
+// each block becomes a vector.contract; once the buffers exist, the reads
+// and writes of the accumulator block are hoisted out of the reduction loop
+// and the contraction becomes MR broadcast-FMAs per step (outer products).
 //
 //===----------------------------------------------------------------------===//
 
@@ -206,6 +206,19 @@ Operation *tileOp(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> tiles,
 /// carried in registers across the loops over the summed dimensions. A
 /// total over every dimension is first split into a vector of partial
 /// sums (linalg::splitReduction) and their sum.
+/// `op` vectorized in place (linalg::vectorize; contractions become
+/// vector.contract); left as it is when it cannot be.
+void vectorizeInPlace(IRRewriter &rewriter, Operation *op) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (succeeded(vec))
+    rewriter.replaceOp(op, vec->replacements);
+}
+
 /// A block of `extent` elements for a vector: the most lanes per
 /// instruction (up to four registers), then the longest.
 int64_t vectorBlock(int64_t extent, int64_t width) {
@@ -300,12 +313,8 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
                               scf::SCFTilingOptions::LoopType::ForallOp);
     if (inner)
       inner = tileOp(rewriter, inner, steps);
-    if (!inner)
-      continue;
-    rewriter.setInsertionPoint(inner);
-    FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(rewriter, inner);
-    if (succeeded(vec))
-      rewriter.replaceOp(inner, vec->replacements);
+    if (inner)
+      vectorizeInPlace(rewriter, inner);
   }
 }
 
@@ -792,11 +801,12 @@ struct DLTileAndVectorize
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
-      SmallVector<Operation *> fills;
+      // The fills fused into a share are fused again into its blocks.
+      SmallVector<Operation *> shareFills, blockFills;
       if (auto shared = sharedTiles(op, tiling)) {
         FailureOr<linalg::LinalgOp> split = tileFusingFills(
             rewriter, op, *shared, {},
-            scf::SCFTilingOptions::LoopType::ForallOp, fills);
+            scf::SCFTilingOptions::LoopType::ForallOp, shareFills);
         if (succeeded(split)) {
           op = *split;
           std::optional<Tiling> inner = contractionTiles(op, vectorWidth);
@@ -805,31 +815,21 @@ struct DLTileAndVectorize
           tiling = *inner;
         }
       }
-      fills.clear(); // the fills of a share are those of its blocks
       SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0);
       for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
         if (iterator == utils::IteratorType::reduction)
           std::swap(blocks[i], steps[i]);
       FailureOr<linalg::LinalgOp> block =
           tileFusingFills(rewriter, op, blocks, tiling.interchange,
-                          scf::SCFTilingOptions::LoopType::ForOp, fills);
+                          scf::SCFTilingOptions::LoopType::ForOp, blockFills);
       if (failed(block))
         continue;
       Operation *step = tileOp(rewriter, *block, steps);
       if (!step)
         continue;
-      fills.push_back(step);
-      for (Operation *inner : fills) {
-        rewriter.setInsertionPoint(inner);
-        FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
-            rewriter, inner, /*inputVectorSizes=*/{},
-            /*inputScalableVecDims=*/{}, /*vectorizeNDExtract=*/false,
-            /*flatten1DDepthwiseConv=*/false,
-            /*assumeDynamicDimsMatchVecSizes=*/false,
-            /*createNamedContraction=*/true);
-        if (succeeded(vec))
-          rewriter.replaceOp(inner, vec->replacements);
-      }
+      vectorizeInPlace(rewriter, step);
+      for (Operation *fill : blockFills)
+        vectorizeInPlace(rewriter, fill);
     }
     // Fold the slices of the tiles into the vector reads and writes.
     RewritePatternSet patterns(&getContext());
@@ -1036,13 +1036,11 @@ void unrollAccumulators(IRRewriter &rewriter, scf::ForOp loop,
         return WalkResult::interrupt();
       }).wasInterrupted())
     return;
-  std::optional<int64_t> trips = loop.getStaticTripCount()
-                                     ? std::optional<int64_t>(
-                                           loop.getStaticTripCount()->getSExtValue())
-                                     : std::nullopt;
+  std::optional<APInt> tripCount = loop.getStaticTripCount();
   std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-  if (!trips || !step)
+  if (!tripCount || !step)
     return;
+  int64_t trips = tripCount->getSExtValue();
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   for (auto [arg, next] :
        llvm::zip(loop.getRegionIterArgs(), yield.getOperands()))
@@ -1057,7 +1055,7 @@ void unrollAccumulators(IRRewriter &rewriter, scf::ForOp loop,
     candidates.push_back(u);
   int64_t copies = 0;
   for (int64_t u : candidates)
-    if (*trips % u == 0 && *trips >= 2 * u &&
+    if (trips % u == 0 && trips >= 2 * u &&
         u * registers + widest + 1 <= 16) {
       copies = u;
       break;

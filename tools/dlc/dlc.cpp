@@ -250,8 +250,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   if (!llvmModule)
     return internal("translation to LLVM IR failed");
   dlc::emitGlue(*llvmModule, info, DLC_VERSION);
-  if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj")
-    dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
+  dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
   if (opts.emit == "llvm")
     return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   if (opts.emit == "asm" || opts.emit == "obj") {
@@ -275,7 +274,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
 
   // A shared library or a static archive (-o *.a): objects and result in
   // temporary files, the result renamed into place only on success. The
-  // module is optimized and compiled in parts on the machine's cores.
+  // module is compiled to machine code in parts on the machine's cores.
   llvm::SmallVector<std::string> objects;
   auto removeObjects = [&] {
     for (const std::string &object : objects)

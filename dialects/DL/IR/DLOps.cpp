@@ -94,11 +94,18 @@ static LogicalResult verifyLstmShapes(Operation *op, Value xw, Value whhT,
   return success();
 }
 
+/// Checks that an LSTM's saved `gates` have the type of its `xw`.
+static LogicalResult verifyLstmGates(Operation *op, Value xw, Value gates) {
+  if (gates.getType() != xw.getType())
+    return op->emitOpError() << "expects gates of the type of xw, "
+                             << formatType(xw.getType()) << ", found "
+                             << formatType(gates.getType());
+  return success();
+}
+
 LogicalResult LstmOp::verify() {
-  if (getGates().getType() != getXw().getType())
-    return emitOpError() << "expects gates of the type of xw, "
-                         << formatType(getXw().getType()) << ", found "
-                         << formatType(getGates().getType());
+  if (failed(verifyLstmGates(*this, getXw(), getGates())))
+    return failure();
   return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
                           {getSeq(), getCells()});
 }
@@ -108,10 +115,8 @@ LogicalResult LstmGradOp::verify() {
       getDwhhT().getType() != getWhhT().getType() ||
       getDbhh().getType() != getBhh().getType())
     return emitOpError() << "gradients must have the types of xw, whh_t and bhh";
-  if (getGates().getType() != getXw().getType())
-    return emitOpError() << "expects gates of the type of xw, "
-                         << formatType(getXw().getType()) << ", found "
-                         << formatType(getGates().getType());
+  if (failed(verifyLstmGates(*this, getXw(), getGates())))
+    return failure();
   return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
                           {getSeq(), getCells(), getGrad()});
 }
