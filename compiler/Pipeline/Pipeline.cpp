@@ -29,10 +29,10 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
   if (fuse)
     tiling = "dl-fuse-elementwise,canonicalize,cse,";
   if (vectorWidth > 0) {
-    tiling += "dl-tile-and-vectorize{vector-width=" +
-              std::to_string(vectorWidth) + "},canonicalize,cse,";
-    vectors = "dl-lower-vectors{vector-width=" + std::to_string(vectorWidth) +
-              "},canonicalize,";
+    std::string width = "{vector-width=" + std::to_string(vectorWidth) + "}";
+    tiling += "dl-tile-and-vectorize" + width + ",canonicalize,cse,";
+    vectors = "dl-vectorize-elementwise" + width + ",dl-lower-vectors" + width +
+              ",canonicalize,";
     loops = "dl-approximate-math,convert-linalg-to-parallel-loops,"
             "scf-forall-to-parallel,dl-parallelize,";
   }

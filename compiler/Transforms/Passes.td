@@ -144,6 +144,35 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   ];
 }
 
+def DLVectorizeElementwise
+    : Pass<"dl-vectorize-elementwise", "mlir::ModuleOp"> {
+  let summary = "Vectorize elementwise linalg.generic ops on buffers";
+  let description = [{
+    On buffers, after dl-plan-memory: a linalg.generic whose loops are all
+    parallel and static, whose operands are 32-bit elements indexed by
+    some of the loops in loop order (broadcasts, no transposes), and whose
+    body reads no loop index, runs on vectors of `vector-width` lanes.
+    Loops that are contiguous in every operand are first collapsed into
+    one (when every operand is a buffer without its own strides): a
+    64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias
+    added to every pixel of an image keeps its channel loop. The
+    innermost loop's elements up to a multiple of `vector-width` are an
+    scf.forall (the runtime's threads share it) with one vector per step;
+    the rest (fewer than `vector-width`) stays a linalg.generic, and an op
+    whose innermost loop is shorter than a vector is left as it is.
+    Left to LLVM, such loops are vectorized behind runtime checks that
+    the buffers do not overlap, and unrolled, at a large cost in compile
+    time.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes of the target's vector registers (8: AVX2, 16: AVX-512)">
+  ];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
   let summary = "Hoist accumulator transfers and lower contractions to FMAs";
   let description = [{

@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -32,6 +34,7 @@
 namespace dlc {
 #define GEN_PASS_DEF_DLTILEANDVECTORIZE
 #define GEN_PASS_DEF_DLLOWERVECTORS
+#define GEN_PASS_DEF_DLVECTORIZEELEMENTWISE
 #include "compiler/Transforms/Passes.h.inc"
 } // namespace dlc
 
@@ -395,6 +398,179 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width) {
         splitProduct(rewriter, part, n, columns);
     }
   }
+}
+
+/// Whether `op` is element by element: every loop parallel, static, and
+/// each operand indexed by some of the loops in their order, or at 0 (an
+/// operand may be broadcast along the others, never transposed), 32-bit elements,
+/// and a body that reads no loop index and no other tensor.
+bool elementwise(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() == 0 ||
+      op.getNumLoops() == 0 ||
+      op.getNumParallelLoops() != op.getNumLoops() || op.hasIndexSemantics() ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return false;
+    int64_t last = -1;
+    for (AffineExpr e : map.getResults())
+      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+        if (int64_t(dim.getPosition()) < last)
+          return false;
+        last = dim.getPosition();
+      }
+    Type elem = getElementTypeOrSelf(operand.get().getType());
+    if (!elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() != 32)
+      return false;
+  }
+  return !op.getBody()
+              ->walk([](Operation *inner) {
+                return inner->getNumRegions() ||
+                               isa<tensor::ExtractOp>(inner)
+                           ? WalkResult::interrupt()
+                           : WalkResult::advance();
+              })
+              .wasInterrupted();
+}
+
+/// `op` with each operand indexed at 0 in some of its dimensions (a bias
+/// of shape [C, 1, 1] added to every pixel) read through a view without
+/// those dimensions instead, so that its map names loops only. False when
+/// such a dimension is not a plain unit dimension.
+bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = maps[operand.getOperandNumber()];
+    auto type = cast<MemRefType>(operand.get().getType());
+    if (llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
+      continue;
+    if (!type.getLayout().isIdentity())
+      return false;
+    // Each zero index joins the group of the dimension before it (or, at
+    // the front, the first one indexed by a loop).
+    SmallVector<ReassociationIndices> groups;
+    SmallVector<AffineExpr> kept;
+    ReassociationIndices pending;
+    for (auto [d, e] : llvm::enumerate(map.getResults())) {
+      if (isa<AffineDimExpr>(e)) {
+        kept.push_back(e);
+        groups.push_back(pending);
+        groups.back().push_back(d);
+        pending.clear();
+        continue;
+      }
+      if (type.getDimSize(d) != 1)
+        return false;
+      if (groups.empty())
+        pending.push_back(d);
+      else
+        groups.back().push_back(d);
+    }
+    rewriter.setInsertionPoint(op);
+    Value view = memref::CollapseShapeOp::create(rewriter, op.getLoc(),
+                                                 operand.get(), groups);
+    maps[operand.getOperandNumber()] =
+        AffineMap::get(map.getNumDims(), 0, kept, op.getContext());
+    rewriter.modifyOpInPlace(op, [&] { operand.set(view); });
+  }
+  rewriter.modifyOpInPlace(
+      op, [&] { op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps)); });
+  return true;
+}
+
+/// Elementwise ops (activations and their gradients, bias additions,
+/// optimizer updates) become vectors of `width` lanes. The loops that are
+/// contiguous in every operand are first collapsed into one (a 64 x 6 x
+/// 28 x 28 activation is one loop of 301056 elements, a bias added to
+/// each pixel keeps its channel loop), so the innermost loop is long and
+/// a multiple of the vector more often; a remainder of it (fewer than
+/// `width` elements) stays a scalar loop. The rest is an scf.forall
+/// (threads share it) with one vector per step. Left to LLVM, such loops
+/// were vectorized behind runtime overlap checks of every operand pair,
+/// and unrolled, at a large cost in compile time.
+void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
+                          int64_t width) {
+  SmallVector<linalg::GenericOp> ops;
+  root->walk([&](linalg::GenericOp op) {
+    if (elementwise(op))
+      ops.push_back(op);
+  });
+  SmallVector<Operation *> loops;
+  for (linalg::GenericOp generic : ops) {
+    if (!dropZeroIndices(rewriter, generic))
+      continue;
+    linalg::LinalgOp op = generic;
+    // Collapse the longest runs of loops every operand keeps together.
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0, n = op.getNumLoops(); d < n; ++d) {
+      if (!groups.empty()) {
+        ReassociationIndices longer = groups.back();
+        longer.push_back(d);
+        if (linalg::areDimSequencesPreserved(maps, {longer})) {
+          groups.back() = longer;
+          continue;
+        }
+      }
+      groups.push_back({d});
+    }
+    // (Views of buffers with their own strides stay as they are.)
+    bool plain = llvm::all_of(op->getOperandTypes(), [](Type t) {
+      return cast<MemRefType>(t).getLayout().isIdentity();
+    });
+    if (plain && groups.size() < op.getNumLoops()) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::CollapseResult> collapsed =
+          linalg::collapseOpIterationDims(op, groups, rewriter);
+      if (failed(collapsed))
+        continue;
+      rewriter.replaceOp(op, collapsed->results);
+      op = collapsed->collapsedOp;
+    }
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    unsigned inner = ranges.size() - 1;
+    int64_t main = ranges[inner] / width * width;
+    if (main == 0)
+      continue;
+    if (main < ranges[inner]) {
+      rewriter.setInsertionPoint(op);
+      auto [first, rest] = linalg::splitOp(
+          rewriter, cast<TilingInterface>(op.getOperation()), inner,
+          rewriter.getIndexAttr(main));
+      if (!first)
+        continue;
+      op = cast<linalg::LinalgOp>(first.getOperation());
+    }
+    // Up to four vectors per step (a power of two of them, dividing the
+    // loop): fewer steps, and independent loads and stores in each.
+    int64_t step = width;
+    while (step < 4 * width && main % (2 * step) == 0)
+      step *= 2;
+    SmallVector<int64_t> tiles(ranges.size(), 1);
+    tiles[inner] = step;
+    if (Operation *tile = tileOp(rewriter, op, tiles,
+                                 scf::SCFTilingOptions::LoopType::ForallOp)) {
+      loops.push_back(tile->getParentOp());
+      vectorizeInPlace(rewriter, tile);
+    }
+  }
+  // The vectors of one step have unit dimensions in front (one element of
+  // each outer loop): they go, and the reads and writes index the buffers
+  // themselves rather than views of one step's elements.
+  SmallVector<Operation *> steps;
+  for (Operation *loop : loops)
+    loop->walk([&](Operation *inner) {
+      if (inner != loop)
+        steps.push_back(inner);
+    });
+  RewritePatternSet patterns(root->getContext());
+  vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+  memref::populateFoldMemRefAliasOpPatterns(patterns);
+  vector::BroadcastOp::getCanonicalizationPatterns(patterns,
+                                                   root->getContext());
+  (void)applyOpPatternsGreedily(steps, std::move(patterns));
 }
 
 /// `op` tiled by `tiles` (0: not tiled) in loops of `type`, with the
@@ -1108,6 +1284,16 @@ void unrollAccumulators(IRRewriter &rewriter, scf::ForOp loop,
   }
   rewriter.replaceOp(loop, sums);
 }
+
+struct DLVectorizeElementwise
+    : dlc::impl::DLVectorizeElementwiseBase<DLVectorizeElementwise> {
+  using DLVectorizeElementwiseBase::DLVectorizeElementwiseBase;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    vectorizeElementwise(rewriter, getOperation(), vectorWidth);
+  }
+};
 
 struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
   using DLLowerVectorsBase::DLLowerVectorsBase;

@@ -1,0 +1,152 @@
+// RUN: dl-opt %s -dl-vectorize-elementwise | FileCheck %s
+
+#id4 = affine_map<(a, b, c, d) -> (a, b, c, d)>
+#bias = affine_map<(a, b, c, d) -> (b, 0, 0)>
+#id2 = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (j)>
+#col = affine_map<(i, j) -> (i)>
+#tr = affine_map<(i, j) -> (j, i)>
+#id1 = affine_map<(i) -> (i)>
+#scalar = affine_map<(i) -> ()>
+
+// An activation: the four loops are one (every operand is contiguous),
+// four vectors per step.
+// CHECK-LABEL: func.func @activation
+// CHECK-DAG: %[[X:.*]] = memref.collapse_shape %arg0 {{\[\[}}0, 1, 2, 3]] : memref<4x6x28x28xf32> into memref<18816xf32>
+// CHECK-DAG: %[[Y:.*]] = memref.collapse_shape %arg1 {{\[\[}}0, 1, 2, 3]] : memref<4x6x28x28xf32> into memref<18816xf32>
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (18816) step (32) {
+// CHECK: %[[V:.*]] = vector.transfer_read %[[X]][%[[I]]]{{.*}} : memref<18816xf32>, vector<32xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[V]], %{{.*}} : vector<32xf32>
+// CHECK: vector.transfer_write %[[R]], %[[Y]][%[[I]]]{{.*}} : vector<32xf32>, memref<18816xf32>
+// CHECK-NOT: linalg.generic
+func.func @activation(%x: memref<4x6x28x28xf32>, %y: memref<4x6x28x28xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<4x6x28x28xf32>) outs(%y : memref<4x6x28x28xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A bias of shape [C, 1, 1] added to every pixel: read through a view
+// without its unit dimensions, broadcast along the pixels, which are one
+// loop; the channel loop stays.
+// CHECK-LABEL: func.func @bias
+// CHECK-DAG: %[[B:.*]] = memref.collapse_shape %arg1 {{\[\[}}0, 1, 2]] : memref<6x1x1xf32> into memref<6xf32>
+// CHECK-DAG: %[[X:.*]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : memref<4x6x28x28xf32> into memref<4x6x784xf32>
+// CHECK: scf.forall (%[[N:.*]], %[[C:.*]], %[[P:.*]]) = (0, 0, 0) to (4, 6, 784) step (1, 1, 16) {
+// CHECK: vector.transfer_read %[[X]][%[[N]], %[[C]], %[[P]]]{{.*}} : memref<4x6x784xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %[[B]][%[[C]]]{{.*}}permutation_map{{.*}} : memref<6xf32>, vector<16xf32>
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @bias(%x: memref<4x6x28x28xf32>, %b: memref<6x1x1xf32>, %y: memref<4x6x28x28xf32>) {
+  linalg.generic {indexing_maps = [#id4, #bias, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %b : memref<4x6x28x28xf32>, memref<6x1x1xf32>) outs(%y : memref<4x6x28x28xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %r = arith.addf %in, %c : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Rows of 84 with a broadcast row and column: the first 80 columns are
+// vectors of 16; the last 4 stay a linalg.generic on views.
+// CHECK-LABEL: func.func @rows
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (16, 80) step (1, 16) {
+// CHECK: vector.transfer_read %arg0[%[[I]], %[[J]]]{{.*}} : memref<16x84xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %arg1[%[[J]]]{{.*}} : memref<84xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %arg2[%[[I]]]{{.*}}permutation_map{{.*}} : memref<16xf32>, vector<16xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg3[%[[I]], %[[J]]]{{.*}} : vector<16xf32>, memref<16x84xf32>
+// CHECK: %[[REST:.*]] = memref.subview %arg0[0, 80] [16, 4] [1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[REST]], {{.*}} : memref<16x4xf32, strided<[84, 1], offset: 80>>
+func.func @rows(%x: memref<16x84xf32>, %b: memref<84xf32>, %s: memref<16xf32>, %y: memref<16x84xf32>) {
+  linalg.generic {indexing_maps = [#id2, #row, #col, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b, %s : memref<16x84xf32>, memref<84xf32>, memref<16xf32>) outs(%y : memref<16x84xf32>) {
+  ^bb0(%in: f32, %c: f32, %d: f32, %out: f32):
+    %r = arith.addf %in, %c : f32
+    %t = arith.mulf %r, %d : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+
+// An in-place update with two results and a scalar operand: one vector
+// of 8, then a remainder of 2.
+// CHECK-LABEL: func.func @update
+// CHECK: vector.transfer_read %arg0{{.*}} : memref<10xf32>, vector<8xf32>
+// CHECK: vector.transfer_read %arg2[]{{.*}} : memref<f32>, vector<8xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg0{{.*}} : vector<8xf32>, memref<10xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg3{{.*}} : vector<8xf32>, memref<10xf32>
+// CHECK: linalg.generic {{.*}} memref<2xf32, strided<[1], offset: 8>>
+func.func @update(%w: memref<10xf32>, %g: memref<10xf32>, %lr: memref<f32>, %v: memref<10xf32>) {
+  linalg.generic {indexing_maps = [#id1, #id1, #scalar, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%w, %g, %lr : memref<10xf32>, memref<10xf32>, memref<f32>) outs(%w, %v : memref<10xf32>, memref<10xf32>) {
+  ^bb0(%a: f32, %b: f32, %l: f32, %o: f32, %p: f32):
+    %m = arith.mulf %l, %b : f32
+    %r = arith.subf %a, %m : f32
+    linalg.yield %r, %m : f32, f32
+  }
+  return
+}
+
+// Left alone: a transposed operand, an innermost loop shorter than a
+// vector, a body that reads a loop index.
+// CHECK-LABEL: func.func @transposed
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @transposed(%x: memref<16x16xf32>, %y: memref<16x16xf32>) {
+  linalg.generic {indexing_maps = [#tr, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<16x16xf32>) outs(%y : memref<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @short
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @short(%x: memref<6xf32>, %y: memref<6xf32>) {
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : memref<6xf32>) outs(%y : memref<6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @indexed
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK: linalg.index
+func.func @indexed(%x: memref<16x16xf32>, %y: memref<16x16xf32>) {
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<16x16xf32>) outs(%y : memref<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %i = linalg.index 1 : index
+    %c = arith.index_cast %i : index to i32
+    %f = arith.sitofp %c : i32 to f32
+    %r = arith.addf %in, %f : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Views with their own strides (rows of 84 of which 64 are read) are not
+// collapsed: the rows are vectors.
+// CHECK-LABEL: func.func @strided
+// CHECK-NOT: memref.collapse_shape
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (4, 64) step (1, 32) {
+// CHECK: vector.transfer_read %arg0[%[[I]], %[[J]]]{{.*}} : memref<4x64xf32, strided<[84, 1]>>, vector<32xf32>
+func.func @strided(%x: memref<4x64xf32, strided<[84, 1]>>, %y: memref<4x64xf32>) {
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x64xf32, strided<[84, 1]>>) outs(%y : memref<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  return
+}
