@@ -27,7 +27,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
 
 #include <thread>
 
@@ -133,14 +134,64 @@ bool dlc::emitCode(Module &module, TargetMachine &tm, raw_pwrite_stream &os,
 bool dlc::emitObjects(Module &module, const CodegenOptions &options,
                       unsigned parts, SmallVectorImpl<std::string> &objects,
                       std::string &error) {
+  // Functions go to the parts largest first, each to the part with the
+  // fewest instructions so far (one part would otherwise wait for the
+  // largest ones); the other definitions go to part 0. Local symbols
+  // become hidden ones so that the parts can refer to each other (the
+  // static archive's link makes them local again).
+  parts = std::max(parts, 1u);
+  // (Sizes tie in module order.)
+  SmallVector<std::tuple<unsigned, unsigned, Function *>> functions;
+  for (Function &fn : module)
+    if (!fn.isDeclaration())
+      functions.push_back({fn.getInstructionCount(), functions.size(), &fn});
+  llvm::sort(functions, [](const auto &a, const auto &b) {
+    return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b)
+                                            : std::get<1>(a) < std::get<1>(b);
+  });
+  DenseMap<const GlobalValue *, unsigned> partOf;
+  SmallVector<uint64_t> load(parts, 0);
+  for (auto [size, index, fn] : functions) {
+    unsigned least = std::min_element(load.begin(), load.end()) - load.begin();
+    partOf[fn] = least;
+    load[least] += size;
+  }
+  // Local constants of plain data (a zero the code loads, a shape) are
+  // copied into every part instead, where optimization can still fold
+  // their loads.
+  auto copied = [](const GlobalValue *value) {
+    auto *var = dyn_cast<GlobalVariable>(value);
+    return var && var->hasLocalLinkage() && var->isConstant() &&
+           var->hasInitializer() && isa<ConstantData>(var->getInitializer());
+  };
+  for (GlobalValue &value : module.global_values()) {
+    if (copied(&value))
+      continue;
+    if (!value.hasName())
+      value.setName("__dl_unnamed");
+    if (value.hasLocalLinkage()) {
+      value.setLinkage(GlobalValue::ExternalLinkage);
+      value.setVisibility(GlobalValue::HiddenVisibility);
+    }
+  }
   // The parts share the module's context, which one thread at a time may
-  // use: each travels to its thread as bitcode.
-  SmallVector<SmallString<0>> codes;
-  SplitModule(module, std::max(parts, 1u),
-              [&](std::unique_ptr<Module> part) {
-                raw_svector_ostream os(codes.emplace_back());
-                WriteBitcodeToFile(*part, os);
-              });
+  // use: each travels to its thread as bitcode, where it is optimized and
+  // compiled. (Nothing crosses the parts that optimization would use: the
+  // entry bodies are not inlined, the parallel tasks are called through
+  // the runtime.)
+  SmallVector<SmallString<0>> codes(parts);
+  for (unsigned i = 0; i < parts; ++i) {
+    ValueToValueMapTy map;
+    std::unique_ptr<Module> part =
+        CloneModule(module, map, [&](const GlobalValue *value) {
+          if (copied(value))
+            return true;
+          auto it = partOf.find(value);
+          return it == partOf.end() ? i == 0 : it->second == i;
+        });
+    raw_svector_ostream os(codes[i]);
+    WriteBitcodeToFile(*part, os);
+  }
   SmallVector<std::string> paths(codes.size()), errors(codes.size());
   auto compile = [&](size_t i) {
     LLVMContext ctx;
@@ -154,6 +205,7 @@ bool dlc::emitObjects(Module &module, const CodegenOptions &options,
         createTargetMachine(options, errors[i]);
     if (!machine)
       return;
+    optimize(**part, *machine, options.optLevel);
     SmallString<128> path;
     int fd;
     if (sys::fs::createTemporaryFile("dlc-model", "o", fd, path)) {

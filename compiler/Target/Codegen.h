@@ -47,11 +47,12 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
 bool emitCode(llvm::Module &module, llvm::TargetMachine &tm,
               llvm::raw_pwrite_stream &os, bool assembly, std::string &error);
 
-/// Emits the (optimized) `module` as object files in temporary files
+/// Emits the (unoptimized) `module` as object files in temporary files
 /// (their paths in `objects`, to be removed by the caller): the module is
 /// split into up to `parts` modules (its local symbols become hidden
-/// ones), each compiled to machine code on its own thread in its own
-/// LLVMContext. The objects do not depend on the timing of the threads.
+/// ones), each optimized at `options.optLevel` and compiled to machine
+/// code on its own thread in its own LLVMContext. The objects do not
+/// depend on the timing of the threads.
 bool emitObjects(llvm::Module &module, const CodegenOptions &options,
                  unsigned parts, llvm::SmallVectorImpl<std::string> &objects,
                  std::string &error);

@@ -229,8 +229,12 @@ private:
 void dlc::emitGlue(Module &module, const ModelInfo &info,
                    StringRef dlcVersion) {
   GlueBuilder(module, info).build(dlcVersion);
-  // The compiled bodies are reached only through the thunks.
+  // The compiled bodies are reached only through the thunks. They stay
+  // out of line: the module is optimized in parts (emitObjects), where a
+  // body inlined into a thunk would be compiled twice.
   for (Function &fn : module)
-    if (fn.getName().starts_with(kEntryPrefix) && !fn.isDeclaration())
+    if (fn.getName().starts_with(kEntryPrefix) && !fn.isDeclaration()) {
       fn.setLinkage(GlobalValue::InternalLinkage);
+      fn.addFnAttr(Attribute::NoInline);
+    }
 }

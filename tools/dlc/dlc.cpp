@@ -250,7 +250,8 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   if (!llvmModule)
     return internal("translation to LLVM IR failed");
   dlc::emitGlue(*llvmModule, info, DLC_VERSION);
-  dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
+  if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj")
+    dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
   if (opts.emit == "llvm")
     return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
   if (opts.emit == "asm" || opts.emit == "obj") {
