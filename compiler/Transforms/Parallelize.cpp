@@ -90,8 +90,12 @@ struct EntryValues {
 struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
   using DLParallelizeBase::DLParallelizeBase;
 
+  /// The tasks outlined so far, in every entry.
+  SmallVector<func::FuncOp> tasks;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    tasks.clear();
     if (!module->hasAttr("dl.arena_bytes")) {
       module.emitError("dl-parallelize needs the instance arena of "
                        "dl-lower-variables: the runtime finds the "
@@ -215,6 +219,19 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     share.getLowerBoundMutable()[dim].set(first);
     share.getUpperBoundMutable()[dim].set(end);
     func::ReturnOp::create(b, loc);
+    // A task the same as an earlier one (the same forward loop in infer,
+    // eval and a training entry) is that one: compiled once.
+    auto same = llvm::find_if(tasks, [&](func::FuncOp earlier) {
+      return OperationEquivalence::isRegionEquivalentTo(
+          &earlier.getBody(), &task.getBody(),
+          OperationEquivalence::IgnoreLocations);
+    });
+    if (same != tasks.end()) {
+      task.erase();
+      task = *same;
+    } else {
+      tasks.push_back(task);
+    }
 
     // The call: pack the context and hand the loop to the runtime.
     func::FuncOp runtime = runtimeParallel(taskType);

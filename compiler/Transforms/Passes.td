@@ -278,7 +278,9 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     to the runtime, which shares the n iterations among the instance's
     threads (spec/abi.md §4). Smaller or irregular loops stay sequential.
     Every iteration writes its own elements, so the results do not depend
-    on the number of threads.
+    on the number of threads. A task the same as one outlined before (the
+    same forward loop in infer, eval and a training entry) is not outlined
+    again: both loops call the first.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",

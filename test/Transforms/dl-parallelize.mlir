@@ -131,6 +131,51 @@ module attributes {dl.arena_bytes = 64 : i64} {
 
 // -----
 
+// The same loop in two entries (a forward layer of infer and eval) is one
+// task, outlined once and called from both; a different loop is its own.
+// CHECK-LABEL: func.func private @first.parallel0
+// CHECK-NOT: func.func private @second.parallel0
+// CHECK-LABEL: func.func @first
+// CHECK: constant @first.parallel0
+// CHECK-LABEL: func.func private @second.parallel1
+// CHECK-LABEL: func.func @second
+// CHECK: constant @first.parallel0
+// CHECK: constant @second.parallel1
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @first(%arena: memref<64xi8>, %x: memref<65536xf32>, %y: memref<65536xf32>) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 65536 : index
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %v = memref.load %x[%i] : memref<65536xf32>
+      %r = arith.negf %v : f32
+      memref.store %r, %y[%i] : memref<65536xf32>
+      scf.reduce
+    }
+    return
+  }
+  func.func @second(%arena: memref<64xi8>, %x: memref<65536xf32>, %y: memref<65536xf32>) attributes {dl.entry = "eval"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 65536 : index
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %v = memref.load %x[%i] : memref<65536xf32>
+      %r = arith.negf %v : f32
+      memref.store %r, %y[%i] : memref<65536xf32>
+      scf.reduce
+    }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %v = memref.load %y[%i] : memref<65536xf32>
+      %r = math.absf %v : f32
+      memref.store %r, %x[%i] : memref<65536xf32>
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
 // Loops stay sequential when they are small (64 iterations of one store),
 // have dynamic bounds, or reduce; so do the loops of functions that are
 // not entries.
