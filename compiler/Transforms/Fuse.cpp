@@ -6,8 +6,11 @@
 
 #include "compiler/Transforms/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace dlc {
@@ -18,22 +21,152 @@ namespace dlc {
 using namespace mlir;
 
 namespace {
+
+/// Whether the buffers `a` and `b` may overlap: unless both are views of
+/// one buffer at constant offsets whose bytes are disjoint (the variables
+/// of the instance arena), or the same value.
+bool mayAlias(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto va = a.getDefiningOp<memref::ViewOp>(),
+       vb = b.getDefiningOp<memref::ViewOp>();
+  if (!va || !vb || va.getSource() != vb.getSource())
+    return true;
+  std::optional<int64_t> oa = getConstantIntValue(va.getByteShift()),
+                         ob = getConstantIntValue(vb.getByteShift());
+  auto ta = cast<MemRefType>(a.getType()), tb = cast<MemRefType>(b.getType());
+  if (!oa || !ob || !ta.hasStaticShape() || !tb.hasStaticShape())
+    return true;
+  int64_t ea = *oa + ta.getNumElements() * ta.getElementTypeBitWidth() / 8,
+          eb = *ob + tb.getNumElements() * tb.getElementTypeBitWidth() / 8;
+  return *oa < eb && *ob < ea;
+}
+
+/// Fuses a producer whose results are also stored into buffers (an
+/// optimizer's new momentum, stored into its variable and read by the
+/// parameter's update) into its consumer: the fused op computes the
+/// producer's values too, the stores take them from it and move after it,
+/// and the producer goes. Upstream's fusion would keep the producer for
+/// the stores and compute its values again in the consumer, there after
+/// the store into a buffer the producer reads: wrong values.
+///
+/// Only when the producer and consumer are in one block and nothing
+/// between them writes memory but stores, none into a buffer the producer
+/// reads, and nothing between them loads a buffer a moved store writes.
+struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand *operand : consumer.getDpsInputOperands()) {
+      if (!linalg::areElementwiseOpsFusable(operand))
+        continue;
+      auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
+      SmallVector<bufferization::MaterializeInDestinationOp> stores;
+      if (!storedAndConsumed(producer, consumer, stores))
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, operand);
+      if (failed(fused))
+        return failure();
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceAllUsesWith(original, replacement);
+      for (bufferization::MaterializeInDestinationOp store :
+           llvm::reverse(stores))
+        rewriter.moveOpAfter(store, fused->fusedOp);
+      rewriter.eraseOp(consumer);
+      rewriter.eraseOp(producer);
+      return success();
+    }
+    return failure();
+  }
+
+  /// Whether every use of `producer` is in `consumer` or a store into a
+  /// buffer (`stores`, at least one), in one block, with nothing between
+  /// the two ops that prevents moving the stores after `consumer`.
+  static bool
+  storedAndConsumed(linalg::GenericOp producer, linalg::GenericOp consumer,
+                    SmallVectorImpl<bufferization::MaterializeInDestinationOp>
+                        &stores) {
+    Block *block = consumer->getBlock();
+    if (producer->getBlock() != block || !producer->isBeforeInBlock(consumer))
+      return false;
+    for (Operation *user : producer->getUsers()) {
+      if (user == consumer)
+        continue;
+      auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user);
+      if (!store || store->getBlock() != block ||
+          !isa<MemRefType>(store.getDest().getType()))
+        return false;
+      // (A store after the consumer stays where it is.)
+      if (store->isBeforeInBlock(consumer) && !llvm::is_contained(stores, store))
+        stores.push_back(store);
+    }
+    if (stores.empty())
+      return false;
+    llvm::sort(stores, [](auto a, auto b) {
+      return a->isBeforeInBlock(b.getOperation());
+    });
+    // The buffers the producer's operands live in: variables it reads, and
+    // buffers its operands are stored into.
+    SmallVector<Value> read;
+    for (Value operand : producer->getOperands()) {
+      if (auto load = operand.getDefiningOp<bufferization::ToTensorOp>())
+        read.push_back(load.getBuffer());
+      for (Operation *user : operand.getUsers())
+        if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
+          read.push_back(store.getDest());
+    }
+    for (Operation *op = producer->getNextNode(); op != consumer;
+         op = op->getNextNode()) {
+      if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op)) {
+        // The producer's own stores move; another store stays, and must not
+        // write what the producer reads (it then reads it later).
+        if (llvm::is_contained(stores, store))
+          continue;
+        if (!isa<MemRefType>(store.getDest().getType()) ||
+            llvm::any_of(read, [&](Value buffer) {
+              return mayAlias(buffer, store.getDest());
+            }))
+          return false;
+        continue;
+      }
+      if (auto read = dyn_cast<bufferization::ToTensorOp>(op)) {
+        if (llvm::any_of(stores, [&](auto store) {
+              return mayAlias(read.getBuffer(), store.getDest());
+            }))
+          return false;
+        continue;
+      }
+      if (!isMemoryEffectFree(op))
+        return false;
+    }
+    return true;
+  }
+};
+
 struct DLFuseElementwise
     : dlc::impl::DLFuseElementwiseBase<DLFuseElementwise> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    // Only a producer whose result has this one use is fused: fusing one
+    // A producer is fused when all its uses are in the consumer: fusing one
     // with other uses would compute it again in every consumer, which along
     // a recurrence (an LSTM's cell state feeds the next step and the
-    // output) multiplies the work with every step.
+    // output) multiplies the work with every step. Stores into buffers
+    // are the exception (FuseIntoStores).
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *operand) {
           Operation *producer = operand->get().getDefiningOp();
-          return producer && producer->hasOneUse();
+          return producer &&
+                 llvm::all_of(producer->getUsers(), [&](Operation *user) {
+                   return user == operand->getOwner();
+                 });
         });
+    patterns.add<FuseIntoStores>(&getContext());
     linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };
+
 } // namespace

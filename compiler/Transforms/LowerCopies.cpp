@@ -132,7 +132,8 @@ bool laterReads(memref::CopyOp copy, SmallVectorImpl<OpOperand *> &reads) {
 }
 
 /// `copy(src, dst)` of a temporary `src`: when the last op writing `src`
-/// before the copy is an elementwise generic, it writes `dst` instead and
+/// before the copy is an elementwise generic (src one of its results), it
+/// writes `dst` instead and
 /// the copy goes (later reads of `src` read `dst`); when `src` holds a
 /// constant written by a linalg.fill, the copy becomes that fill of `dst`. Each iteration of an elementwise
 /// op reads its inputs at its own element before writing it, so `dst` may
@@ -142,37 +143,50 @@ bool forward(memref::CopyOp copy) {
   Value src = copy.getSource(), dst = copy.getTarget();
   if (!src.getDefiningOp<memref::AllocOp>() || src.getType() != dst.getType())
     return false;
-  Block *block = copy->getBlock();
+  // A constant (the last op of the block before the copy that uses src
+  // fills it): the copy becomes a fill of its target; src keeps its value.
+  Operation *filler = copy->getPrevNode();
+  while (filler && !touches(filler, src))
+    filler = filler->getPrevNode();
+  if (auto fill = dyn_cast_or_null<linalg::FillOp>(filler);
+      fill && fill.getDpsInitOperand(0)->get() == src) {
+    OpBuilder b(copy);
+    linalg::FillOp::create(b, copy.getLoc(), fill.getInputs(), ValueRange{dst});
+    copy.erase();
+    return true;
+  }
   // The last op of the block before the copy that uses src or dst.
   Operation *writer = copy->getPrevNode();
   while (writer && !touches(writer, src) && !touches(writer, dst))
     writer = writer->getPrevNode();
   if (!writer)
     return false;
-  if (auto fill = dyn_cast<linalg::FillOp>(writer)) {
-    if (fill.getDpsInitOperand(0)->get() != src)
-      return false;
-    // The copy becomes a fill of its target; src keeps its value.
-    OpBuilder b(copy);
-    linalg::FillOp::create(b, copy.getLoc(), fill.getInputs(), ValueRange{dst});
-    copy.erase();
-    return true;
-  }
   SmallVector<OpOperand *> redirects;
   if (!laterReads(copy, redirects))
     return false;
   auto generic = dyn_cast<linalg::GenericOp>(writer);
-  if (!generic || generic.getNumDpsInits() != 1 ||
-      generic.getDpsInitOperand(0)->get() != src ||
-      generic.getNumLoops() != generic.getNumParallelLoops() ||
-      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity() ||
-      !generic.getRegionOutputArgs()[0].use_empty())
+  if (!generic || generic.getNumLoops() != generic.getNumParallelLoops())
+    return false;
+  // The result written to src (an elementwise op may have several, such
+  // as an optimizer's new parameter and momentum); its other results must
+  // not touch dst.
+  OpOperand *written = nullptr;
+  for (OpOperand &init : generic.getDpsInitsMutable()) {
+    if (init.get() == src)
+      written = &init;
+    else if (mayAlias(init.get(), dst) || mayAlias(init.get(), src))
+      return false;
+  }
+  if (!written || !generic.getMatchingIndexingMap(written).isIdentity() ||
+      !generic.getRegionOutputArgs()[written->getOperandNumber() -
+                                     generic.getNumDpsInputs()]
+           .use_empty())
     return false;
   for (OpOperand *in : generic.getDpsInputOperands())
     if (mayAlias(in->get(), dst) &&
         (in->get() != dst || !generic.getMatchingIndexingMap(in).isIdentity()))
       return false;
-  generic.getDpsInitOperand(0)->set(dst);
+  written->set(dst);
   for (OpOperand *use : redirects)
     use->set(dst);
   copy.erase();

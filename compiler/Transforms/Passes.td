@@ -83,9 +83,18 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
   let description = [{
     Upstream's elementwise fusion (a producer generic merged into the
     consumer generic that reads it, so the chain is one loop nest and no
-    intermediate tensor is written), restricted to producers with a single
-    use: a producer with several uses would be recomputed in each consumer,
-    which along a recurrence grows the work with every step.
+    intermediate tensor is written), restricted to producers whose uses are
+    all in that consumer: a producer with other uses would be recomputed
+    in each consumer, which along a recurrence grows the work with every
+    step. The exception is a producer whose other uses are stores into
+    buffers (bufferization.materialize_in_destination: an optimizer's new
+    momentum, stored into its variable and read by the parameter's
+    update): the fused op yields the producer's values as well, the stores
+    take them and move after it, and the producer goes. Only in one block,
+    when nothing between the two ops writes memory but stores, none into a
+    buffer the producer reads (disjoint arena views are told apart), and
+    nothing between them loads a buffer a moved store writes: the fused op
+    reads what the producer would have read.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
@@ -243,9 +252,12 @@ def DLLowerCopies : Pass<"dl-lower-copies", "mlir::ModuleOp"> {
     On buffers, before dl-plan-memory. Bufferization computes an assigned
     variable (an updated parameter, an accumulated gradient) into a
     temporary and copies it into the variable. When the temporary's only
-    writer is an elementwise linalg.generic (all loops parallel, identity
-    output map, its output not read) in the same block, that generic
-    writes the copy's target directly and the temporary and the copy go.
+    writer is an elementwise linalg.generic (all loops parallel; the
+    temporary one of its outputs, with an identity map and its value not
+    read; its other outputs apart from the target) in the same block,
+    that generic writes the copy's target directly and the temporary and
+    the copy go. A copy of a temporary that a linalg.fill wrote (and
+    nothing wrote since) becomes a fill of the target.
     It is safe because each iteration reads its inputs at its own element
     before writing it: the target may be an input only at the identity
     indexing, any other input must not overlap it (disjoint arena views),

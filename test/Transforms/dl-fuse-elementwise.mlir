@@ -28,3 +28,90 @@ func.func @chain(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
   } -> tensor<8xf32>
   return %b, %c : tensor<8xf32>, tensor<8xf32>
 }
+
+// An optimizer's momentum: stored into its variable and read by the
+// parameter's update. The update computes it too (a second result) and
+// both stores follow it; the momentum is computed once, from the old
+// momentum (its store moved after the read).
+// The variables are disjoint views of the arena.
+// CHECK-LABEL: func.func @stored
+// CHECK-DAG: %[[WB:.*]] = memref.view %arg0[%c0{{.*}}]
+// CHECK-DAG: %[[VB:.*]] = memref.view %arg0[%c32{{.*}}]
+// CHECK: %[[V:.*]] = bufferization.to_tensor %[[VB]]
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}}, %[[V]], %{{.*}} : {{.*}}) outs(%{{.*}}, %{{.*}} : tensor<8xf32>, tensor<8xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.subf
+// CHECK: bufferization.materialize_in_destination %[[R]]#0 in writable %[[VB]]
+// CHECK: bufferization.materialize_in_destination %[[R]]#1 in writable %[[WB]]
+// CHECK-NOT: linalg.generic
+func.func @stored(%arena: memref<64xi8>, %g: tensor<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %wbuf = memref.view %arena[%c0][] : memref<64xi8> to memref<8xf32>
+  %vbuf = memref.view %arena[%c32][] : memref<64xi8> to memref<8xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %v = bufferization.to_tensor %vbuf restrict : memref<8xf32> to tensor<8xf32>
+  %vn = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%v, %g : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %a : f32
+    %1 = arith.addf %0, %b : f32
+    linalg.yield %1 : f32
+  } -> tensor<8xf32>
+  bufferization.materialize_in_destination %vn in writable %vbuf : (tensor<8xf32>, memref<8xf32>) -> ()
+  %w = bufferization.to_tensor %wbuf restrict : memref<8xf32> to tensor<8xf32>
+  %wn = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%w, %vn : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.subf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  bufferization.materialize_in_destination %wn in writable %wbuf : (tensor<8xf32>, memref<8xf32>) -> ()
+  return
+}
+
+// Not fused: the consumer loads the stored variable again (it must see
+// the new value), or another store between the two writes a variable the
+// producer reads.
+// CHECK-LABEL: func.func @reloaded
+// CHECK-COUNT-2: linalg.generic
+// CHECK-LABEL: func.func @overwritten
+// CHECK-COUNT-2: linalg.generic
+func.func @reloaded(%vbuf: memref<8xf32>, %g: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  %v = bufferization.to_tensor %vbuf restrict : memref<8xf32> to tensor<8xf32>
+  %vn = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%v, %g : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.addf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  bufferization.materialize_in_destination %vn in writable %vbuf : (tensor<8xf32>, memref<8xf32>) -> ()
+  %again = bufferization.to_tensor %vbuf restrict : memref<8xf32> to tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%again, %vn : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+func.func @overwritten(%arena: memref<64xi8>, %u: tensor<8xf32>) -> tensor<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %vbuf = memref.view %arena[%c0][] : memref<64xi8> to memref<8xf32>
+  %ubuf = memref.view %arena[%c32][] : memref<64xi8> to memref<8xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %v = bufferization.to_tensor %vbuf restrict : memref<8xf32> to tensor<8xf32>
+  %x = bufferization.to_tensor %ubuf restrict : memref<8xf32> to tensor<8xf32>
+  %vn = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%v, %x : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.addf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  bufferization.materialize_in_destination %vn in writable %vbuf : (tensor<8xf32>, memref<8xf32>) -> ()
+  bufferization.materialize_in_destination %u in writable %ubuf : (tensor<8xf32>, memref<8xf32>) -> ()
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%vn : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.mulf %a, %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}

@@ -59,6 +59,56 @@ func.func @forwarded(%arena: memref<128xi8>, %g: memref<8xf32>, %p: memref<8xf32
 
 // -----
 
+// An optimizer update with two results (new parameter and new momentum,
+// each read and written at the same element) copied into their variables:
+// both are written directly. A fill copied into a variable after ops that
+// read that variable still becomes a fill of it.
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @two_results
+// CHECK-NOT: memref.copy
+// CHECK: linalg.generic {{.*}} ins(%[[W:.*]], %[[V:.*]], %{{.*}} : memref<8xf32>, memref<8xf32>, memref<8xf32>) outs(%[[W]], %[[V]] : memref<8xf32>, memref<8xf32>)
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[G:.*]] : memref<8xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[U:.*]] : memref<8xf32>) outs(%[[U]] : memref<8xf32>)
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[U]] : memref<8xf32>)
+// CHECK-NOT: memref.copy
+// CHECK: return
+func.func @two_results(%arena: memref<128xi8>, %g: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c96 = arith.constant 96 : index
+  %zero = arith.constant 0.0 : f32
+  %w = memref.view %arena[%c0][] : memref<128xi8> to memref<8xf32>
+  %v = memref.view %arena[%c32][] : memref<128xi8> to memref<8xf32>
+  %gv = memref.view %arena[%c64][] : memref<128xi8> to memref<8xf32>
+  %u = memref.view %arena[%c96][] : memref<128xi8> to memref<8xf32>
+  %tw = memref.alloc() : memref<8xf32>
+  %tv = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id, #id, #id], iterator_types = ["parallel"]} ins(%w, %v, %g : memref<8xf32>, memref<8xf32>, memref<8xf32>) outs(%tw, %tv : memref<8xf32>, memref<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %o: f32, %p: f32):
+    %m = arith.addf %b, %c : f32
+    %s = arith.subf %a, %m : f32
+    linalg.yield %s, %m : f32, f32
+  }
+  memref.copy %tw, %w : memref<8xf32> to memref<8xf32>
+  memref.copy %tv, %v : memref<8xf32> to memref<8xf32>
+  memref.dealloc %tw : memref<8xf32>
+  memref.dealloc %tv : memref<8xf32>
+  %z = memref.alloc() : memref<8xf32>
+  linalg.fill ins(%zero : f32) outs(%z : memref<8xf32>)
+  memref.copy %z, %gv : memref<8xf32> to memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%u : memref<8xf32>) outs(%u : memref<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %z, %u : memref<8xf32> to memref<8xf32>
+  memref.dealloc %z : memref<8xf32>
+  return
+}
+
+// -----
+
 // Copies stay when forwarding could change a result: the generic reads the
 // target at another element (a reversal), or the target is read between
 // the generic and the copy.
