@@ -136,8 +136,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
     dimensions (one input, identity map) become an scf.forall over the
     kept dimensions and vector code: a vector of sums along a kept
-    innermost dimension, or row sums (in pieces of up to 32) along a
-    summed one. Totals over every element (inputs with identity maps, a
+    innermost dimension, or, along a summed one, a vector of partial sums
+    a row long (rows in pieces of up to 32) that each row is added to,
+    summed after the loops. Totals over every element (inputs with identity maps, a
     rank-0 result, no linalg.index in the body) run over the flattened
     elements as a vector of partial sums (linalg::splitReduction), then
     the sum of that vector. The accumulator block of each reduction loop

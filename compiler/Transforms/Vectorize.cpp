@@ -196,19 +196,6 @@ Operation *tileOp(IRRewriter &rewriter, Operation *op, ArrayRef<int64_t> tiles,
   return tiled->tiledOps.front();
 }
 
-/// Sums of a tensor over some of its dimensions (the bias gradients:
-/// over the batch, and the pixels of a convolution) become vector code.
-/// The loop nest of such a reduction keeps the sum in memory, and LLVM
-/// cannot keep it in a register because it cannot tell the arena's
-/// buffers apart: every element was a load, an add and a store in one
-/// dependency chain. The kept dimensions are an scf.forall (threads share
-/// it); then, when the innermost dimension is kept, each step adds a
-/// vector of it (a block of up to four registers) to a vector of sums,
-/// and when it is summed, each step sums one of its rows (or a piece of
-/// up to 32 elements of a longer row); the sums are
-/// carried in registers across the loops over the summed dimensions. A
-/// total over every dimension is first split into a vector of partial
-/// sums (linalg::splitReduction) and their sum.
 /// `op` vectorized in place (linalg::vectorize; contractions become
 /// vector.contract); left as it is when it cannot be.
 void vectorizeInPlace(IRRewriter &rewriter, Operation *op) {
@@ -234,6 +221,20 @@ int64_t vectorBlock(int64_t extent, int64_t width) {
   return lanes;
 }
 
+/// Sums of a tensor over some of its dimensions (the bias gradients:
+/// over the batch, and the pixels of a convolution) become vector code.
+/// The loop nest of such a reduction keeps the sum in memory, and LLVM
+/// cannot keep it in a register because it cannot tell the arena's
+/// buffers apart: every element was a load, an add and a store in one
+/// dependency chain. The kept dimensions are an scf.forall (threads share
+/// it); then, when the innermost dimension is kept, each step adds a
+/// vector of it (a block of up to four registers) to a vector of sums;
+/// when it is summed, each step adds one of its rows (or a piece of up to
+/// 32 elements of a longer row) to a vector of partial sums
+/// (scf::tileReductionUsingScf), summed once after the loops. The sums
+/// are carried in registers across the loops over the summed dimensions.
+/// A total over every dimension is first split into a vector of partial
+/// sums (linalg::splitReduction) and their sum.
 void vectorizeReductions(IRRewriter &rewriter, Operation *root,
                          int64_t width) {
   SmallVector<linalg::GenericOp> sums, totals;
@@ -310,14 +311,34 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     }
     // A long summed row is summed in pieces of up to 32 elements (one
     // vector of it would be split into dozens of instructions by LLVM).
-    if (!keepsLast && ranges[last] > 32)
+    if (!keepsLast)
       steps[last] = divisorUpTo(ranges[last], 32);
     Operation *inner = tileOp(rewriter, op, shared,
                               scf::SCFTilingOptions::LoopType::ForallOp);
-    if (inner)
-      inner = tileOp(rewriter, inner, steps);
-    if (inner)
-      vectorizeInPlace(rewriter, inner);
+    if (!inner)
+      continue;
+    if (keepsLast) {
+      if ((inner = tileOp(rewriter, inner, steps)))
+        vectorizeInPlace(rewriter, inner);
+      continue;
+    }
+    // The pieces of the summed rows add up in a vector of partial sums
+    // (one piece long, carried in registers), summed once at the end:
+    // summing each piece into the total would chain every element's
+    // addition to the previous one.
+    rewriter.setInsertionPoint(inner);
+    FailureOr<scf::SCFTilingResult> partial = scf::tileReductionUsingScf(
+        rewriter, cast<PartialReductionOpInterface>(inner),
+        getAsIndexOpFoldResult(rewriter.getContext(), steps));
+    if (failed(partial))
+      continue;
+    rewriter.replaceOp(inner, partial->replacements);
+    for (Value init : partial->initialValues)
+      if (Operation *fill = init.getDefiningOp<linalg::FillOp>())
+        vectorizeInPlace(rewriter, fill);
+    for (Operation *part : llvm::concat<Operation *>(partial->tiledOps,
+                                                     partial->mergeOps))
+      vectorizeInPlace(rewriter, part);
   }
 }
 

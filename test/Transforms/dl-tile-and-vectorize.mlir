@@ -300,14 +300,17 @@ func.func @sum_rows(%g: tensor<64x120xf32>, %o: tensor<120xf32>) -> tensor<120xf
 // -----
 
 // A sum over the batch and the pixels (a convolution's bias gradient):
-// threads share the channels, and each step sums one row of pixels into
-// the channel's sum, carried across the loops over images and rows.
+// threads share the channels, and each step adds one row of pixels to a
+// vector of partial sums (a row long), carried across the loops over
+// images and rows; the partial sums are summed once, after the loops.
 // CHECK-LABEL: func.func @sum_pixels
 // CHECK: scf.forall (%[[C:.*]]) in (6)
-// CHECK: scf.for %[[N:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
-// CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1xf32>)
+// CHECK: %[[SUMS:.*]] = scf.for %[[N:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x1x1x28xf32>)
+// CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1x1x1x28xf32>)
 // CHECK: %[[ROW:.*]] = vector.transfer_read %arg0[%[[N]], %[[C]], %[[H]], %c0]{{.*}} : tensor<64x6x28x28xf32>, vector<1x1x1x28xf32>
-// CHECK: vector.multi_reduction <add>, %[[ROW]], %[[ACC]] [0, 2, 3] : vector<1x1x1x28xf32> to vector<1xf32>
+// CHECK: arith.addf %[[ACC]], %[[ROW]] : vector<1x1x1x28xf32>
+// CHECK-NOT: vector.multi_reduction
+// CHECK: vector.multi_reduction <add>, %[[SUMS]], %{{.*}} [1, 2, 3] : vector<1x1x1x28xf32> to vector<1xf32>
 func.func @sum_pixels(%g: tensor<64x6x28x28xf32>, %o: tensor<6xf32>) -> tensor<6xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1)>], iterator_types = ["reduction", "parallel", "reduction", "reduction"]} ins(%g : tensor<64x6x28x28xf32>) outs(%o : tensor<6xf32>) {
   ^bb0(%in: f32, %out: f32):
@@ -320,12 +323,13 @@ func.func @sum_pixels(%g: tensor<64x6x28x28xf32>, %o: tensor<6xf32>) -> tensor<6
 // -----
 
 // A long summed row (100 elements) is summed in pieces of up to 32
-// (25 here, a divisor).
+// (25 here, a divisor), added to a piece of partial sums.
 // CHECK-LABEL: func.func @sum_long_rows
 // CHECK: scf.forall (%[[I:.*]]) in (4)
-// CHECK: scf.for %[[P:.*]] = %c0 to %c100 step %c25 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1xf32>)
+// CHECK: %[[SUMS:.*]] = scf.for %[[P:.*]] = %c0 to %c100 step %c25 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1x25xf32>)
 // CHECK: %[[PIECE:.*]] = vector.transfer_read %arg0[%[[I]], %[[P]]]{{.*}} : tensor<4x100xf32>, vector<1x25xf32>
-// CHECK: vector.multi_reduction <add>, %[[PIECE]], %[[ACC]] [1] : vector<1x25xf32> to vector<1xf32>
+// CHECK: arith.addf %[[ACC]], %[[PIECE]] : vector<1x25xf32>
+// CHECK: vector.multi_reduction <add>, %[[SUMS]], %{{.*}} [1] : vector<1x25xf32> to vector<1xf32>
 func.func @sum_long_rows(%x: tensor<4x100xf32>, %o: tensor<4xf32>) -> tensor<4xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x100xf32>) outs(%o : tensor<4xf32>) {
   ^bb0(%in: f32, %out: f32):
