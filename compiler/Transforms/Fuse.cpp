@@ -149,18 +149,17 @@ struct DLFuseElementwise
     : dlc::impl::DLFuseElementwiseBase<DLFuseElementwise> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    // A producer is fused when all its uses are in the consumer: fusing one
+    // Only a producer whose result has this one use is fused: fusing one
     // with other uses would compute it again in every consumer, which along
     // a recurrence (an LSTM's cell state feeds the next step and the
-    // output) multiplies the work with every step. Stores into buffers
-    // are the exception (FuseIntoStores).
+    // output) multiplies the work with every step. (Nor one read several
+    // times by its consumer, such as the window positions of a pooling,
+    // which then runs it as scalar code.) Stores into buffers are the
+    // exception (FuseIntoStores).
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *operand) {
           Operation *producer = operand->get().getDefiningOp();
-          return producer &&
-                 llvm::all_of(producer->getUsers(), [&](Operation *user) {
-                   return user == operand->getOwner();
-                 });
+          return producer && producer->hasOneUse();
         });
     patterns.add<FuseIntoStores>(&getContext());
     linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());

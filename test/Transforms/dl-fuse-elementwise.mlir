@@ -115,3 +115,27 @@ func.func @overwritten(%arena: memref<64xi8>, %u: tensor<8xf32>) -> tensor<8xf32
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// A producer read twice by its consumer (the window positions of a
+// pooling) stays its own loop: the consumer, with strided reads, would
+// run it as scalar code.
+#even = affine_map<(d0) -> (2 * d0)>
+#odd = affine_map<(d0) -> (2 * d0 + 1)>
+// CHECK-LABEL: func.func @windows
+// CHECK-COUNT-2: linalg.generic
+func.func @windows(%x: tensor<16xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<16xf32>
+  %h = tensor.empty() : tensor<8xf32>
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %zero : f32
+    linalg.yield %0 : f32
+  } -> tensor<16xf32>
+  %p = linalg.generic {indexing_maps = [#even, #odd, #id], iterator_types = ["parallel"]} ins(%r, %r : tensor<16xf32>, tensor<16xf32>) outs(%h : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.maximumf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %p : tensor<8xf32>
+}
