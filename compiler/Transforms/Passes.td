@@ -155,7 +155,7 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
 
 def DLVectorizeElementwise
     : Pass<"dl-vectorize-elementwise", "mlir::ModuleOp"> {
-  let summary = "Vectorize elementwise linalg.generic ops on buffers";
+  let summary = "Vectorize elementwise and strided-window linalg.generic ops on buffers";
   let description = [{
     On buffers, after dl-plan-memory: a linalg.generic whose loops are all
     parallel and static, whose operands are 32-bit elements indexed by
@@ -172,6 +172,14 @@ def DLVectorizeElementwise
     Left to LLVM, such loops are vectorized behind runtime checks that
     the buffers do not overlap, and unrolled, at a large cost in compile
     time.
+
+    Window loops with a stride (a pooling after convert-dl-to-linalg: each
+    window position an input read at `s * ow + k` along the rows, f32, an
+    output indexed by the loops and not read, a body of elementwise ops,
+    output rows of up to 32 elements) become an scf.forall over the output
+    rows: each input row the windows cover is read once as one contiguous
+    vector, each window position takes every s-th element of it (a
+    vector.shuffle), and the body runs on vectors of a whole output row.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

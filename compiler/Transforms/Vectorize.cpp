@@ -501,6 +501,157 @@ bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
   return true;
 }
 
+/// The stride and offset (s, k) of a map's last result `s * d + k`, with d
+/// the op's innermost loop, which no other result reads (k >= 0).
+std::optional<std::pair<int64_t, int64_t>> strideOfLast(AffineMap map) {
+  unsigned last = map.getNumDims() - 1;
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  for (AffineExpr e : map.getResults().drop_back())
+    if (e.isFunctionOfDim(last))
+      return std::nullopt;
+  AffineExpr e = map.getResults().back();
+  int64_t k = 0;
+  if (auto sum = dyn_cast<AffineBinaryOpExpr>(e);
+      sum && sum.getKind() == AffineExprKind::Add) {
+    auto c = dyn_cast<AffineConstantExpr>(sum.getRHS());
+    if (!c)
+      return std::nullopt;
+    k = c.getValue();
+    e = sum.getLHS();
+  }
+  int64_t s = 1;
+  if (auto mul = dyn_cast<AffineBinaryOpExpr>(e);
+      mul && mul.getKind() == AffineExprKind::Mul) {
+    auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
+    if (!c)
+      return std::nullopt;
+    s = c.getValue();
+    e = mul.getLHS();
+  }
+  auto dim = dyn_cast<AffineDimExpr>(e);
+  if (!dim || dim.getPosition() != last || s < 1 || k < 0)
+    return std::nullopt;
+  return std::make_pair(s, k);
+}
+
+/// Window loops with a stride (a pooling: each input is one window
+/// position, read at `s * ow + k` along the rows) run on vectors of whole
+/// output rows: each input row the windows cover is read once as one
+/// contiguous vector, and each window position takes every s-th element
+/// of it (a shuffle); the body then runs on vectors. For static,
+/// all-parallel generics on buffers whose output is indexed by the loops,
+/// whose inputs end in such a result, and whose body is elementwise ops;
+/// rows of up to 32 outputs. True when `op` was replaced.
+bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
+                      SmallVectorImpl<Operation *> &loops) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() < 2 || op.getNumParallelLoops() != op.getNumLoops() ||
+      op.hasIndexSemantics() ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return false;
+  OpOperand *out = op.getDpsInitOperand(0);
+  auto outType = cast<MemRefType>(out->get().getType());
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t row = ranges.back();
+  if (!op.getMatchingIndexingMap(out).isIdentity() || row > 32 ||
+      !outType.getElementType().isF32() ||
+      !op.getMatchingBlockArgument(out).use_empty())
+    return false;
+  SmallVector<std::pair<int64_t, int64_t>> strides;
+  bool strided = false;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    auto type = dyn_cast<MemRefType>(in->get().getType());
+    std::optional<std::pair<int64_t, int64_t>> sk =
+        strideOfLast(op.getMatchingIndexingMap(in));
+    if (!type || !type.getElementType().isF32() || !sk ||
+        !type.hasStaticShape() ||
+        type.getDimSize(type.getRank() - 1) < sk->first * (row - 1) + sk->second + 1)
+      return false;
+    strided |= sk->first > 1;
+    strides.push_back(*sk);
+  }
+  if (!strided)
+    return false;
+  // One length for every row read (the longest any window position
+  // needs), so that the positions of one row share one read.
+  int64_t length = 0;
+  for (auto [s, k] : strides)
+    length = std::max(length, s * (row - 1) + k + 1);
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    auto type = cast<MemRefType>(in->get().getType());
+    if (type.getDimSize(type.getRank() - 1) < length)
+      return false;
+  }
+  Block *body = op.getBody();
+  for (Operation &inner : body->without_terminator()) {
+    if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
+        inner.getNumRegions() != 0)
+      return false;
+    for (Value v : inner.getOperands())
+      if (v.getParentBlock() != body && !v.getType().isIntOrFloat())
+        return false;
+  }
+  Value yielded = body->getTerminator()->getOperand(0);
+  if (yielded.getParentBlock() != body || yielded.getType() != outType.getElementType())
+    return false;
+
+  // One step per output row: an scf.forall over the other loops.
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<OpFoldResult> counts;
+  for (int64_t r : ArrayRef<int64_t>(ranges).drop_back())
+    counts.push_back(rewriter.getIndexAttr(r));
+  auto forall = scf::ForallOp::create(rewriter, loc, counts, ValueRange{},
+                                      std::nullopt);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(forall.getBody());
+  SmallVector<Value> ivs(forall.getInductionVars());
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  ivs.push_back(zero); // the row starts at its first output
+  IRMapping map;
+  DenseMap<std::pair<Value, AffineMap>, Value> rows;
+  for (auto [in, sk] : llvm::zip(op.getDpsInputOperands(), strides)) {
+    auto [s, k] = sk;
+    AffineMap m = op.getMatchingIndexingMap(in);
+    // The row from its first window's first element, of which the
+    // window position k takes k, k + s, ...
+    Value &whole = rows[{in->get(), m.dropResult(m.getNumResults() - 1)}];
+    if (!whole) {
+      SmallVector<Value> at;
+      for (AffineExpr e : m.getResults().drop_back())
+        at.push_back(affine::AffineApplyOp::create(
+            rewriter, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
+      at.push_back(zero);
+      whole = vector::LoadOp::create(
+          rewriter, loc, VectorType::get({length}, rewriter.getF32Type()),
+          in->get(), at);
+    }
+    Value lanes = whole;
+    if (s > 1 || k > 0) {
+      SmallVector<int64_t> picks;
+      for (int64_t i = 0; i < row; ++i)
+        picks.push_back(k + s * i);
+      lanes = vector::ShuffleOp::create(rewriter, loc, whole, whole, picks);
+    }
+    map.map(op.getMatchingBlockArgument(in), lanes);
+  }
+  for (Operation &inner : body->without_terminator()) {
+    for (Value v : inner.getOperands())
+      if (!map.contains(v))
+        map.map(v, vector::BroadcastOp::create(
+                       rewriter, loc, VectorType::get({row}, v.getType()), v));
+    Operation *copy = rewriter.clone(inner, map);
+    for (Value r : copy->getResults())
+      r.setType(VectorType::get({row}, r.getType()));
+  }
+  vector::StoreOp::create(rewriter, loc, map.lookup(yielded), out->get(),
+                          ivs);
+  loops.push_back(forall);
+  rewriter.eraseOp(op);
+  return true;
+}
+
 /// Elementwise ops (activations and their gradients, bias additions,
 /// optimizer updates) become vectors of `width` lanes. The loops that are
 /// contiguous in every operand are first collapsed into one (a 64 x 6 x
@@ -513,12 +664,16 @@ bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
 /// and unrolled, at a large cost in compile time.
 void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
                           int64_t width) {
-  SmallVector<linalg::GenericOp> ops;
+  SmallVector<linalg::GenericOp> ops, windows;
   root->walk([&](linalg::GenericOp op) {
     if (elementwise(op))
       ops.push_back(op);
+    else
+      windows.push_back(op);
   });
   SmallVector<Operation *> loops;
+  for (linalg::GenericOp op : windows)
+    vectorizeWindows(rewriter, op, loops);
   for (linalg::GenericOp generic : ops) {
     if (!dropZeroIndices(rewriter, generic))
       continue;

@@ -150,3 +150,71 @@ func.func @strided(%x: memref<4x64xf32, strided<[84, 1]>>, %y: memref<4x64xf32>)
   }
   return
 }
+
+// A 2 x 2 max pooling with stride 2 (each window position an input): one
+// step per output row; each of the two input rows is read once, whole,
+// and each position takes every second element of it (a shuffle).
+#w00 = affine_map<(n, c, h, w) -> (n, c, 2 * h, 2 * w)>
+#w01 = affine_map<(n, c, h, w) -> (n, c, 2 * h, 2 * w + 1)>
+#w10 = affine_map<(n, c, h, w) -> (n, c, 2 * h + 1, 2 * w)>
+#w11 = affine_map<(n, c, h, w) -> (n, c, 2 * h + 1, 2 * w + 1)>
+// CHECK-LABEL: func.func @pool
+// CHECK: scf.forall (%[[N:.*]], %[[C:.*]], %[[H:.*]]) in (2, 3, 14) {
+// CHECK: %[[R0:.*]] = vector.load %arg0[%[[N]], %[[C]], %{{.*}}, %{{.*}}] : memref<2x3x28x28xf32>, vector<28xf32>
+// CHECK: vector.shuffle %[[R0]], %[[R0]] [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26]
+// CHECK: vector.shuffle %[[R0]], %[[R0]] [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27]
+// CHECK: %[[R1:.*]] = vector.load %arg0{{.*}} : memref<2x3x28x28xf32>, vector<28xf32>
+// CHECK-NOT: vector.load
+// CHECK-COUNT-3: arith.maximumf {{.*}} : vector<14xf32>
+// CHECK: vector.store %{{.*}}, %arg1[%[[N]], %[[C]], %[[H]], %{{.*}}] : memref<2x3x14x14xf32>, vector<14xf32>
+// CHECK-NOT: linalg.generic
+func.func @pool(%x: memref<2x3x28x28xf32>, %y: memref<2x3x14x14xf32>) {
+  linalg.generic {indexing_maps = [#w00, #w01, #w10, #w11, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %x, %x, %x : memref<2x3x28x28xf32>, memref<2x3x28x28xf32>, memref<2x3x28x28xf32>, memref<2x3x28x28xf32>) outs(%y : memref<2x3x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %d: f32, %o: f32):
+    %0 = arith.maximumf %a, %b : f32
+    %1 = arith.maximumf %0, %c : f32
+    %2 = arith.maximumf %1, %d : f32
+    linalg.yield %2 : f32
+  }
+  return
+}
+
+// Windows wider than the stride (3 positions, stride 2, over rows of 7):
+// the read covers the last position (7 elements), and the third position
+// takes elements 2, 4, 6; a scalar constant is broadcast.
+#v0 = affine_map<(h, w) -> (h, 2 * w)>
+#v1 = affine_map<(h, w) -> (h, 2 * w + 1)>
+#v2 = affine_map<(h, w) -> (h, 2 * w + 2)>
+// CHECK-LABEL: func.func @wide
+// CHECK: %[[R:.*]] = vector.load %arg0[%{{.*}}, %{{.*}}] : memref<4x7xf32>, vector<7xf32>
+// CHECK: vector.shuffle %[[R]], %[[R]] [2, 4, 6] : vector<7xf32>, vector<7xf32>
+// CHECK: arith.constant dense<0.333333343> : vector<3xf32>
+// CHECK: arith.mulf {{.*}} : vector<3xf32>
+// CHECK: vector.store {{.*}} : memref<4x3xf32>, vector<3xf32>
+func.func @wide(%x: memref<4x7xf32>, %y: memref<4x3xf32>) {
+  %third = arith.constant 0.333333343 : f32
+  linalg.generic {indexing_maps = [#v0, #v1, #v2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %x, %x : memref<4x7xf32>, memref<4x7xf32>, memref<4x7xf32>) outs(%y : memref<4x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %o: f32):
+    %0 = arith.addf %a, %b : f32
+    %1 = arith.addf %0, %c : f32
+    %2 = arith.mulf %1, %third : f32
+    linalg.yield %2 : f32
+  }
+  return
+}
+
+// Left alone: a window op that reads its output.
+// CHECK-LABEL: func.func @accumulates
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @accumulates(%x: memref<4x8xf32>, %y: memref<4x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(h, w) -> (h, 2 * w)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x8xf32>) outs(%y : memref<4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %0 = arith.addf %a, %o : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
