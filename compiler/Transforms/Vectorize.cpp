@@ -511,24 +511,22 @@ std::optional<std::pair<int64_t, int64_t>> strideOfLast(AffineMap map) {
     if (e.isFunctionOfDim(last))
       return std::nullopt;
   AffineExpr e = map.getResults().back();
-  int64_t k = 0;
-  if (auto sum = dyn_cast<AffineBinaryOpExpr>(e);
-      sum && sum.getKind() == AffineExprKind::Add) {
-    auto c = dyn_cast<AffineConstantExpr>(sum.getRHS());
+  // `e` as `rest <kind> constant`: the constant in `value`, `e` the rest;
+  // false when the other side is not a constant.
+  auto peel = [&](AffineExprKind kind, int64_t &value) {
+    auto binary = dyn_cast<AffineBinaryOpExpr>(e);
+    if (!binary || binary.getKind() != kind)
+      return true;
+    auto c = dyn_cast<AffineConstantExpr>(binary.getRHS());
     if (!c)
-      return std::nullopt;
-    k = c.getValue();
-    e = sum.getLHS();
-  }
-  int64_t s = 1;
-  if (auto mul = dyn_cast<AffineBinaryOpExpr>(e);
-      mul && mul.getKind() == AffineExprKind::Mul) {
-    auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
-    if (!c)
-      return std::nullopt;
-    s = c.getValue();
-    e = mul.getLHS();
-  }
+      return false;
+    value = c.getValue();
+    e = binary.getLHS();
+    return true;
+  };
+  int64_t k = 0, s = 1;
+  if (!peel(AffineExprKind::Add, k) || !peel(AffineExprKind::Mul, s))
+    return std::nullopt;
   auto dim = dyn_cast<AffineDimExpr>(e);
   if (!dim || dim.getPosition() != last || s < 1 || k < 0)
     return std::nullopt;
