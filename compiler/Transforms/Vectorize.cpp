@@ -553,7 +553,7 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t row = ranges.back();
   if (!op.getMatchingIndexingMap(out).isIdentity() || row > 32 ||
-      !outType.getElementType().isF32() ||
+      !outType.getElementType().isF32() || !outType.isLastDimUnitStride() ||
       !op.getMatchingBlockArgument(out).use_empty())
     return false;
   SmallVector<std::pair<int64_t, int64_t>> strides;
@@ -563,7 +563,7 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
     std::optional<std::pair<int64_t, int64_t>> sk =
         strideOfLast(op.getMatchingIndexingMap(in));
     if (!type || !type.getElementType().isF32() || !sk ||
-        !type.hasStaticShape() ||
+        !type.hasStaticShape() || !type.isLastDimUnitStride() ||
         type.getDimSize(type.getRank() - 1) < sk->first * (row - 1) + sk->second + 1)
       return false;
     strided |= sk->first > 1;

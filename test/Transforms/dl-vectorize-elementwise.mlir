@@ -218,3 +218,18 @@ func.func @accumulates(%x: memref<4x8xf32>, %y: memref<4x4xf32>) {
   }
   return
 }
+
+// Left alone: windows over a view whose rows are not contiguous (a column
+// of a larger buffer), which a vector load cannot read.
+// CHECK-LABEL: func.func @columns
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @columns(%x: memref<4x8xf32, strided<[1, 4]>>, %y: memref<4x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(h, w) -> (h, 2 * w)>, affine_map<(h, w) -> (h, 2 * w + 1)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %x : memref<4x8xf32, strided<[1, 4]>>, memref<4x8xf32, strided<[1, 4]>>) outs(%y : memref<4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %0 = arith.maximumf %a, %b : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
