@@ -4,12 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/Aliasing.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -19,28 +19,9 @@ namespace dlc {
 } // namespace dlc
 
 using namespace mlir;
+using dlc::mayAlias;
 
 namespace {
-
-/// Whether the buffers `a` and `b` may overlap: unless both are views of
-/// one buffer at constant offsets whose bytes are disjoint (the variables
-/// of the instance arena), or the same value.
-bool mayAlias(Value a, Value b) {
-  if (a == b)
-    return true;
-  auto va = a.getDefiningOp<memref::ViewOp>(),
-       vb = b.getDefiningOp<memref::ViewOp>();
-  if (!va || !vb || va.getSource() != vb.getSource())
-    return true;
-  std::optional<int64_t> oa = getConstantIntValue(va.getByteShift()),
-                         ob = getConstantIntValue(vb.getByteShift());
-  auto ta = cast<MemRefType>(a.getType()), tb = cast<MemRefType>(b.getType());
-  if (!oa || !ob || !ta.hasStaticShape() || !tb.hasStaticShape())
-    return true;
-  int64_t ea = *oa + ta.getNumElements() * ta.getElementTypeBitWidth() / 8,
-          eb = *ob + tb.getNumElements() * tb.getElementTypeBitWidth() / 8;
-  return *oa < eb && *ob < ea;
-}
 
 /// Fuses a producer whose results are also stored into buffers (an
 /// optimizer's new momentum, stored into its variable and read by the
@@ -131,9 +112,9 @@ struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
           return false;
         continue;
       }
-      if (auto read = dyn_cast<bufferization::ToTensorOp>(op)) {
+      if (auto load = dyn_cast<bufferization::ToTensorOp>(op)) {
         if (llvm::any_of(stores, [&](auto store) {
-              return mayAlias(read.getBuffer(), store.getDest());
+              return mayAlias(load.getBuffer(), store.getDest());
             }))
           return false;
         continue;

@@ -5,11 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/Aliasing.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_DLLOWERCOPIES
@@ -17,49 +17,9 @@ namespace dlc {
 } // namespace dlc
 
 using namespace mlir;
+using dlc::mayAlias;
 
 namespace {
-
-/// The buffer `v` is a view of: through subviews, views, casts and
-/// reshapes to the function argument or allocation it comes from.
-Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (auto view = dyn_cast<ViewLikeOpInterface>(def))
-      v = view.getViewSource();
-    else
-      break;
-  }
-  return v;
-}
-
-/// Bytes [first, last) of the arena that `v`, a memref.view at a constant
-/// offset with a static shape, covers; none otherwise.
-std::optional<std::pair<int64_t, int64_t>> arenaRange(Value v) {
-  auto view = v.getDefiningOp<memref::ViewOp>();
-  if (!view)
-    return std::nullopt;
-  auto type = cast<MemRefType>(view.getType());
-  std::optional<int64_t> offset = getConstantIntValue(view.getByteShift());
-  if (!offset || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
-      !type.getElementType().isIntOrFloat())
-    return std::nullopt;
-  int64_t bytes = type.getNumElements() *
-                  std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-  return std::make_pair(*offset, *offset + bytes);
-}
-
-/// Whether `v` may share memory with `dst`: the same value, a view of it,
-/// or any view of the same root unless both are disjoint arena views.
-bool mayAlias(Value v, Value dst) {
-  if (!isa<BaseMemRefType>(v.getType()))
-    return false;
-  if (v == dst)
-    return true;
-  if (rootOf(v) != rootOf(dst))
-    return false;
-  auto a = arenaRange(v), b = arenaRange(dst);
-  return !a || !b || (a->first < b->second && b->first < a->second);
-}
 
 /// Whether `op` (with its regions) uses a value that may alias `dst`.
 bool touches(Operation *op, Value dst) {
