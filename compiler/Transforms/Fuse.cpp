@@ -72,6 +72,11 @@ struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
     Block *block = consumer->getBlock();
     if (producer->getBlock() != block || !producer->isBeforeInBlock(consumer))
       return false;
+    // (Read once by the consumer: the fusion replaces that one operand.)
+    if (llvm::count_if(consumer->getOperands(), [&](Value v) {
+          return v.getDefiningOp() == producer.getOperation();
+        }) != 1)
+      return false;
     for (Operation *user : producer->getUsers()) {
       if (user == consumer)
         continue;

@@ -139,3 +139,28 @@ func.func @windows(%x: tensor<16xf32>) -> tensor<8xf32> {
   } -> tensor<8xf32>
   return %p : tensor<8xf32>
 }
+
+// A stored producer that its consumer reads twice, transposed once, stays
+// (one fusion replaces one operand).
+#ij = affine_map<(i, j) -> (i, j)>
+#ji = affine_map<(i, j) -> (j, i)>
+// CHECK-LABEL: func.func @stored_twice
+// CHECK-COUNT-2: linalg.generic
+func.func @stored_twice(%arena: memref<64xi8>, %g: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %c0 = arith.constant 0 : index
+  %vbuf = memref.view %arena[%c0][] : memref<64xi8> to memref<4x4xf32>
+  %e = tensor.empty() : tensor<4x4xf32>
+  %v = bufferization.to_tensor %vbuf restrict : memref<4x4xf32> to tensor<4x4xf32>
+  %vn = linalg.generic {indexing_maps = [#ij, #ij, #ij], iterator_types = ["parallel", "parallel"]} ins(%v, %g : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.addf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x4xf32>
+  bufferization.materialize_in_destination %vn in writable %vbuf : (tensor<4x4xf32>, memref<4x4xf32>) -> ()
+  %r = linalg.generic {indexing_maps = [#ij, #ji, #ij], iterator_types = ["parallel", "parallel"]} ins(%vn, %vn : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x4xf32>
+  return %r : tensor<4x4xf32>
+}
