@@ -458,12 +458,18 @@ bool elementwise(linalg::GenericOp op) {
 
 /// `op` with each operand indexed at 0 in some of its dimensions (a bias
 /// of shape [C, 1, 1] added to every pixel) read through a view without
-/// those dimensions instead, so that its map names loops only. False when
-/// such a dimension is not a plain unit dimension.
+/// those dimensions instead, so that its map names loops only. False (and
+/// `op` unchanged) when such a dimension is not a plain unit dimension.
 bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  // For each operand to view anew: its dimension groups and kept results.
+  struct View {
+    OpOperand *operand;
+    SmallVector<ReassociationIndices> groups;
+    SmallVector<AffineExpr> kept;
+  };
+  SmallVector<View> views;
   for (OpOperand &operand : op->getOpOperands()) {
-    AffineMap map = maps[operand.getOperandNumber()];
+    AffineMap map = op.getMatchingIndexingMap(&operand);
     auto type = cast<MemRefType>(operand.get().getType());
     if (llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
       continue;
@@ -471,30 +477,33 @@ bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
       return false;
     // Each zero index joins the group of the dimension before it (or, at
     // the front, the first one indexed by a loop).
-    SmallVector<ReassociationIndices> groups;
-    SmallVector<AffineExpr> kept;
+    View &view = views.emplace_back(View{&operand, {}, {}});
     ReassociationIndices pending;
     for (auto [d, e] : llvm::enumerate(map.getResults())) {
       if (isa<AffineDimExpr>(e)) {
-        kept.push_back(e);
-        groups.push_back(pending);
-        groups.back().push_back(d);
+        view.kept.push_back(e);
+        view.groups.push_back(pending);
+        view.groups.back().push_back(d);
         pending.clear();
         continue;
       }
       if (type.getDimSize(d) != 1)
         return false;
-      if (groups.empty())
+      if (view.groups.empty())
         pending.push_back(d);
       else
-        groups.back().push_back(d);
+        view.groups.back().push_back(d);
     }
-    rewriter.setInsertionPoint(op);
-    Value view = memref::CollapseShapeOp::create(rewriter, op.getLoc(),
-                                                 operand.get(), groups);
-    maps[operand.getOperandNumber()] =
-        AffineMap::get(map.getNumDims(), 0, kept, op.getContext());
-    rewriter.modifyOpInPlace(op, [&] { operand.set(view); });
+  }
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  rewriter.setInsertionPoint(op);
+  for (View &view : views) {
+    Value collapsed = memref::CollapseShapeOp::create(
+        rewriter, op.getLoc(), view.operand->get(), view.groups);
+    unsigned n = view.operand->getOperandNumber();
+    maps[n] = AffineMap::get(maps[n].getNumDims(), 0, view.kept,
+                             op.getContext());
+    rewriter.modifyOpInPlace(op, [&] { view.operand->set(collapsed); });
   }
   rewriter.modifyOpInPlace(
       op, [&] { op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps)); });

@@ -233,3 +233,19 @@ func.func @columns(%x: memref<4x8xf32, strided<[1, 4]>>, %y: memref<4x4xf32>) {
   }
   return
 }
+
+// Left alone, unchanged: one operand indexed at 0 in a unit dimension, the
+// other at 0 in a dimension of 3 (a column, not a unit dimension).
+// CHECK-LABEL: func.func @zero_column
+// CHECK-NOT: memref.collapse_shape
+// CHECK: linalg.generic {{.*}} ins(%arg0, %arg1, %arg2 : memref<4x6xf32>, memref<6x1xf32>, memref<4x3xf32>)
+func.func @zero_column(%x: memref<4x6xf32>, %b: memref<6x1xf32>, %c: memref<4x3xf32>, %y: memref<4x6xf32>) {
+  linalg.generic {indexing_maps = [#id2, affine_map<(i, j) -> (j, 0)>, affine_map<(i, j) -> (i, 0)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b, %c : memref<4x6xf32>, memref<6x1xf32>, memref<4x3xf32>) outs(%y : memref<4x6xf32>) {
+  ^bb0(%in: f32, %bb: f32, %cc: f32, %out: f32):
+    %0 = arith.addf %in, %bb : f32
+    %1 = arith.mulf %0, %cc : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
