@@ -421,15 +421,22 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width) {
   }
 }
 
+/// Whether `op` is on buffers with static loops, all parallel, and a body
+/// that reads no loop index: what both elementwise and window loops need.
+bool staticParallel(linalg::GenericOp op) {
+  return op.hasPureBufferSemantics() && op.getNumDpsInits() != 0 &&
+         op.getNumLoops() != 0 &&
+         op.getNumParallelLoops() == op.getNumLoops() &&
+         !op.hasIndexSemantics() &&
+         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
+}
+
 /// Whether `op` is element by element: every loop parallel, static, and
 /// each operand indexed by some of the loops in their order, or at 0 (an
 /// operand may be broadcast along the others, never transposed), 32-bit elements,
 /// and a body that reads no loop index and no other tensor.
 bool elementwise(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() == 0 ||
-      op.getNumLoops() == 0 ||
-      op.getNumParallelLoops() != op.getNumLoops() || op.hasIndexSemantics() ||
-      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+  if (!staticParallel(op))
     return false;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
@@ -552,10 +559,7 @@ std::optional<std::pair<int64_t, int64_t>> strideOfLast(AffineMap map) {
 /// rows of up to 32 outputs. True when `op` was replaced.
 bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
                       SmallVectorImpl<Operation *> &loops) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() < 2 || op.getNumParallelLoops() != op.getNumLoops() ||
-      op.hasIndexSemantics() ||
-      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+  if (!staticParallel(op) || op.getNumDpsInits() != 1 || op.getNumLoops() < 2)
     return false;
   OpOperand *out = op.getDpsInitOperand(0);
   auto outType = cast<MemRefType>(out->get().getType());
@@ -572,8 +576,7 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
     std::optional<std::pair<int64_t, int64_t>> sk =
         strideOfLast(op.getMatchingIndexingMap(in));
     if (!type || !type.getElementType().isF32() || !sk ||
-        !type.hasStaticShape() || !type.isLastDimUnitStride() ||
-        type.getDimSize(type.getRank() - 1) < sk->first * (row - 1) + sk->second + 1)
+        !type.hasStaticShape() || !type.isLastDimUnitStride())
       return false;
     strided |= sk->first > 1;
     strides.push_back(*sk);
