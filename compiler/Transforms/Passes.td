@@ -173,13 +173,17 @@ def DLVectorizeElementwise
     the buffers do not overlap, and unrolled, at a large cost in compile
     time.
 
-    Window loops with a stride (a pooling after convert-dl-to-linalg: each
-    window position an input read at `s * ow + k` along the rows, f32, an
+    Window loops (a pooling after convert-dl-to-linalg: each window
+    position an input read at `s * ow + k` along the rows; the input
+    gradient of a pooling over disjoint windows, reading its window's
+    gradient at `x floordiv s`; in general inputs whose last index reads
+    only the innermost loop, and not as it is), with 32-bit elements, an
     output indexed by the loops and not read, a body of elementwise ops,
-    output rows of up to 32 elements) become an scf.forall over the output
-    rows: each input row the windows cover is read once as one contiguous
-    vector, each window position takes every s-th element of it (a
-    vector.shuffle), and the body runs on vectors of a whole output row.
+    output rows of up to 32 elements, become an scf.forall over the output
+    rows: each input row is read once as one contiguous vector (as long as
+    its farthest lane needs), each input takes its lanes of it (a
+    vector.shuffle: every s-th element, or each element s times), and the
+    body runs on vectors of a whole output row.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

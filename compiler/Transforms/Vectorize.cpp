@@ -517,9 +517,12 @@ bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
   return true;
 }
 
-/// The stride and offset (s, k) of a map's last result `s * d + k`, with d
-/// the op's innermost loop, which no other result reads (k >= 0).
-std::optional<std::pair<int64_t, int64_t>> strideOfLast(AffineMap map) {
+/// Which element of an input row each lane of a window loop's output row
+/// of `row` lanes reads: the map's last result at the lane's index, when
+/// that result reads the innermost loop d and no other loop, and no other
+/// result reads d (a window position of a pooling reads `s * d + k`, the
+/// cells of its input gradient the window's gradient at `d floordiv s`).
+std::optional<SmallVector<int64_t>> lanesOfLast(AffineMap map, int64_t row) {
   unsigned last = map.getNumDims() - 1;
   if (map.getNumResults() == 0)
     return std::nullopt;
@@ -527,72 +530,72 @@ std::optional<std::pair<int64_t, int64_t>> strideOfLast(AffineMap map) {
     if (e.isFunctionOfDim(last))
       return std::nullopt;
   AffineExpr e = map.getResults().back();
-  // `e` as `rest <kind> constant`: the constant in `value`, `e` the rest;
-  // false when the other side is not a constant.
-  auto peel = [&](AffineExprKind kind, int64_t &value) {
-    auto binary = dyn_cast<AffineBinaryOpExpr>(e);
-    if (!binary || binary.getKind() != kind)
-      return true;
-    auto c = dyn_cast<AffineConstantExpr>(binary.getRHS());
-    if (!c)
-      return false;
-    value = c.getValue();
-    e = binary.getLHS();
-    return true;
-  };
-  int64_t k = 0, s = 1;
-  if (!peel(AffineExprKind::Add, k) || !peel(AffineExprKind::Mul, s))
-    return std::nullopt;
-  auto dim = dyn_cast<AffineDimExpr>(e);
-  if (!dim || dim.getPosition() != last || s < 1 || k < 0)
-    return std::nullopt;
-  return std::make_pair(s, k);
+  for (unsigned d = 0; d < last; ++d)
+    if (e.isFunctionOfDim(d))
+      return std::nullopt;
+  SmallVector<int64_t> lanes;
+  for (int64_t i = 0; i < row; ++i) {
+    auto at = dyn_cast<AffineConstantExpr>(
+        e.replace(getAffineDimExpr(last, map.getContext()),
+                  getAffineConstantExpr(i, map.getContext())));
+    if (!at || at.getValue() < 0)
+      return std::nullopt;
+    lanes.push_back(at.getValue());
+  }
+  return lanes;
 }
 
-/// Window loops with a stride (a pooling: each input is one window
-/// position, read at `s * ow + k` along the rows) run on vectors of whole
-/// output rows: each input row the windows cover is read once as one
-/// contiguous vector, and each window position takes every s-th element
-/// of it (a shuffle); the body then runs on vectors. For static,
-/// all-parallel generics on buffers whose output is indexed by the loops,
-/// whose inputs end in such a result, and whose body is elementwise ops;
-/// rows of up to 32 outputs. True when `op` was replaced.
+/// Window loops (a pooling: each input is one window position, read at
+/// `s * ow + k` along the rows; the cells of a pooling's input gradient,
+/// reading their window's gradient at `x floordiv s`) run on vectors of
+/// whole output rows: each input row is read once as one contiguous
+/// vector, and each input takes its lanes of it (lanesOfLast, a shuffle);
+/// the body then runs on vectors. For static, all-parallel generics on
+/// buffers whose output is indexed by the loops, whose inputs end in such
+/// a result, with 32-bit elements and a body of elementwise ops; rows of
+/// up to 32 outputs. True when `op` was replaced.
 bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
                       SmallVectorImpl<Operation *> &loops) {
   if (!staticParallel(op) || op.getNumDpsInits() != 1 || op.getNumLoops() < 2)
     return false;
+  auto word = [](MemRefType type) {
+    Type elem = type.getElementType();
+    return (elem.isF32() || elem.isInteger(32)) && type.hasStaticShape() &&
+           type.isLastDimUnitStride();
+  };
   OpOperand *out = op.getDpsInitOperand(0);
   auto outType = cast<MemRefType>(out->get().getType());
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t row = ranges.back();
   if (!op.getMatchingIndexingMap(out).isIdentity() || row > 32 ||
-      !outType.getElementType().isF32() || !outType.isLastDimUnitStride() ||
-      !op.getMatchingBlockArgument(out).use_empty())
+      !word(outType) || !op.getMatchingBlockArgument(out).use_empty())
     return false;
-  SmallVector<std::pair<int64_t, int64_t>> strides;
-  bool strided = false;
+  // The inputs that share a row (the same buffer, indexed alike but for
+  // the last index) share one read, of the longest length they need.
+  using Row = std::pair<Value, AffineMap>;
+  auto rowOf = [&](OpOperand *in) {
+    AffineMap m = op.getMatchingIndexingMap(in);
+    return Row{in->get(), m.dropResult(m.getNumResults() - 1)};
+  };
+  SmallVector<SmallVector<int64_t>> picks;
+  DenseMap<Row, int64_t> lengths;
+  bool windows = false;
   for (OpOperand *in : op.getDpsInputOperands()) {
     auto type = dyn_cast<MemRefType>(in->get().getType());
-    std::optional<std::pair<int64_t, int64_t>> sk =
-        strideOfLast(op.getMatchingIndexingMap(in));
-    if (!type || !type.getElementType().isF32() || !sk ||
-        !type.hasStaticShape() || !type.isLastDimUnitStride())
+    std::optional<SmallVector<int64_t>> lanes =
+        lanesOfLast(op.getMatchingIndexingMap(in), row);
+    if (!type || !word(type) || !lanes)
       return false;
-    strided |= sk->first > 1;
-    strides.push_back(*sk);
+    windows |= !llvm::equal(*lanes, llvm::seq<int64_t>(0, row));
+    int64_t &length = lengths[rowOf(in)];
+    length = std::max(length, llvm::max_element(*lanes)[0] + 1);
+    picks.push_back(std::move(*lanes));
   }
-  if (!strided)
+  if (!windows)
     return false;
-  // One length for every row read (the longest any window position
-  // needs), so that the positions of one row share one read.
-  int64_t length = 0;
-  for (auto [s, k] : strides)
-    length = std::max(length, s * (row - 1) + k + 1);
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    auto type = cast<MemRefType>(in->get().getType());
-    if (type.getDimSize(type.getRank() - 1) < length)
+  for (auto [r, length] : lengths)
+    if (cast<MemRefType>(r.first.getType()).getShape().back() < length)
       return false;
-  }
   Block *body = op.getBody();
   for (Operation &inner : body->without_terminator()) {
     if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
@@ -620,31 +623,27 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   ivs.push_back(zero); // the row starts at its first output
   IRMapping map;
-  DenseMap<std::pair<Value, AffineMap>, Value> rows;
-  for (auto [in, sk] : llvm::zip(op.getDpsInputOperands(), strides)) {
-    auto [s, k] = sk;
-    AffineMap m = op.getMatchingIndexingMap(in);
-    // The row from its first window's first element, of which the
-    // window position k takes k, k + s, ...
-    Value &whole = rows[{in->get(), m.dropResult(m.getNumResults() - 1)}];
+  DenseMap<Row, Value> rows;
+  for (auto [in, lanes] : llvm::zip(op.getDpsInputOperands(), picks)) {
+    Row key = rowOf(in);
+    Value &whole = rows[key];
     if (!whole) {
       SmallVector<Value> at;
-      for (AffineExpr e : m.getResults().drop_back())
+      for (AffineExpr e : key.second.getResults())
         at.push_back(affine::AffineApplyOp::create(
-            rewriter, loc, AffineMap::get(m.getNumDims(), 0, e), ivs));
+            rewriter, loc, AffineMap::get(key.second.getNumDims(), 0, e),
+            ivs));
       at.push_back(zero);
       whole = vector::LoadOp::create(
-          rewriter, loc, VectorType::get({length}, rewriter.getF32Type()),
+          rewriter, loc,
+          VectorType::get({lengths[key]},
+                          getElementTypeOrSelf(in->get().getType())),
           in->get(), at);
     }
-    Value lanes = whole;
-    if (s > 1 || k > 0) {
-      SmallVector<int64_t> picks;
-      for (int64_t i = 0; i < row; ++i)
-        picks.push_back(k + s * i);
-      lanes = vector::ShuffleOp::create(rewriter, loc, whole, whole, picks);
-    }
-    map.map(op.getMatchingBlockArgument(in), lanes);
+    Value taken = whole;
+    if (!llvm::equal(lanes, llvm::seq<int64_t>(0, lengths[key])))
+      taken = vector::ShuffleOp::create(rewriter, loc, whole, whole, lanes);
+    map.map(op.getMatchingBlockArgument(in), taken);
   }
   for (Operation &inner : body->without_terminator()) {
     for (Value v : inner.getOperands())

@@ -205,6 +205,90 @@ func.func @wide(%x: memref<4x7xf32>, %y: memref<4x3xf32>) {
   return
 }
 
+// The first argmax of each 2 x 2 window (i32 output): the window
+// positions read as in @pool, the position constants broadcast.
+// CHECK-LABEL: func.func @argmax
+// CHECK: scf.forall
+// CHECK-COUNT-2: vector.load %arg0{{.*}} : memref<1x2x8x8xf32>, vector<8xf32>
+// CHECK-COUNT-4: arith.cmpf ogt, {{.*}} : vector<4xf32>
+// CHECK: vector.store %{{.*}}, %arg1[{{.*}}] : memref<1x2x4x4xi32>, vector<4xi32>
+func.func @argmax(%x: memref<1x2x8x8xf32>, %y: memref<1x2x4x4xi32>) {
+  %low = arith.constant 0xFF800000 : f32
+  %p0 = arith.constant 0 : i32
+  %p1 = arith.constant 1 : i32
+  %p2 = arith.constant 2 : i32
+  %p3 = arith.constant 3 : i32
+  linalg.generic {indexing_maps = [#w00, #w01, #w10, #w11, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %x, %x, %x : memref<1x2x8x8xf32>, memref<1x2x8x8xf32>, memref<1x2x8x8xf32>, memref<1x2x8x8xf32>) outs(%y : memref<1x2x4x4xi32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %d: f32, %o: i32):
+    %0 = arith.cmpf ogt, %a, %low : f32
+    %1 = arith.select %0, %a, %low : f32
+    %2 = arith.cmpf ogt, %b, %1 : f32
+    %3 = arith.select %2, %b, %1 : f32
+    %4 = arith.select %2, %p1, %p0 : i32
+    %5 = arith.cmpf ogt, %c, %3 : f32
+    %6 = arith.select %5, %c, %3 : f32
+    %7 = arith.select %5, %p2, %4 : i32
+    %8 = arith.cmpf ogt, %d, %6 : f32
+    %9 = arith.select %8, %p3, %7 : i32
+    linalg.yield %9 : i32
+  }
+  return
+}
+
+// The input gradient of a 2 x 2 max pooling over cells [n, c, oh, row of
+// the cell, x] with the argmax fused in: each lane x reads its window's
+// gradient at x floordiv 2 (lanes 0, 0, 1, 1, ...) and the window's
+// positions at (x floordiv 2) * 2 + k (lanes 0, 0, 2, 2, ... of the input
+// row); the constant places (i32) are read as they are.
+#place = affine_map<(n, c, h, r, x) -> (r, x)>
+#cell = affine_map<(n, c, h, r, x) -> (n, c, h, x floordiv 2)>
+#c0 = affine_map<(n, c, h, r, x) -> (n, c, 2 * h, (x floordiv 2) * 2)>
+#c1 = affine_map<(n, c, h, r, x) -> (n, c, 2 * h, (x floordiv 2) * 2 + 1)>
+#id5 = affine_map<(n, c, h, r, x) -> (n, c, h, r, x)>
+// CHECK-LABEL: func.func @pool_gradient
+// CHECK: scf.forall (%[[N:.*]], %[[C:.*]], %[[H:.*]], %[[R:.*]]) in (1, 2, 4, 2) {
+// CHECK: %[[P:.*]] = vector.load %arg0[%[[R]], %{{.*}}] : memref<2x8xi32>, vector<8xi32>
+// CHECK: %[[G:.*]] = vector.load %arg1[%[[N]], %[[C]], %[[H]], %{{.*}}] : memref<1x2x4x4xf32>, vector<4xf32>
+// CHECK: vector.shuffle %[[G]], %[[G]] [0, 0, 1, 1, 2, 2, 3, 3] : vector<4xf32>, vector<4xf32>
+// CHECK: %[[X:.*]] = vector.load %arg2{{.*}} : memref<1x2x8x8xf32>, vector<8xf32>
+// CHECK: vector.shuffle %[[X]], %[[X]] [0, 0, 2, 2, 4, 4, 6, 6]
+// CHECK: vector.shuffle %[[X]], %[[X]] [1, 1, 3, 3, 5, 5, 7, 7]
+// CHECK: arith.cmpi eq, %[[P]], %{{.*}} : vector<8xi32>
+// CHECK: vector.store %{{.*}}, %arg3[%[[N]], %[[C]], %[[H]], %[[R]], %{{.*}}] : memref<1x2x4x2x8xf32>, vector<8xf32>
+// CHECK-NOT: linalg.generic
+func.func @pool_gradient(%place: memref<2x8xi32>, %g: memref<1x2x4x4xf32>, %x: memref<1x2x8x8xf32>, %dx: memref<1x2x4x2x8xf32>) {
+  %low = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %p0 = arith.constant 0 : i32
+  %p1 = arith.constant 1 : i32
+  linalg.generic {indexing_maps = [#place, #cell, #c0, #c1, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%place, %g, %x, %x : memref<2x8xi32>, memref<1x2x4x4xf32>, memref<1x2x8x8xf32>, memref<1x2x8x8xf32>) outs(%dx : memref<1x2x4x2x8xf32>) {
+  ^bb0(%p: i32, %gg: f32, %a: f32, %b: f32, %o: f32):
+    %0 = arith.cmpf ogt, %a, %low : f32
+    %1 = arith.select %0, %a, %low : f32
+    %2 = arith.cmpf ogt, %b, %1 : f32
+    %3 = arith.select %2, %p1, %p0 : i32
+    %4 = arith.cmpi eq, %p, %3 : i32
+    %5 = arith.select %4, %gg, %zero : f32
+    linalg.yield %5 : f32
+  }
+  return
+}
+
+// Left alone: an input whose last index reads another loop too.
+// CHECK-LABEL: func.func @skewed
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @skewed(%x: memref<4x16xf32>, %y: memref<4x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(h, w) -> (h, 2 * w + h)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x16xf32>) outs(%y : memref<4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
 // Left alone: a window op that reads its output.
 // CHECK-LABEL: func.func @accumulates
 // CHECK-NOT: vector.

@@ -45,29 +45,17 @@ struct Conv2dLowering : OpConversionPattern<dl::Conv2dOp> {
 
 template <typename OpT, bool kMax>
 struct PoolLowering : OpConversionPattern<OpT> {
-  /// Windows of up to this many elements (with a stride above 1) are read
-  /// as that many inputs.
-  static constexpr int64_t kUnrolledWindow = 16;
-
   /// One parallel loop nest over the outputs whose body reads each element
-  /// of its window (an input per window position, at x[n, c, oh * stride
-  /// + i, ow * stride + j]) and combines them in registers (max, or the sum
-  /// divided by the window's size), where the pooling op's loop nest over
-  /// the window reads and writes the output element at every position.
+  /// of its window (an input per window position, windowPositionMaps) and
+  /// combines them in registers (max, or the sum divided by the window's
+  /// size), where the pooling op's loop nest over the window reads and
+  /// writes the output element at every position.
   static Value unrolledWindows(OpBuilder &b, Location loc, Value x,
                                RankedTensorType type, int64_t size,
                                int64_t stride) {
     MLIRContext *ctx = b.getContext();
-    AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
-               oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx);
-    SmallVector<Value> inputs;
-    SmallVector<AffineMap> maps;
-    for (int64_t i = 0; i < size; ++i)
-      for (int64_t j = 0; j < size; ++j) {
-        inputs.push_back(x);
-        maps.push_back(AffineMap::get(
-            4, 0, {n, c, oh * stride + i, ow * stride + j}, ctx));
-      }
+    SmallVector<AffineMap> maps = windowPositionMaps(ctx, size, stride);
+    SmallVector<Value> inputs(maps.size(), x);
     maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
     return linalg::GenericOp::create(
                b, loc, TypeRange{type}, inputs,

@@ -13,10 +13,12 @@
 //    channels, correlated with the gradient as O filters of N channels,
 //    dilated by the stride: linalg.conv_2d_nchw_fchw giving [C, O, KH, KW],
 //    then transposed.
-//  - max/avg_pool2d_grad: for each window offset (kh, kw), the strided view
-//    of the input gradient at that offset receives its share of the window
-//    gradient (all of it for the window's first argmax, 1/size^2 for
-//    average pooling).
+//  - max/avg_pool2d_grad: the share of the window gradient each input gets
+//    (all of it for the window's first argmax, 1/size^2 for average
+//    pooling). Disjoint windows (stride >= size) write the input gradient
+//    in one pass, each element its share or 0; overlapping ones add the
+//    share of each window offset (kh, kw) into the strided view of the
+//    input gradient at that offset.
 //  - gather_grad: a loop over the ids adding each gradient row to its row
 //    of the table gradient (scatter-add).
 //
@@ -202,12 +204,41 @@ struct Conv2dWeightGradLowering : OpConversionPattern<dl::Conv2dWeightGradOp> {
 };
 
 /// The first position (kh * size + kw, row-major) of each window's maximum,
-/// as i32 [N, C, OH, OW].
+/// as i32 [N, C, OH, OW]. Small windows with a stride (kUnrolledWindow) are
+/// one parallel loop nest over the windows reading an input per position
+/// (as the forward pooling), the running maximum and its position in
+/// registers; others a loop nest over the window too.
 Value windowArgmax(OpBuilder &b, Location loc, Value x,
                    RankedTensorType pooled, int64_t size, int64_t stride) {
   MLIRContext *ctx = b.getContext();
-  Type elem = pooled.getElementType();
-  auto idxType = RankedTensorType::get(pooled.getShape(), b.getI32Type());
+  Type elem = pooled.getElementType(), i32 = b.getI32Type();
+  auto idxType = RankedTensorType::get(pooled.getShape(), i32);
+  // Either way the maximum starts at -inf and position 0, and a position
+  // takes over only when its element is greater.
+  Value start = lowest(b, loc, elem);
+  if (stride > 1 && size * size <= kUnrolledWindow) {
+    SmallVector<AffineMap> maps = windowPositionMaps(ctx, size, stride);
+    SmallVector<Value> inputs(maps.size(), x), positions;
+    for (int64_t k = 0; k < size * size; ++k)
+      positions.push_back(scalar(b, loc, i32, k));
+    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{idxType}, inputs,
+               ValueRange{emptyTensor(b, loc, idxType)}, maps,
+               SmallVector<utils::IteratorType>(4,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 Value best = start, at = positions[0];
+                 for (int64_t k = 0; k < size * size; ++k) {
+                   Value better = arith::CmpFOp::create(
+                       nb, l, arith::CmpFPredicate::OGT, args[k], best);
+                   best = arith::SelectOp::create(nb, l, better, args[k], best);
+                   at = arith::SelectOp::create(nb, l, better, positions[k], at);
+                 }
+                 linalg::YieldOp::create(nb, l, at);
+               })
+        .getResult(0);
+  }
   AffineExpr n, c, oh, ow, kh, kw;
   bindDims(ctx, n, c, oh, ow, kh, kw);
   SmallVector<AffineMap> maps = {
@@ -219,7 +250,7 @@ Value windowArgmax(OpBuilder &b, Location loc, Value x,
   iterators.append(2, utils::IteratorType::reduction);
   Value window = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{size, size},
                                          elem);
-  Value best = linalg::FillOp::create(b, loc, lowest(b, loc, elem),
+  Value best = linalg::FillOp::create(b, loc, start,
                                       emptyTensor(b, loc, pooled))
                    .getResult(0);
   Value first = filledTensor(b, loc, idxType, 0);
@@ -231,7 +262,7 @@ Value windowArgmax(OpBuilder &b, Location loc, Value x,
                       mul(nb, l, linalg::IndexOp::create(nb, l, 4),
                           arith::ConstantIndexOp::create(nb, l, size)),
                       linalg::IndexOp::create(nb, l, 5));
-        k = arith::IndexCastOp::create(nb, l, nb.getI32Type(), k);
+        k = arith::IndexCastOp::create(nb, l, i32, k);
         Value better = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
                                              args[0], args[2]);
         linalg::YieldOp::create(
@@ -270,6 +301,88 @@ Value spreadWindows(OpBuilder &b, Location loc, RankedTensorType type, Value g,
   return dx;
 }
 
+/// Whether the windows of a pooling into `gType` from `type` are disjoint
+/// (stride >= size) and their strides tile a part of the input from its
+/// corner (OH * stride <= H, the same for W): what spreadDisjointWindows
+/// needs.
+bool disjointWindows(RankedTensorType type, RankedTensorType gType,
+                     int64_t size, int64_t stride) {
+  return stride >= size &&
+         gType.getDimSize(2) * stride <= type.getDimSize(2) &&
+         gType.getDimSize(3) * stride <= type.getDimSize(3);
+}
+
+/// The input gradient of disjoint windows (disjointWindows) written in one
+/// pass, without a read of its own: dx viewed as [N, C, OH, stride, OW *
+/// stride] (each window's cell of stride x stride inputs as `stride` rows
+/// of a row of cells), element (r, x) of a cell row gets its window's
+/// gradient g[n, c, oh, x / stride] when its place in the window,
+/// `place[r, x]` (r * size + x mod stride, or -1 outside the window: a
+/// constant), is `argmax[n, c, oh, x / stride]`; without `argmax` (average
+/// pooling) when it is in the window, divided by the window's size. Inputs
+/// beyond the cells get 0.
+Value spreadDisjointWindows(OpBuilder &b, Location loc, RankedTensorType type,
+                            Value g, Value argmax, int64_t size,
+                            int64_t stride) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType gType = tensorType(g);
+  Type elem = type.getElementType(), i32 = b.getI32Type();
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          oh = gType.getDimSize(2), ow = gType.getDimSize(3);
+  int64_t row = ow * stride;
+  SmallVector<int32_t> places;
+  for (int64_t r = 0; r < stride; ++r)
+    for (int64_t x = 0; x < row; ++x)
+      places.push_back(r < size && x % stride < size
+                           ? int32_t(r * size + x % stride)
+                           : -1);
+  auto placeType = RankedTensorType::get({stride, row}, i32);
+  Value place = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(placeType, ArrayRef<int32_t>(places)));
+  AffineExpr d[5];
+  for (unsigned i = 0; i < 5; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
+  AffineMap window =
+      AffineMap::get(5, 0, {d[0], d[1], d[2], d[4].floorDiv(stride)}, ctx);
+  SmallVector<Value> inputs = {place, g};
+  SmallVector<AffineMap> maps = {AffineMap::get(5, 0, {d[3], d[4]}, ctx),
+                                 window};
+  if (argmax) {
+    inputs.push_back(argmax);
+    maps.push_back(window);
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(5, ctx));
+  auto cellsType = RankedTensorType::get({n, c, oh, stride, row}, elem);
+  Value none = scalar(b, loc, i32, -1), zero = scalar(b, loc, elem, 0),
+        area = scalar(b, loc, elem, size * size);
+  Value cells =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{cellsType}, inputs,
+          ValueRange{emptyTensor(b, loc, cellsType)}, maps,
+          SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value hit, share = args[1];
+            if (argmax) {
+              hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                          args[0], args[2]);
+            } else {
+              hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
+                                          args[0], none);
+              share = div(nb, l, share, area);
+            }
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::SelectOp::create(nb, l, hit, share,
+                                                          zero)});
+          })
+          .getResult(0);
+  auto coveredType =
+      RankedTensorType::get({n, c, oh * stride, row}, elem);
+  Value dx = reshape(b, loc, cells, coveredType);
+  if (coveredType != type)
+    dx = insertAt(b, loc, dx, filledTensor(b, loc, type, 0), {0, 0, 0, 0});
+  return dx;
+}
+
 struct MaxPool2dGradLowering : OpConversionPattern<dl::MaxPool2dGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -279,6 +392,13 @@ struct MaxPool2dGradLowering : OpConversionPattern<dl::MaxPool2dGradOp> {
     int64_t size = op.getSize(), stride = op.getStride();
     Value argmax = windowArgmax(rewriter, loc, adaptor.getX(),
                                 tensorType(adaptor.getGrad()), size, stride);
+    if (disjointWindows(op.getType(), tensorType(adaptor.getGrad()), size,
+                        stride)) {
+      rewriter.replaceOp(op, spreadDisjointWindows(rewriter, loc, op.getType(),
+                                                   adaptor.getGrad(), argmax,
+                                                   size, stride));
+      return success();
+    }
     rewriter.replaceOp(
         op, spreadWindows(rewriter, loc, op.getType(), adaptor.getGrad(),
                           argmax, size, stride,
@@ -301,10 +421,17 @@ struct AvgPool2dGradLowering : OpConversionPattern<dl::AvgPool2dGradOp> {
   LogicalResult
   matchAndRewrite(dl::AvgPool2dGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    int64_t size = op.getSize();
+    int64_t size = op.getSize(), stride = op.getStride();
+    if (disjointWindows(op.getType(), tensorType(adaptor.getGrad()), size,
+                        stride)) {
+      rewriter.replaceOp(op, spreadDisjointWindows(
+                                 rewriter, op.getLoc(), op.getType(),
+                                 adaptor.getGrad(), Value(), size, stride));
+      return success();
+    }
     rewriter.replaceOp(
         op, spreadWindows(rewriter, op.getLoc(), op.getType(),
-                          adaptor.getGrad(), Value(), size, op.getStride(),
+                          adaptor.getGrad(), Value(), size, stride,
                           [&](OpBuilder &b, Location l, ValueRange args,
                               int64_t) {
                             return div(b, l, args[1],

@@ -337,6 +337,18 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, int64_t pad) {
   return insertAt(b, loc, x, zeros, {0, 0, pad, pad});
 }
 
+SmallVector<AffineMap> windowPositionMaps(MLIRContext *ctx, int64_t size,
+                                         int64_t stride) {
+  AffineExpr n, c, oh, ow;
+  bindDims(ctx, n, c, oh, ow);
+  SmallVector<AffineMap> maps;
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t j = 0; j < size; ++j)
+      maps.push_back(AffineMap::get(
+          4, 0, {n, c, oh * stride + i, ow * stride + j}, ctx));
+  return maps;
+}
+
 SmallVector<NamedAttribute> windowAttrs(OpBuilder &b, int64_t stride,
                                         int64_t dilation) {
   auto type = RankedTensorType::get({2}, b.getI64Type());

@@ -122,6 +122,13 @@ mlir::RankedTensorType tensorType(mlir::Value v);
 /// `x` [N, C, H, W] with `pad` zeros on each side of H and W.
 mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                        int64_t pad);
+/// Pooling windows of up to this many positions (with a stride above 1)
+/// are read as one input per position, in one loop nest over the outputs.
+constexpr int64_t kUnrolledWindow = 16;
+/// The maps of those inputs: position (i, j) of the window of output
+/// [n, c, oh, ow] (row-major) at x[n, c, oh * stride + i, ow * stride + j].
+llvm::SmallVector<mlir::AffineMap>
+windowPositionMaps(mlir::MLIRContext *ctx, int64_t size, int64_t stride);
 /// The strides and dilations attributes of a linalg convolution or pooling.
 llvm::SmallVector<mlir::NamedAttribute>
 windowAttrs(mlir::OpBuilder &b, int64_t stride, int64_t dilation = 1);

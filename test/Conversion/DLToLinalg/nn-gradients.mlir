@@ -70,22 +70,69 @@ func.func @conv_weight_grad(%x: tensor<2x3x7x7xf32>, %g: tensor<2x4x4x4xf32>) ->
 
 // -----
 
-// Max pooling: the first argmax of each window (a reduction with two
-// results), then per window offset a strided view of the input gradient
-// gets the gradient where the argmax is that offset.
+// Max pooling over disjoint 2x2 windows: the first argmax of each window
+// from one input per window position (the maximum and its place carried
+// through the positions), then the input gradient in one pass over cells
+// of 2 rows of the windows' row: each element gets its window's gradient
+// where its place (a constant) is the argmax.
+// CHECK-DAG: #[[$POS3:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 1, d3 * 2 + 1)>
+// CHECK-DAG: #[[$PLACE:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d4)>
+// CHECK-DAG: #[[$CELL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4 floordiv 2)>
 // CHECK-LABEL: func.func @max_pool_grad
-// CHECK: %[[A:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
-// CHECK: arith.cmpf ogt
-// CHECK: %[[V0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
-// CHECK: linalg.generic {{.*}} ins(%[[V0]], %{{.*}}, %[[A]]#1 :
+// CHECK: %[[A:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #[[$POS3]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: outs(%{{.*}} : tensor<1x2x2x2xi32>)
+// CHECK-COUNT-4: arith.cmpf ogt
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[}}0, 1, 0, 1], [2, 3, 2, 3]]> : tensor<2x4xi32>
+// CHECK: %[[D:.*]] = linalg.generic {indexing_maps = [#[[$PLACE]], #[[$CELL]], #[[$CELL]], #{{.*}}]
+// CHECK-SAME: ins(%[[P]], %{{.*}}, %[[A]] : tensor<2x4xi32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xi32>) outs(%{{.*}} : tensor<1x2x2x2x4xf32>)
 // CHECK: arith.cmpi eq
-// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 2, 2]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 2, 2, 2] [1, 1, 2, 2]
-// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: arith.select
+// CHECK: tensor.collapse_shape %[[D]] {{\[\[}}0], [1], [2, 3], [4]] : tensor<1x2x2x2x4xf32> into tensor<1x2x4x4xf32>
+// CHECK-NOT: insert_slice
+// CHECK: return
 func.func @max_pool_grad(%x: tensor<1x2x4x4xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x4x4xf32> {
   %0 = dl.max_pool2d_grad %x, %g {size = 2, stride = 2} : tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>
   return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Overlapping windows (stride 1: no window is read as one input per
+// position): the argmax is a reduction over the window (with two
+// results), then per window offset a strided view of the input gradient
+// gets the gradient where the argmax is that offset.
+// CHECK-LABEL: func.func @max_pool_grad_overlapping
+// CHECK: %[[A:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: %[[V0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[V0]], %{{.*}}, %[[A]]#1 :
+// CHECK: arith.cmpi eq
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK-NOT: tensor.insert_slice
+func.func @max_pool_grad_overlapping(%x: tensor<1x2x3x3xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = dl.max_pool2d_grad %x, %g {size = 2, stride = 1} : tensor<1x2x3x3xf32>, tensor<1x2x2x2xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Disjoint windows with gaps (stride 3, size 2) over an input they do not
+// cover: the place of an element outside its window is -1; the cells'
+// gradient [1, 2, 6, 6] goes into a zero gradient [1, 2, 7, 7].
+// CHECK-LABEL: func.func @avg_pool_grad_gaps
+// CHECK: arith.constant dense<{{\[\[}}0, 1, -1, 0, 1, -1], [2, 3, -1, 2, 3, -1], [-1, -1, -1, -1, -1, -1]]> : tensor<3x6xi32>
+// CHECK: linalg.generic
+// CHECK: arith.cmpi ne
+// CHECK: arith.divf
+// CHECK: tensor.collapse_shape %{{.*}} : tensor<1x2x2x3x6xf32> into tensor<1x2x6x6xf32>
+// CHECK: linalg.fill
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 2, 6, 6] [1, 1, 1, 1] : tensor<1x2x6x6xf32> into tensor<1x2x7x7xf32>
+func.func @avg_pool_grad_gaps(%g: tensor<1x2x2x2xf32>) -> tensor<1x2x7x7xf32> {
+  %0 = dl.avg_pool2d_grad %g {size = 2, stride = 3} : tensor<1x2x2x2xf32> -> tensor<1x2x7x7xf32>
+  return %0 : tensor<1x2x7x7xf32>
 }
 
 // -----
