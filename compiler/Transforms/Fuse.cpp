@@ -147,6 +147,23 @@ struct DLFuseElementwise
           Operation *producer = operand->get().getDefiningOp();
           return producer && producer->hasOneUse();
         });
+    // An elementwise op reading an elementwise op's result through a
+    // collapse_shape (the input gradient of a pooling, computed as cells
+    // of window rows, read by the activation's gradient) runs over the
+    // expanded shape instead, so the two fuse above.
+    linalg::populateFoldReshapeOpsByExpansionPatterns(
+        patterns, [](OpOperand *operand) {
+          auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
+          auto collapse =
+              operand->get().getDefiningOp<tensor::CollapseShapeOp>();
+          if (!consumer || !collapse || !collapse->hasOneUse() ||
+              consumer.getNumParallelLoops() != consumer.getNumLoops())
+            return false;
+          auto producer =
+              collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+          return producer && producer->hasOneUse() &&
+                 producer.getNumParallelLoops() == producer.getNumLoops();
+        });
     patterns.add<FuseIntoStores>(&getContext());
     linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -94,6 +94,12 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     buffer the producer reads (disjoint arena views are told apart), and
     nothing between them loads a buffer a moved store writes: the fused op
     reads what the producer would have read.
+
+    An all-parallel generic reading, through a tensor.collapse_shape used
+    only there, the result of an all-parallel generic used only there (a
+    pooling's input gradient computed as cells of window rows, read by
+    the activation's gradient) is expanded to the producer's shape
+    (upstream's reshape folding by expansion), so the two fuse.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }

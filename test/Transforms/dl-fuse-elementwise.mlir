@@ -164,3 +164,56 @@ func.func @stored_twice(%arena: memref<64xi8>, %g: tensor<4x4xf32>) -> tensor<4x
   } -> tensor<4x4xf32>
   return %r : tensor<4x4xf32>
 }
+
+// An elementwise op reading an elementwise result through a collapse_shape
+// (a pooling's input gradient as cells [2, 2, 4], then the activation's
+// gradient over [4, 4]) runs over the expanded shape, and the two fuse.
+#cell = affine_map<(i, r, j) -> (i, j floordiv 2)>
+#id3 = affine_map<(i, r, j) -> (i, r, j)>
+// CHECK-LABEL: func.func @through_collapse
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<2x2xf32>, tensor<2x2x4xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.collapse_shape
+func.func @through_collapse(%g: tensor<2x2xf32>, %h: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %e = tensor.empty() : tensor<2x2x4xf32>
+  %half = arith.constant 0.5 : f32
+  %cells = linalg.generic {indexing_maps = [#cell, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%g : tensor<2x2xf32>) outs(%e : tensor<2x2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.mulf %in, %half : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x2x4xf32>
+  %dx = tensor.collapse_shape %cells [[0, 1], [2]] : tensor<2x2x4xf32> into tensor<4x4xf32>
+  %e2 = tensor.empty() : tensor<4x4xf32>
+  %r = linalg.generic {indexing_maps = [#ij, #ij, #ij], iterator_types = ["parallel", "parallel"]} ins(%dx, %h : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e2 : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x4xf32>
+  return %r : tensor<4x4xf32>
+}
+
+// A collapsed result with another use stays: the consumer keeps its shape.
+// CHECK-LABEL: func.func @collapse_used_twice
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+func.func @collapse_used_twice(%g: tensor<2x2xf32>, %h: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %e = tensor.empty() : tensor<2x2x4xf32>
+  %half = arith.constant 0.5 : f32
+  %cells = linalg.generic {indexing_maps = [#cell, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%g : tensor<2x2xf32>) outs(%e : tensor<2x2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.mulf %in, %half : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x2x4xf32>
+  %dx = tensor.collapse_shape %cells [[0, 1], [2]] : tensor<2x2x4xf32> into tensor<4x4xf32>
+  %e2 = tensor.empty() : tensor<4x4xf32>
+  %r = linalg.generic {indexing_maps = [#ij, #ij, #ij], iterator_types = ["parallel", "parallel"]} ins(%dx, %h : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e2 : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x4xf32>
+  return %r, %dx : tensor<4x4xf32>, tensor<4x4xf32>
+}
