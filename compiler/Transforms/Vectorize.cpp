@@ -593,8 +593,10 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
   }
   if (!windows)
     return false;
+  // (A read longer than four rows of 32 would not stay in registers.)
   for (auto [r, length] : lengths)
-    if (cast<MemRefType>(r.first.getType()).getShape().back() < length)
+    if (cast<MemRefType>(r.first.getType()).getShape().back() < length ||
+        length > 4 * 32)
       return false;
   Block *body = op.getBody();
   for (Operation &inner : body->without_terminator()) {

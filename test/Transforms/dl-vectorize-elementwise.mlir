@@ -289,6 +289,20 @@ func.func @skewed(%x: memref<4x16xf32>, %y: memref<4x4xf32>) {
   return
 }
 
+// Left alone: windows so far apart that one read of their row (5 * 31 + 1
+// elements) would not stay in registers.
+// CHECK-LABEL: func.func @far
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+func.func @far(%x: memref<2x160xf32>, %y: memref<2x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(h, w) -> (h, 5 * w)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<2x160xf32>) outs(%y : memref<2x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
 // Left alone: a window op that reads its output.
 // CHECK-LABEL: func.func @accumulates
 // CHECK-NOT: vector.
