@@ -165,8 +165,11 @@ def DLVectorizeElementwise
   let description = [{
     On buffers, after dl-plan-memory: a linalg.generic whose loops are all
     parallel and static, whose operands are 32-bit elements indexed by
-    some of the loops in loop order (broadcasts, no transposes), and whose
-    body reads no loop index, runs on vectors of `vector-width` lanes.
+    some of the loops (broadcasts; the outer loops may be permuted, but an
+    operand that reads the innermost loop reads it as its last index), and
+    whose body reads no loop index, runs on vectors of `vector-width`
+    lanes. A linalg.transpose that keeps the last dimension last (a copy
+    of whole rows) becomes such a generic first.
     Loops that are contiguous in every operand are first collapsed into
     one (when every operand is a buffer without its own strides): a
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias

@@ -432,23 +432,22 @@ bool staticParallel(linalg::GenericOp op) {
 }
 
 /// Whether `op` is element by element: every loop parallel, static, and
-/// each operand indexed by some of the loops in their order, or at 0 (an
-/// operand may be broadcast along the others, never transposed), 32-bit elements,
-/// and a body that reads no loop index and no other tensor.
+/// each operand indexed by some of the loops, or at 0 (an operand may be
+/// broadcast along the others), the innermost loop, where an operand reads
+/// it, as its last index (the outer loops may be permuted: a transpose of
+/// whole rows), 32-bit elements, and a body that reads no loop index and
+/// no other tensor.
 bool elementwise(linalg::GenericOp op) {
   if (!staticParallel(op))
     return false;
+  unsigned innermost = op.getNumLoops() - 1;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
       return false;
-    int64_t last = -1;
-    for (AffineExpr e : map.getResults())
-      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
-        if (int64_t(dim.getPosition()) < last)
-          return false;
-        last = dim.getPosition();
-      }
+    if (map.isFunctionOfDim(innermost) &&
+        map.getResults().back() != getAffineDimExpr(innermost, op.getContext()))
+      return false;
     Type elem = getElementTypeOrSelf(operand.get().getType());
     if (!elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() != 32)
       return false;
@@ -675,6 +674,19 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
 /// and unrolled, at a large cost in compile time.
 void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
                           int64_t width) {
+  // Transposes of whole rows (the last dimension stays last: a gradient
+  // [N, C, H, W] as [C, N, H, W]) copy rows, as generics.
+  SmallVector<linalg::TransposeOp> transposes;
+  root->walk([&](linalg::TransposeOp op) {
+    auto type = dyn_cast<MemRefType>(op.getInput().getType());
+    if (op.hasPureBufferSemantics() && type && type.hasStaticShape() &&
+        op.getPermutation().back() == type.getRank() - 1)
+      transposes.push_back(op);
+  });
+  for (linalg::TransposeOp op : transposes) {
+    rewriter.setInsertionPoint(op);
+    (void)linalg::generalizeNamedOp(rewriter, op);
+  }
   SmallVector<linalg::GenericOp> ops, windows;
   root->walk([&](linalg::GenericOp op) {
     if (elementwise(op))

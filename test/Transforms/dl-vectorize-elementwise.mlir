@@ -91,8 +91,9 @@ func.func @update(%w: memref<10xf32>, %g: memref<10xf32>, %lr: memref<f32>, %v: 
   return
 }
 
-// Left alone: a transposed operand, an innermost loop shorter than a
-// vector, a body that reads a loop index.
+// Left alone: a transposed operand (the innermost loop is not its last
+// index), an innermost loop shorter than a vector, a body that reads a
+// loop index.
 // CHECK-LABEL: func.func @transposed
 // CHECK-NOT: vector.
 // CHECK: linalg.generic
@@ -102,6 +103,27 @@ func.func @transposed(%x: memref<16x16xf32>, %y: memref<16x16xf32>) {
   ^bb0(%in: f32, %out: f32):
     linalg.yield %in : f32
   }
+  return
+}
+
+// A transpose of whole rows (the last dimension stays last) copies rows:
+// its outer loops keep their order in the output, the rows (3 x 16, one
+// loop) go by vectors.
+// CHECK-LABEL: func.func @transpose_rows
+// CHECK: scf.forall (%[[C:.*]], %[[N:.*]], %[[I:.*]]) = (0, 0, 0) to (3, 2, 48) step (1, 1, 16) {
+// CHECK: %[[R:.*]] = vector.transfer_read %{{.*}}[%[[N]], %[[C]], %[[I]]]{{.*}} : memref<2x3x48xf32>, vector<16xf32>
+// CHECK: vector.transfer_write %[[R]], %{{.*}}[%[[C]], %[[N]], %[[I]]] {{.*}} : vector<16xf32>, memref<3x2x48xf32>
+// CHECK-NOT: linalg.transpose
+func.func @transpose_rows(%x: memref<2x3x3x16xf32>, %y: memref<3x2x3x16xf32>) {
+  linalg.transpose ins(%x : memref<2x3x3x16xf32>) outs(%y : memref<3x2x3x16xf32>) permutation = [1, 0, 2, 3]
+  return
+}
+
+// Left alone: a transpose that moves the last dimension.
+// CHECK-LABEL: func.func @transpose_columns
+// CHECK: linalg.transpose
+func.func @transpose_columns(%x: memref<16x16xf32>, %y: memref<16x16xf32>) {
+  linalg.transpose ins(%x : memref<16x16xf32>) outs(%y : memref<16x16xf32>) permutation = [1, 0]
   return
 }
 
