@@ -353,8 +353,12 @@ Value spreadDisjointWindows(OpBuilder &b, Location loc, RankedTensorType type,
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(5, ctx));
   auto cellsType = RankedTensorType::get({n, c, oh, stride, row}, elem);
-  Value none = scalar(b, loc, i32, -1), zero = scalar(b, loc, elem, 0),
-        area = scalar(b, loc, elem, size * size);
+  // (Constants outside the body: the vectorized loop broadcasts them.)
+  Value zero = scalar(b, loc, elem, 0), none, area;
+  if (!argmax) {
+    none = scalar(b, loc, i32, -1);
+    area = scalar(b, loc, elem, size * size);
+  }
   Value cells =
       linalg::GenericOp::create(
           b, loc, TypeRange{cellsType}, inputs,
