@@ -342,4 +342,21 @@ def DLApproximateMath : Pass<"dl-approximate-math", "mlir::ModuleOp"> {
   ];
 }
 
+def DLUntieInits : Pass<"dl-untie-inits", "mlir::ModuleOp"> {
+  let summary = "Give every op that writes into a fill of an empty tensor a fill of its own";
+  let description = [{
+    Run before `eliminate-empty-tensors`. CSE merges equal fills, so two
+    ops can start from one zero tensor; when both results are materialized
+    into entry outputs, empty-tensor elimination made the shared fill one
+    output's buffer, and one-shot bufferization then copied the wrong
+    result into the other output (two convolutions at -O0). Each
+    destination use of a `linalg.fill` of a `tensor.empty` beyond the first
+    (in program order) gets a copy of the fill, placed after it. Uses that
+    only read the fill keep it (one-shot bufferization copies where a read
+    and a write conflict), and empty tensors stay shared: ops whose
+    results do not live at the same time still share one buffer.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // DLC_PASSES_TD
