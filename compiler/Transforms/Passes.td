@@ -136,7 +136,18 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     (rows of output pixels channels first when the width stride is 1,
     rows of KW C elements channels last, in pieces of up to 32), else it
     is a linalg.generic over kernel offsets and output pixels as separate
-    loops (no division in its indexing). Generic contractions tile the
+    loops (no division in its indexing). A stride-1 convolution from a
+    zero fill whose extra work F (W - OW) / OW is at most 2 FMAs per im2col
+    element saved (LeNet's 1 -> 6 channels, 5 x 5 over 32 x 32 padded)
+    instead becomes a product over shifted rows, with no copy: loops
+    (n, f, p, c, kh, kw) over the output pixels at the input's width W
+    (p = oh W + ow, rounded up to whole 2-register blocks), reading
+    x[n, c, p + kh W + kw] from the flat input (given zero rows at the
+    bottom so that every read stays inside it); its result is a strided
+    view that drops the columns ow >= OW. It is tiled like the
+    channels-first product (threads share the images, MR x NR blocks
+    over filters and pixels, reduction step 1), and each step is that
+    product's [MR, 1] x [1, NR] contraction. Generic contractions tile the
     same way. Transposes that move the innermost dimension are tiled in
     16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
     dimensions (one input, identity map) become an scf.forall over the

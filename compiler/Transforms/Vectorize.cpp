@@ -1145,6 +1145,195 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                              {0, 3, 1, 2});
 }
 
+/// A copied im2col element costs about this many FMAs (a load, a store and
+/// the cache traffic of a buffer the product reads back).
+constexpr int64_t kCopyCostInFmas = 2;
+
+/// A stride-1 convolution as a product over shifted rows of its input, with
+/// no im2col copy: the output pixels are computed at the input's width W,
+/// p = oh * W + ow, so `out[n, f, p] = sum_{c, i, j} w[f, c, i, j] *
+/// x[n, c, p + i * W + j]` reads, per reduction step, a contiguous row of
+/// the flat input image itself. The columns ow >= OW are computed and
+/// dropped (the result is a strided view of the product), which costs
+/// F * (W - OW) / OW FMAs per im2col element saved: used while that is at
+/// most kCopyCostInFmas (LeNet's 5 x 5 convolution of one 32 x 32 channel
+/// into 6: 0.86; of 6 channels of 14 x 14 into 16: 6.4, left to im2col).
+/// The columns are rounded up to whole register blocks and the input gets
+/// rows of zeros at the bottom so that every read stays inside it. Only
+/// for channels-first products from a zero fill; empty otherwise.
+std::optional<Value> shiftedProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
+                                    int64_t width) {
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1];
+  auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto oType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  if (!fill || !llvm::all_of(conv.getStrides().getValues<int64_t>(),
+                             [](int64_t s) { return s == 1; }) ||
+      !llvm::all_of(conv.getDilations().getValues<int64_t>(),
+                    [](int64_t d) { return d == 1; }))
+    return std::nullopt;
+  Type elem = xType.getElementType();
+  int64_t n = xType.getDimSize(0), c = xType.getDimSize(1),
+          wd = xType.getDimSize(3);
+  int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
+  if (f * (wd - ow) > kCopyCostInFmas * ow)
+    return std::nullopt;
+  int64_t cols = llvm::alignTo(oh * wd, 2 * width);
+  // The last column reads x at (cols - 1) + (kh - 1) * W + (kw - 1).
+  int64_t rows = llvm::divideCeil(cols + (kh - 1) * wd + kw - 1, wd);
+  auto tallType = RankedTensorType::get({n, c, rows, wd}, elem);
+  // An input padded by an insert into a fill (the convolution's padding)
+  // is padded once, into the taller tensor.
+  Value tall;
+  auto insert = x.getDefiningOp<tensor::InsertSliceOp>();
+  auto padding = insert ? insert.getDest().getDefiningOp<linalg::FillOp>()
+                        : linalg::FillOp();
+  if (padding)
+    tall = tensor::InsertSliceOp::create(
+        b, loc, insert.getSource(),
+        linalg::FillOp::create(b, loc, padding.getInputs()[0],
+                               ValueRange{lowering::emptyTensor(b, loc, tallType)})
+            .getResult(0),
+        insert.getMixedOffsets(), insert.getMixedSizes(),
+        insert.getMixedStrides());
+  else
+    tall = lowering::insertAt(b, loc, x,
+                              lowering::filledTensor(b, loc, tallType, 0),
+                              {0, 0, 0, 0});
+  Value flat = lowering::reshape(
+      b, loc, tall, RankedTensorType::get({n, c, rows * wd}, elem));
+  auto productType = RankedTensorType::get({n, f, cols}, elem);
+  Value zeros =
+      linalg::FillOp::create(b, loc, fill.getInputs()[0],
+                             ValueRange{lowering::emptyTensor(b, loc, productType)})
+          .getResult(0);
+  AffineExpr bi, m, p, ch, i, j;
+  bindDims(ctx, bi, m, p, ch, i, j);
+  using utils::IteratorType;
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{productType}, ValueRange{w, flat}, ValueRange{zeros},
+          ArrayRef<AffineMap>{AffineMap::get(6, 0, {m, ch, i, j}, ctx),
+                              AffineMap::get(6, 0, {bi, ch, p + i * wd + j}, ctx),
+                              AffineMap::get(6, 0, {bi, m, p}, ctx)},
+          ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                 IteratorType::parallel, IteratorType::reduction,
+                                 IteratorType::reduction, IteratorType::reduction},
+          multiplyAdd)
+          .getResult(0);
+  if (cols != oh * wd)
+    product = lowering::extractAt(b, loc, product, {0, 0, 0}, {n, f, oh * wd},
+                                  {1, 1, 1});
+  Value image = lowering::reshape(
+      b, loc, product, RankedTensorType::get({n, f, oh, wd}, elem));
+  return lowering::extractAt(b, loc, image, {0, 0, 0, 0}, {n, f, oh, ow},
+                             {1, 1, 1, 1});
+}
+
+/// Whether `op` is a product over shifted rows (shiftedProduct): loops
+/// (n, f, p, c, i, j), the filters read at (f, c, i, j), the input at
+/// (n, c, p + i * W + j), the result at (n, f, p), static sizes.
+bool isShiftedProduct(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 6 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return false;
+  using utils::IteratorType;
+  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
+  if (!llvm::equal(iterators, ArrayRef<IteratorType>{
+                                  IteratorType::parallel, IteratorType::parallel,
+                                  IteratorType::parallel, IteratorType::reduction,
+                                  IteratorType::reduction, IteratorType::reduction}))
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr d[6];
+  for (unsigned k = 0; k < 6; ++k)
+    d[k] = getAffineDimExpr(k, ctx);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(6, 0, {d[1], d[3], d[4], d[5]}, ctx) ||
+      maps[2] != AffineMap::get(6, 0, {d[0], d[1], d[2]}, ctx) ||
+      maps[1].getNumResults() != 3 || maps[1].getResult(0) != d[0] ||
+      maps[1].getResult(1) != d[3])
+    return false;
+  // The row read, p + i * W + j, less p and j: i * W.
+  AffineExpr rest =
+      simplifyAffineExpr(maps[1].getResult(2) - d[2] - d[5], 6, 0);
+  if (rest == d[4])
+    return true;
+  auto scaled = dyn_cast<AffineBinaryOpExpr>(rest);
+  return scaled && scaled.getKind() == AffineExprKind::Mul &&
+         scaled.getLHS() == d[4] && isa<AffineConstantExpr>(scaled.getRHS());
+}
+
+/// Register-block tiles of a product over shifted rows: MR filters by NR
+/// columns, like the channels-first im2col product it replaces; column
+/// blocks outside row blocks.
+std::optional<Tiling> shiftedTiles(linalg::LinalgOp op, int64_t width) {
+  if (!isShiftedProduct(op))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  RegisterBlock block = registerBlock(ranges[1], ranges[2], width);
+  return Tiling{{1, block.mr, block.nr, 1, 1, 1}, {0, 2, 1, 3, 4, 5}};
+}
+
+/// The loop of a product over shifted rows that threads share: its images,
+/// else its column blocks, else its row blocks (the first with two tiles).
+std::optional<SmallVector<int64_t>> shiftedShare(linalg::LinalgOp op,
+                                                 const Tiling &registers) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (unsigned dim : {0u, 2u, 1u}) {
+    if (ranges[dim] / registers.tiles[dim] < 2)
+      continue;
+    SmallVector<int64_t> tiles(ranges.size(), 0);
+    tiles[dim] = registers.tiles[dim];
+    return tiles;
+  }
+  return std::nullopt;
+}
+
+/// Register-block tiles of a contraction or a product over shifted rows.
+std::optional<Tiling> productTiles(linalg::LinalgOp op, int64_t width) {
+  if (auto tiling = contractionTiles(op, width))
+    return tiling;
+  return shiftedTiles(op, width);
+}
+
+/// One reduction step of a product over shifted rows (loops of sizes
+/// 1 x MR x NR x 1 x 1 x 1; its input tile is one row of NR elements) as
+/// the step of a channels-first product, [MR, 1] x [1, 1, NR], which
+/// vectorizes to a vector.contract like any register block.
+Operation *shiftedStep(IRRewriter &rewriter, linalg::LinalgOp step) {
+  Location loc = step.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(step);
+  Value w = step.getDpsInputs()[0], x = step.getDpsInputs()[1],
+        acc = step.getDpsInits()[0];
+  auto wType = cast<RankedTensorType>(w.getType());
+  Value lhs = lowering::reshape(
+      rewriter, loc, w,
+      RankedTensorType::get({wType.getDimSize(0), 1}, wType.getElementType()));
+  AffineExpr bi, m, p, k;
+  bindDims(ctx, bi, m, p, k);
+  using utils::IteratorType;
+  auto product = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{acc.getType()}, ValueRange{lhs, x},
+      ValueRange{acc},
+      ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
+                          AffineMap::get(4, 0, {bi, k, p}, ctx),
+                          AffineMap::get(4, 0, {bi, m, p}, ctx)},
+      ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                             IteratorType::parallel, IteratorType::reduction},
+      multiplyAdd);
+  rewriter.replaceOp(step, product.getResults());
+  return product;
+}
+
 struct DLTileAndVectorize
     : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
@@ -1161,7 +1350,9 @@ struct DLTileAndVectorize
     });
     for (linalg::Conv2DNchwFchwOp conv : convs) {
       rewriter.setInsertionPoint(conv);
-      rewriter.replaceOp(conv, im2colProduct(rewriter, conv, vectorWidth));
+      std::optional<Value> shifted = shiftedProduct(rewriter, conv, vectorWidth);
+      rewriter.replaceOp(conv, shifted ? *shifted
+                                       : im2colProduct(rewriter, conv, vectorWidth));
     }
     foldTransposedLhs(rewriter, getOperation());
     tileTransposes(rewriter, getOperation());
@@ -1169,22 +1360,24 @@ struct DLTileAndVectorize
     vectorizeReductions(rewriter, getOperation(), vectorWidth);
     SmallVector<std::pair<linalg::LinalgOp, Tiling>> targets;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (auto tiling = contractionTiles(op, vectorWidth))
+      if (auto tiling = productTiles(op, vectorWidth))
         targets.push_back({op, *tiling});
     });
     for (auto [op, tiling] : targets) {
+      bool shifted = isShiftedProduct(op);
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
       // The fills fused into a share are fused again into its blocks.
       SmallVector<Operation *> shareFills, blockFills;
-      if (auto shared = sharedTiles(op, tiling)) {
+      if (auto shared = shifted ? shiftedShare(op, tiling)
+                                : sharedTiles(op, tiling)) {
         FailureOr<linalg::LinalgOp> split = tileFusingFills(
             rewriter, op, *shared, {},
             scf::SCFTilingOptions::LoopType::ForallOp, shareFills);
         if (succeeded(split)) {
           op = *split;
-          std::optional<Tiling> inner = contractionTiles(op, vectorWidth);
+          std::optional<Tiling> inner = productTiles(op, vectorWidth);
           if (!inner)
             continue;
           tiling = *inner;
@@ -1202,6 +1395,8 @@ struct DLTileAndVectorize
       Operation *step = tileOp(rewriter, *block, steps);
       if (!step)
         continue;
+      if (shifted)
+        step = shiftedStep(rewriter, cast<linalg::LinalgOp>(step));
       vectorizeInPlace(rewriter, step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);

@@ -276,6 +276,85 @@ func.func @conv_long_rows(%x: tensor<1x16x7x7xf32>, %w: tensor<16x16x3x3xf32>, %
 
 // -----
 
+// A stride-1 convolution with few filters from a zero fill is a product
+// over shifted rows of the input itself: the output pixels are computed at
+// the padded width (32), column p reading x[p + 32 kh + kw], and the 4
+// columns past the image's 28 dropped by a strided view. The padding's
+// fill gains a row (33) so that the last columns' reads stay inside. No
+// im2col copy; 6 x 16 register blocks, threads share the column blocks
+// (one image).
+// CHECK-DAG: #[[$SHIFT:.*]] = affine_map<(d0, d1)[s0] -> (d0 * 32 + d1 + s0)>
+// CHECK-LABEL: func.func @conv_shifted
+// CHECK: %[[TALL:.*]] = linalg.fill {{.*}} -> tensor<1x1x33x32xf32>
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %arg0 into %[[TALL]][0, 0, 2, 2] [1, 1, 28, 28]
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]] {{\[}}[0], [1], [2, 3]] : tensor<1x1x33x32xf32> into tensor<1x1x1056xf32>
+// CHECK: %[[P:.*]] = scf.forall (%[[COL:.*]]) = (0) to (896) step (16)
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c5
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c5
+// CHECK: %[[AT:.*]] = affine.apply #[[$SHIFT]](%[[KH]], %[[KW]])[%[[COL]]]
+// CHECK: vector.transfer_read %[[FLAT]][%c0, %c0, %[[AT]]]{{.*}} : tensor<1x1x1056xf32>, vector<1x1x16xf32>
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x1x16xf32> into vector<1x6x16xf32>
+// CHECK: %[[IMG:.*]] = tensor.expand_shape %[[P]] {{\[}}[0], [1], [2, 3]] output_shape [1, 6, 28, 32]
+// CHECK: %[[OUT:.*]] = tensor.extract_slice %[[IMG]][0, 0, 0, 0] [1, 6, 28, 28] [1, 1, 1, 1]
+// CHECK: return %[[OUT]]
+func.func @conv_shifted(%x: tensor<1x1x28x28xf32>, %w: tensor<6x1x5x5xf32>) -> tensor<1x6x28x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1x32x32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x32x32xf32>) -> tensor<1x1x32x32xf32>
+  %p = tensor.insert_slice %x into %z[0, 0, 2, 2] [1, 1, 28, 28] [1, 1, 1, 1] : tensor<1x1x28x28xf32> into tensor<1x1x32x32xf32>
+  %oe = tensor.empty() : tensor<1x6x28x28xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x6x28x28xf32>) -> tensor<1x6x28x28xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x1x32x32xf32>, tensor<6x1x5x5xf32>) outs(%o : tensor<1x6x28x28xf32>) -> tensor<1x6x28x28xf32>
+  return %0 : tensor<1x6x28x28xf32>
+}
+
+// -----
+
+// An input without padding is copied into a taller zero tensor (10 + 1
+// rows); threads share the images, each image's 8 x 10 columns are 5
+// blocks of 4 filters by 16, the reduction runs over channels and the
+// kernel's rows and columns.
+// CHECK-DAG: #[[$SHIFT:.*]] = affine_map<(d0, d1)[s0] -> (d0 * 10 + d1 + s0)>
+// CHECK-LABEL: func.func @conv_shifted_copy
+// CHECK: %[[TALL:.*]] = linalg.fill {{.*}} -> tensor<2x2x11x10xf32>
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %arg0 into %[[TALL]][0, 0, 0, 0] [2, 2, 10, 10]
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]] {{.*}} into tensor<2x2x110xf32>
+// CHECK: scf.forall (%[[N:.*]]) in (2)
+// CHECK: scf.for %[[COL:.*]] = %c0 to %c80 step %c16
+// CHECK: scf.for %[[C:.*]] = %c0 to %c2
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c3
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3
+// CHECK: %[[AT:.*]] = affine.apply #[[$SHIFT]](%[[KH]], %[[KW]])[%[[COL]]]
+// CHECK: vector.transfer_read %[[FLAT]][%[[N]], %[[C]], %[[AT]]]{{.*}} : tensor<2x2x110xf32>, vector<1x1x16xf32>
+// CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<1x1x16xf32> into vector<1x4x16xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [2, 4, 8, 8] [1, 1, 1, 1] : tensor<2x4x8x10xf32> to tensor<2x4x8x8xf32>
+func.func @conv_shifted_copy(%x: tensor<2x2x10x10xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<2x4x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<2x4x8x8xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<2x2x10x10xf32>, tensor<4x2x3x3xf32>) outs(%o : tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  return %0 : tensor<2x4x8x8xf32>
+}
+
+// -----
+
+// With 16 filters over 10 of 14 columns, shifted rows would cost 16 x 4 /
+// 10 = 6.4 FMAs per im2col element saved: the convolution keeps its
+// im2col copy (channels last here).
+// CHECK-LABEL: func.func @conv_wide_waste
+// CHECK-NOT: tensor<1x6x15x14xf32>
+// CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
+func.func @conv_wide_waste(%x: tensor<1x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<1x16x10x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<1x16x10x10xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x6x14x14xf32>, tensor<16x6x5x5xf32>) outs(%o : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
+  return %0 : tensor<1x16x10x10xf32>
+}
+
+// -----
+
 // A sum over the batch (a dense layer's bias gradient) keeps the columns
 // in vectors: threads share blocks of 8 columns (120 = 15 x 8), and each
 // block's sums stay in a register across the rows.
