@@ -147,7 +147,20 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     view that drops the columns ow >= OW. It is tiled like the
     channels-first product (threads share the images, MR x NR blocks
     over filters and pixels, reduction step 1), and each step is that
-    product's [MR, 1] x [1, NR] contraction. Generic contractions tile the
+    product's [MR, 1] x [1, NR] contraction. A stride-1 convolution whose
+    kernel is large next to its result (a weight gradient: the images
+    correlated with their gradients, [C, N, H, W] with [F, N, KH, KW]
+    into [C, F, OH, OW]) whose padding costs F (Q - KH KW) <= 2 KH KW
+    FMAs, for Q the kernel's pixels at the input's width rounded up to
+    whole vectors, becomes a correlation over shifted rows vectorized
+    along the summed pixels: per image, parts[n, c, f, i, j, :] = sum_t
+    g[f, n, t, :] * x[c, n, t L + i W + j : + L] (g padded to the width and
+    cut into vectors of L lanes, x given zero rows), then the sum of the
+    parts over images and lanes. Threads share the images; each block of
+    MR filters by NJ kernel columns (the most FMAs per FMA slot with
+    MR + NJ loads a step and MR NJ + MR + 1 registers) carries its MR NJ
+    vectors through the loop over t, each step MR reads of g, NJ of x and
+    MR NJ FMAs. Generic contractions tile the
     same way. Transposes that move the innermost dimension are tiled in
     16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
     dimensions (one input, identity map) become an scf.forall over the

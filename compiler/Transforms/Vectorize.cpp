@@ -1241,8 +1241,7 @@ std::optional<Value> shiftedProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
 bool isShiftedProduct(linalg::LinalgOp op) {
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 6 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
     return false;
   using utils::IteratorType;
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
@@ -1264,11 +1263,11 @@ bool isShiftedProduct(linalg::LinalgOp op) {
   // The row read, p + i * W + j, less p and j: i * W.
   AffineExpr rest =
       simplifyAffineExpr(maps[1].getResult(2) - d[2] - d[5], 6, 0);
-  if (rest == d[4])
-    return true;
   auto scaled = dyn_cast<AffineBinaryOpExpr>(rest);
-  return scaled && scaled.getKind() == AffineExprKind::Mul &&
-         scaled.getLHS() == d[4] && isa<AffineConstantExpr>(scaled.getRHS());
+  return (rest == d[4] ||
+          (scaled && scaled.getKind() == AffineExprKind::Mul &&
+           scaled.getLHS() == d[4] && isa<AffineConstantExpr>(scaled.getRHS()))) &&
+         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
 }
 
 /// Register-block tiles of a product over shifted rows: MR filters by NR
@@ -1282,12 +1281,14 @@ std::optional<Tiling> shiftedTiles(linalg::LinalgOp op, int64_t width) {
   return Tiling{{1, block.mr, block.nr, 1, 1, 1}, {0, 2, 1, 3, 4, 5}};
 }
 
-/// The loop of a product over shifted rows that threads share: its images,
-/// else its column blocks, else its row blocks (the first with two tiles).
+/// The loop of a product over shifted rows (or a shifted correlation)
+/// that threads share: the first of `dims` with two tiles or more (its
+/// images, then its column blocks, then its row blocks).
 std::optional<SmallVector<int64_t>> shiftedShare(linalg::LinalgOp op,
-                                                 const Tiling &registers) {
+                                                 const Tiling &registers,
+                                                 ArrayRef<unsigned> dims) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  for (unsigned dim : {0u, 2u, 1u}) {
+  for (unsigned dim : dims) {
     if (ranges[dim] / registers.tiles[dim] < 2)
       continue;
     SmallVector<int64_t> tiles(ranges.size(), 0);
@@ -1297,11 +1298,209 @@ std::optional<SmallVector<int64_t>> shiftedShare(linalg::LinalgOp op,
   return std::nullopt;
 }
 
-/// Register-block tiles of a contraction or a product over shifted rows.
+/// A stride-1 convolution whose kernel is large next to its output (the
+/// weight gradient of a convolution over few channels: the images'
+/// gradients correlated with the images, LeNet's first layer a 28 x 28
+/// "kernel" giving 5 x 5) as a correlation over shifted rows, vectorized
+/// along the summed pixels, with no im2col copy. With the kernel's pixels
+/// at the input's width W (q = y W + x, rounded up to whole vectors; the
+/// kernel padded with zero columns and rows), each image n sums
+/// `part[n, c, f, i, j, l] = sum_t g[f, n, 8 t + l] * x[c, n, 8 t + l +
+/// i W + j]` into a vector of lanes l, one product of whole vectors per
+/// step; the images' parts are then summed over n and l. Used while the
+/// padding's extra FMAs, F (Q - KH KW) for Q padded pixels of a KH x KW
+/// kernel, are at most kCopyCostInFmas per kernel pixel (LeNet: 6 x 112
+/// against 2 x 784; its second layer's 16 x 44 against 2 x 100 keeps
+/// im2col). Only from a zero fill; empty otherwise.
+std::optional<Value> shiftedCorrelation(OpBuilder &b,
+                                        linalg::Conv2DNchwFchwOp conv,
+                                        int64_t width) {
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value x = conv.getInputs()[0], g = conv.getInputs()[1];
+  auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto gType = cast<RankedTensorType>(g.getType());
+  auto oType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  if (!fill || !llvm::all_of(conv.getStrides().getValues<int64_t>(),
+                             [](int64_t s) { return s == 1; }) ||
+      !llvm::all_of(conv.getDilations().getValues<int64_t>(),
+                    [](int64_t d) { return d == 1; }))
+    return std::nullopt;
+  Type elem = xType.getElementType();
+  int64_t c = xType.getDimSize(0), n = xType.getDimSize(1),
+          wd = xType.getDimSize(3);
+  int64_t f = gType.getDimSize(0), kh = gType.getDimSize(2),
+          kw = gType.getDimSize(3);
+  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
+  int64_t pixels = llvm::alignTo(kh * wd, width);
+  if (f * (pixels - kh * kw) > kCopyCostInFmas * kh * kw)
+    return std::nullopt;
+  // g[f, n, y, x] at q = y W + x, zeros elsewhere; x with rows enough for
+  // the last pixel's reads, pixels - 1 + (OH - 1) W + OW - 1.
+  int64_t gRows = llvm::divideCeil(pixels, wd);
+  int64_t xRows = llvm::divideCeil(pixels + (oh - 1) * wd + ow - 1, wd);
+  auto flatten = [&](Value v, int64_t rows, int64_t d0, int64_t d1) {
+    auto type = RankedTensorType::get({d0, d1, rows, wd}, elem);
+    Value tall =
+        lowering::insertAt(b, loc, v, lowering::filledTensor(b, loc, type, 0),
+                           {0, 0, 0, 0});
+    return lowering::reshape(b, loc, tall,
+                             RankedTensorType::get({d0, d1, rows * wd}, elem));
+  };
+  // g as [F, N, T, L]: vectors of L lanes, T of them per image.
+  Value gFlat = flatten(g, gRows, f, n);
+  if (gRows * wd != pixels)
+    gFlat = lowering::extractAt(b, loc, gFlat, {0, 0, 0}, {f, n, pixels},
+                                {1, 1, 1});
+  gFlat = lowering::reshape(
+      b, loc, gFlat, RankedTensorType::get({f, n, pixels / width, width}, elem));
+  Value xFlat = flatten(x, xRows, c, n);
+  // part[n, c, f, i, j, l], loops (n, c, f, i, j, l, t).
+  auto partType = RankedTensorType::get({n, c, f, oh, ow, width}, elem);
+  Value zeros =
+      linalg::FillOp::create(b, loc, fill.getInputs()[0],
+                             ValueRange{lowering::emptyTensor(b, loc, partType)})
+          .getResult(0);
+  AffineExpr d[7];
+  for (unsigned k = 0; k < 7; ++k)
+    d[k] = getAffineDimExpr(k, ctx);
+  AffineExpr q = d[6] * width + d[5];
+  using utils::IteratorType;
+  SmallVector<IteratorType> iterators(6, IteratorType::parallel);
+  iterators.push_back(IteratorType::reduction);
+  Value parts =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{partType}, ValueRange{gFlat, xFlat},
+          ValueRange{zeros},
+          ArrayRef<AffineMap>{
+              AffineMap::get(7, 0, {d[2], d[0], d[6], d[5]}, ctx),
+              AffineMap::get(7, 0, {d[1], d[0], q + d[3] * wd + d[4]}, ctx),
+              AffineMap::get(7, 0, {d[0], d[1], d[2], d[3], d[4], d[5]}, ctx)},
+          iterators, multiplyAdd)
+          .getResult(0);
+  // The sum over the images and the lanes, into the convolution's result.
+  SmallVector<IteratorType> sumIterators = {
+      IteratorType::reduction, IteratorType::parallel, IteratorType::parallel,
+      IteratorType::parallel, IteratorType::parallel, IteratorType::reduction};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{oType}, ValueRange{parts},
+             ValueRange{conv.getOutputs()[0]},
+             ArrayRef<AffineMap>{
+                 AffineMap::getMultiDimIdentityMap(6, ctx),
+                 AffineMap::get(6, 0, {d[1], d[2], d[3], d[4]}, ctx)},
+             sumIterators,
+             [](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   b, l,
+                   ValueRange{arith::AddFOp::create(b, l, args[1], args[0])});
+             })
+      .getResult(0);
+}
+
+/// Whether `op` is the per-image correlation of shiftedCorrelation: loops
+/// (n, c, f, i, j, l, t), parallel but t, g read at (f, n, 8 t + l), x at
+/// (c, n, 8 t + l + i W + j), parts written at (n, c, f, i, j, l).
+bool isShiftedCorrelation(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 7 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr d[7];
+  for (unsigned k = 0; k < 7; ++k)
+    d[k] = getAffineDimExpr(k, ctx);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto g = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  if (maps[0] != AffineMap::get(7, 0, {d[2], d[0], d[6], d[5]}, ctx) ||
+      maps[2] != AffineMap::get(7, 0, {d[0], d[1], d[2], d[3], d[4], d[5]}, ctx) ||
+      maps[1].getNumResults() != 3 || maps[1].getResult(0) != d[1] ||
+      maps[1].getResult(1) != d[0] || g.isDynamicDim(3))
+    return false;
+  AffineExpr q = d[6] * g.getDimSize(3) + d[5];
+  AffineExpr rest = simplifyAffineExpr(maps[1].getResult(2) - q - d[4], 7, 0);
+  auto scaled = dyn_cast<AffineBinaryOpExpr>(rest);
+  return (rest == d[3] ||
+          (scaled && scaled.getKind() == AffineExprKind::Mul &&
+           scaled.getLHS() == d[3] && isa<AffineConstantExpr>(scaled.getRHS()))) &&
+         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
+}
+
+/// Register blocks of a shifted correlation: MR filters by NJ kernel
+/// columns of one vector of lanes each (MR + NJ loads per MR NJ FMAs;
+/// blockScore's model with a row of NJ one-vector columns), one image,
+/// channel and kernel row; threads share the images.
+std::optional<Tiling> correlationTiles(linalg::LinalgOp op) {
+  if (!isShiftedCorrelation(op))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // Score (useful FMAs per FMA slot), then block size, then filters.
+  std::tuple<double, int64_t, int64_t> best = {0.0, 1, 1};
+  for (int64_t mr = 1; mr <= ranges[2]; ++mr)
+    for (int64_t nj = 1; nj <= ranges[4]; ++nj) {
+      if (ranges[2] % mr || ranges[4] % nj || mr * nj + mr + 1 > 16)
+        continue;
+      double score = double(mr * nj) /
+                     double(std::max({mr * nj, mr + nj, kFmasInFlight}));
+      best = std::max(best, {score, mr * nj, mr});
+    }
+  int64_t mr = std::get<2>(best), nj = std::get<1>(best) / mr;
+  return Tiling{{1, 1, mr, 1, nj, ranges[5], 1}, {}};
+}
+
+/// One reduction step of a shifted correlation block (loops 1 x 1 x MR x 1
+/// x NJ x L x 1) as vector code: the MR x NJ accumulator vectors each get
+/// the product of their filter's gradient vector and their kernel
+/// column's input vector (x read NJ times, one element apart).
+void correlationStep(IRRewriter &rewriter, linalg::LinalgOp step) {
+  Location loc = step.getLoc();
+  rewriter.setInsertionPoint(step);
+  Value g = step.getDpsInputs()[0], x = step.getDpsInputs()[1],
+        acc = step.getDpsInits()[0];
+  SmallVector<int64_t> ranges = step.getStaticLoopRanges();
+  int64_t mr = ranges[2], nj = ranges[4], lanes = ranges[5];
+  Type elem = cast<RankedTensorType>(acc.getType()).getElementType();
+  auto row = VectorType::get({lanes}, elem);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value padding = ub::PoisonOp::create(rewriter, loc, elem);
+  auto read = [&](Value source, ArrayRef<Value> at) {
+    return vector::TransferReadOp::create(
+               rewriter, loc, row, source, at, padding, ArrayRef<bool>{true})
+        .getResult();
+  };
+  // Each accumulator row is read and written where it lies in the tile
+  // (the reduction loop carries it once its transfers are hoisted).
+  auto index = [&](int64_t i) {
+    return arith::ConstantIndexOp::create(rewriter, loc, i).getResult();
+  };
+  SmallVector<Value> gRows;
+  for (int64_t f = 0; f < mr; ++f)
+    gRows.push_back(read(g, {index(f), zero, zero, zero}));
+  Value written = acc;
+  for (int64_t j = 0; j < nj; ++j) {
+    Value xRow = read(x, {zero, zero, index(j)});
+    for (int64_t f = 0; f < mr; ++f) {
+      SmallVector<Value> at = {zero, zero, index(f), zero, index(j), zero};
+      Value sum = vector::FMAOp::create(rewriter, loc, gRows[f], xRow,
+                                        read(written, at));
+      written = vector::TransferWriteOp::create(rewriter, loc, sum, written,
+                                                at, ArrayRef<bool>{true})
+                    .getResult();
+    }
+  }
+  rewriter.replaceOp(step, written);
+}
+
+/// Register-block tiles of a contraction, a product over shifted rows or
+/// a shifted correlation.
 std::optional<Tiling> productTiles(linalg::LinalgOp op, int64_t width) {
   if (auto tiling = contractionTiles(op, width))
     return tiling;
-  return shiftedTiles(op, width);
+  if (auto tiling = shiftedTiles(op, width))
+    return tiling;
+  return correlationTiles(op);
 }
 
 /// One reduction step of a product over shifted rows (loops of sizes
@@ -1351,6 +1550,8 @@ struct DLTileAndVectorize
     for (linalg::Conv2DNchwFchwOp conv : convs) {
       rewriter.setInsertionPoint(conv);
       std::optional<Value> shifted = shiftedProduct(rewriter, conv, vectorWidth);
+      if (!shifted)
+        shifted = shiftedCorrelation(rewriter, conv, vectorWidth);
       rewriter.replaceOp(conv, shifted ? *shifted
                                        : im2colProduct(rewriter, conv, vectorWidth));
     }
@@ -1364,14 +1565,18 @@ struct DLTileAndVectorize
         targets.push_back({op, *tiling});
     });
     for (auto [op, tiling] : targets) {
-      bool shifted = isShiftedProduct(op);
+      bool shifted = isShiftedProduct(op),
+           correlation = !shifted && isShiftedCorrelation(op);
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
       // The fills fused into a share are fused again into its blocks.
       SmallVector<Operation *> shareFills, blockFills;
-      if (auto shared = shifted ? shiftedShare(op, tiling)
-                                : sharedTiles(op, tiling)) {
+      std::optional<SmallVector<int64_t>> shared =
+          shifted       ? shiftedShare(op, tiling, {0, 2, 1})
+          : correlation ? shiftedShare(op, tiling, {0, 2, 4, 1})
+                        : sharedTiles(op, tiling);
+      if (shared) {
         FailureOr<linalg::LinalgOp> split = tileFusingFills(
             rewriter, op, *shared, {},
             scf::SCFTilingOptions::LoopType::ForallOp, shareFills);
@@ -1397,7 +1602,10 @@ struct DLTileAndVectorize
         continue;
       if (shifted)
         step = shiftedStep(rewriter, cast<linalg::LinalgOp>(step));
-      vectorizeInPlace(rewriter, step);
+      if (correlation)
+        correlationStep(rewriter, cast<linalg::LinalgOp>(step));
+      else
+        vectorizeInPlace(rewriter, step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
     }

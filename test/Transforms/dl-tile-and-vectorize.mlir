@@ -355,6 +355,64 @@ func.func @conv_wide_waste(%x: tensor<1x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) 
 
 // -----
 
+// A convolution whose kernel is large next to its result (the weight
+// gradient of a convolution: images correlated with their gradients) is a
+// correlation over shifted rows, vectorized along the summed pixels: the
+// kernel (g) padded to the input's width 12 and cut in vectors of 8
+// (10 x 12 = 15 x 8), the input given a row of zeros (13). Each image (an
+// scf.forall) sums into 3 filters x 3 kernel columns of 8-lane vectors per
+// kernel row, carried by the loop over the 15 vectors: per step 3 reads
+// of g, 3 of x (one element apart) and 9 FMAs. Then the images' vectors
+// are summed into the result.
+// CHECK-DAG: #[[$X0:.*]] = affine_map<(d0, d1) -> (d0 * 12 + d1 * 8)>
+// CHECK-DAG: #[[$X2:.*]] = affine_map<(d0, d1) -> (d0 * 12 + d1 * 8 + 2)>
+// CHECK-LABEL: func.func @conv_weight_gradient
+// CHECK: %[[GPAD:.*]] = tensor.insert_slice %arg1 into %{{.*}}[0, 0, 0, 0] [6, 4, 10, 10] {{.*}} into tensor<6x4x10x12xf32>
+// CHECK: %[[GFLAT:.*]] = tensor.collapse_shape %[[GPAD]] {{.*}} into tensor<6x4x120xf32>
+// CHECK: %[[G:.*]] = tensor.expand_shape %[[GFLAT]] {{.*}} into tensor<6x4x15x8xf32>
+// CHECK: %[[XPAD:.*]] = tensor.insert_slice %arg0 into %{{.*}} into tensor<1x4x13x12xf32>
+// CHECK: %[[X:.*]] = tensor.collapse_shape %[[XPAD]] {{.*}} into tensor<1x4x156xf32>
+// CHECK: %[[PARTS:.*]] = scf.forall (%[[N:.*]]) in (4) {{.*}} -> (tensor<4x1x6x3x3x8xf32>)
+// CHECK: scf.for %[[F:.*]] = %c0 to %c6 step %c3
+// CHECK: scf.for %[[I:.*]] = %c0 to %c3 step %c1
+// CHECK: scf.for %[[T:.*]] = %c0 to %c15 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: %[[G0:.*]] = vector.transfer_read %[[G]][%[[F]], %[[N]], %[[T]], %c0]{{.*}} : tensor<6x4x15x8xf32>, vector<8xf32>
+// CHECK: %[[A0:.*]] = affine.apply #[[$X0]](%[[I]], %[[T]])
+// CHECK: %[[X0:.*]] = vector.transfer_read %[[X]][%c0, %[[N]], %[[A0]]]{{.*}} : tensor<1x4x156xf32>, vector<8xf32>
+// CHECK: vector.fma %[[G0]], %[[X0]]
+// CHECK: %[[A2:.*]] = affine.apply #[[$X2]](%[[I]], %[[T]])
+// CHECK: vector.transfer_read %[[X]][%c0, %[[N]], %[[A2]]]
+// CHECK-COUNT-3: vector.fma
+// CHECK: scf.yield
+// CHECK: scf.forall ({{.*}}) in (6, 3, 3)
+// CHECK: vector.transfer_read %[[PARTS]]
+// CHECK: vector.multi_reduction <add>
+func.func @conv_weight_gradient(%x: tensor<1x4x12x12xf32>, %g: tensor<6x4x10x10xf32>) -> tensor<1x6x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<1x6x3x3xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x6x3x3xf32>) -> tensor<1x6x3x3xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %g : tensor<1x4x12x12xf32>, tensor<6x4x10x10xf32>) outs(%o : tensor<1x6x3x3xf32>) -> tensor<1x6x3x3xf32>
+  return %0 : tensor<1x6x3x3xf32>
+}
+
+// -----
+
+// With 16 kernels of 10 x 10 at width 14 (LeNet's second weight
+// gradient), the padding would cost 16 x 44 FMAs against 2 x 100 for the
+// copy: im2col (no correlation parts).
+// CHECK-LABEL: func.func @conv_weight_gradient_waste
+// CHECK-NOT: tensor<64x6x16x5x5x8xf32>
+// CHECK: vector.contract
+func.func @conv_weight_gradient_waste(%x: tensor<6x64x14x14xf32>, %g: tensor<16x64x10x10xf32>) -> tensor<6x16x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<6x16x5x5xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<6x16x5x5xf32>) -> tensor<6x16x5x5xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %g : tensor<6x64x14x14xf32>, tensor<16x64x10x10xf32>) outs(%o : tensor<6x16x5x5xf32>) -> tensor<6x16x5x5xf32>
+  return %0 : tensor<6x16x5x5xf32>
+}
+
+// -----
+
 // A sum over the batch (a dense layer's bias gradient) keeps the columns
 // in vectors: threads share blocks of 8 columns (120 = 15 x 8), and each
 // block's sums stay in a register across the rows.
