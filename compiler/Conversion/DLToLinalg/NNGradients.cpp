@@ -4,7 +4,8 @@
 //  - conv2d_input_grad: with stride 1, col2im: the product of the
 //    transposed weights with the gradient of each image gives its columns
 //    [C KH KW, OH OW] (the FMAs of the forward convolution), whose window
-//    for each kernel offset is added into the input gradient. With a
+//    for each kernel offset is added into the input gradient, in place
+//    (the window of the gradient is the add's destination). With a
 //    larger stride, the gradient strided into a zero tensor (so the stride
 //    becomes a dilation of the gradient) and padded by the kernel size
 //    minus one, correlated with the weights flipped and transposed to
@@ -106,12 +107,20 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
                     {0, 0, i, jj, y0 + pad - i, x0 + pad - jj},
                     {n, c, 1, 1, y1 - y0, x1 - x0}, {1, 1, 1, 1, 1, 1}),
           windowType);
+      // Added in place: the window of dx is the sum's destination, so
+      // bufferization writes the sum into dx itself.
       Value dst = extractAt(b, loc, dx, {0, 0, y0, x0},
                             windowType.getShape(), {1, 1, 1, 1});
-      Value sum = elementwise(b, loc, windowType, ValueRange{dst, src},
-                              [](OpBuilder &b, Location l, ValueRange args) {
-                                return add(b, l, args[0], args[1]);
-                              });
+      AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+      Value sum =
+          linalg::GenericOp::create(
+              b, loc, TypeRange{windowType}, ValueRange{src}, ValueRange{dst},
+              ArrayRef<AffineMap>{id, id},
+              SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+              [](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
+              })
+              .getResult(0);
       dx = insertAt(b, loc, sum, dx, {0, 0, y0, x0});
     }
   return dx;

@@ -30,8 +30,9 @@ func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1x
 // image as [O, OH OW] give its columns (one contraction, batched over the
 // images); then for each kernel offset (kh, kw) the valid window of the
 // columns, cols[n, c, kh, kw, y + pad - kh, x + pad - kw], is added into
-// the input gradient (4 offsets here; each window covers all of dx or
-// part of it).
+// the input gradient in place (4 offsets here; each window covers all of
+// dx or part of it): the window of dx is the destination of the add, so
+// bufferization writes into dx instead of a new buffer copied back.
 // CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
 // CHECK-DAG: #[[$G:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
 // CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
@@ -40,9 +41,14 @@ func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1x
 // CHECK: %[[GF:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<2x4x4x4xf32> into tensor<2x4x16xf32>
 // CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$W]], #[[$G]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[WT]], %[[GF]] : tensor<12x4xf32>, tensor<2x4x16xf32>) outs(%{{.*}} : tensor<2x12x16xf32>)
 // CHECK: %[[WIN:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<2x3x2x2x4x4xf32>
+// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<2x3x3x3xf32>
 // CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 0, 1, 1] [2, 3, 1, 1, 3, 3]
-// CHECK: linalg.generic
+// CHECK: %[[SRC:.*]] = tensor.collapse_shape
+// CHECK: %[[DST:.*]] = tensor.extract_slice %[[DX0]][0, 0, 0, 0] [2, 3, 3, 3]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SRC]] : tensor<2x3x3x3xf32>) outs(%[[DST]] : tensor<2x3x3x3xf32>)
+// CHECK: %[[DX1:.*]] = tensor.insert_slice %[[SUM]] into %[[DX0]][0, 0, 0, 0] [2, 3, 3, 3]
 // CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 1, 1, 0] [2, 3, 1, 1, 3, 3]
+// CHECK: tensor.extract_slice %[[DX1]]
 // CHECK: linalg.generic
 // CHECK: tensor.extract_slice %[[WIN]][0, 0, 1, 0, 0, 1] [2, 3, 1, 1, 3, 3]
 // CHECK: linalg.generic
