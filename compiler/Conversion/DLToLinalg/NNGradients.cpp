@@ -19,7 +19,7 @@
 //    pooling). Disjoint windows (stride >= size) write the input gradient
 //    in one pass, each element its share or 0; overlapping ones add the
 //    share of each window offset (kh, kw) into the strided view of the
-//    input gradient at that offset.
+//    input gradient at that offset, in place.
 //  - gather_grad: a loop over the ids adding each gradient row to its row
 //    of the table gradient (scatter-add).
 //
@@ -295,16 +295,26 @@ Value spreadWindows(OpBuilder &b, Location loc, RankedTensorType type, Value g,
   for (int64_t kh = 0; kh < size; ++kh)
     for (int64_t kw = 0; kw < size; ++kw) {
       SmallVector<int64_t> offsets = {0, 0, kh, kw};
+      // Added in place: the strided view of dx is the add's destination.
       Value view = extractAt(b, loc, dx, offsets, gType.getShape(), strides);
-      SmallVector<Value> inputs = {view, g};
+      SmallVector<Value> inputs = {g};
       if (argmax)
         inputs.push_back(argmax);
       int64_t k = kh * size + kw;
-      Value sum = elementwise(b, loc, gType, inputs,
-                              [&](OpBuilder &nb, Location l, ValueRange args) {
-                                return add(nb, l, args[0],
-                                           share(nb, l, args, k));
-                              });
+      AffineMap id = AffineMap::getMultiDimIdentityMap(4, b.getContext());
+      Value sum =
+          linalg::GenericOp::create(
+              b, loc, TypeRange{gType}, inputs, ValueRange{view},
+              SmallVector<AffineMap>(inputs.size() + 1, id),
+              SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                // share() reads (dx, g[, argmax]).
+                SmallVector<Value> shareArgs = {args.back()};
+                llvm::append_range(shareArgs, args.drop_back());
+                linalg::YieldOp::create(
+                    nb, l, add(nb, l, args.back(), share(nb, l, shareArgs, k)));
+              })
+              .getResult(0);
       dx = insertAt(b, loc, sum, dx, offsets, strides);
     }
   return dx;

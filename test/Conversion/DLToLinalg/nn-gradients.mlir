@@ -106,14 +106,15 @@ func.func @max_pool_grad(%x: tensor<1x2x4x4xf32>, %g: tensor<1x2x2x2xf32>) -> te
 // Overlapping windows (stride 1: no window is read as one input per
 // position): the argmax is a reduction over the window (with two
 // results), then per window offset a strided view of the input gradient
-// gets the gradient where the argmax is that offset.
+// gets the gradient where the argmax is that offset, added in place (the
+// view is the add's destination).
 // CHECK-LABEL: func.func @max_pool_grad_overlapping
 // CHECK: %[[A:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
 // CHECK: arith.cmpf ogt
 // CHECK: %[[V0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
-// CHECK: linalg.generic {{.*}} ins(%[[V0]], %{{.*}}, %[[A]]#1 :
+// CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%arg1, %[[A]]#1 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi32>) outs(%[[V0]] : tensor<1x2x2x2xf32>)
 // CHECK: arith.cmpi eq
-// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: tensor.insert_slice %[[S0]] into %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 2, 2, 2] [1, 1, 1, 1]
 // CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 1, 1]
