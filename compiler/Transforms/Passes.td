@@ -132,11 +132,15 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     product, channels first ([F, C KH KW] x [C KH KW, OH OW] per image) or,
     when its register block is at least 1.25x better, channels last
     ([OH OW, KH KW C] x [KH KW C, F], with the input, filters and result
-    transposed); the copy moves whole rows with vector reads and writes
-    (rows of output pixels channels first when the width stride is 1,
-    rows of KW C elements channels last, in pieces of up to 32), else it
-    is a linalg.generic over kernel offsets and output pixels as separate
-    loops (no division in its indexing). A stride-1 convolution from a
+    transposed). Channels last without a width dilation has no copy: a
+    kernel row's KW C elements are contiguous in NHWC, so the product
+    reads x[n, oh s + kh d, ow s C + r] itself (loops n, oh, ow, f, kh, r;
+    threads share the images, MR output columns by NR filters per block,
+    each step MR elements s C apart of the input row, a strided slice,
+    times a row of the filters). Channels first copies whole rows of
+    output pixels with vector reads and writes when the width stride is 1;
+    otherwise the copy is a linalg.generic over kernel offsets and output
+    pixels as separate loops (no division in its indexing). A stride-1 convolution from a
     zero fill whose extra work F (W - OW) / OW is at most 2 FMAs per im2col
     element saved (LeNet's 1 -> 6 channels, 5 x 5 over 32 x 32 padded)
     instead becomes a product over shifted rows, with no copy: loops

@@ -1017,15 +1017,18 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
   return forall.getResult(0);
 }
 
-/// A convolution as an im2col copy and a batched matrix product, in the
-/// layout whose product has the better register block: channels first
-/// multiplies [F, C KH KW] x [C KH KW, OH OW] per image (vectors along the
-/// output pixels), channels last [OH OW, KH KW C] x [KH KW C, F] (vectors
+/// A convolution as a batched matrix product, in the layout whose product
+/// has the better register block: channels first multiplies [F, C KH KW] x
+/// [C KH KW, OH OW] per image (vectors along the output pixels) from an
+/// im2col copy, channels last [OH OW, KH KW C] x [KH KW C, F] (vectors
 /// along the filters; the input and the result are transposed to and from
 /// NHWC). With 100 output pixels and 16 filters the first gets 5-lane
-/// vectors, the second two whole registers. The im2col copy iterates over
-/// the kernel offsets and output pixels as separate dimensions (input
-/// index oh * stride + kh * dilation: no division, contiguous rows).
+/// vectors, the second two whole registers. Channels last without a width
+/// dilation reads its left operand from the NHWC input itself (a kernel
+/// row's KW C elements are contiguous there; directTiles, directStep); the
+/// other im2col copies iterate over the kernel offsets and output pixels as
+/// separate dimensions (input index oh * stride + kh * dilation: no
+/// division, contiguous rows).
 Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                     int64_t width) {
   Location loc = conv.getLoc();
@@ -1070,20 +1073,40 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                                iv[3]};
                      });
   } else if (last && dilations[1] == 1) {
-    // Rows of kernel columns and channels, contiguous in NHWC:
-    // cols[n, p, q, i, :] = x[n, p*s + i*d, q*s*C :] (a row of KW C).
+    // No copy: a kernel row's columns and channels are contiguous in NHWC,
+    // so the product reads its left operand from the input itself,
+    // A[(n, p, q), (i, r)] = x[n, p*s + i*d, q*s*C + r] for r < KW C.
+    int64_t row = kw * c;
     Value flat = lowering::reshape(
         b, loc, source,
         RankedTensorType::get({n, xType.getDimSize(2), xType.getDimSize(3) * c},
                               elem));
-    Value rows = copyRows(
-        b, loc, flat, {n, oh, ow, kh, kw * c},
-        [&](OpBuilder &b, ValueRange iv) -> SmallVector<Value> {
-          Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-          return {iv[0], affine(b, iv[1], strides[0], iv[3], dilations[0]),
-                  affine(b, iv[2], strides[1] * c, zero, 0)};
-        });
-    cols6 = reshape(rows, colsShape);
+    Value filters = reshape(lowering::transpose(b, loc, w, {2, 3, 1, 0}),
+                            {kh, row, f});
+    Value acc = lowering::transpose(b, loc, init, {0, 2, 3, 1});
+    AffineExpr d[6];
+    for (unsigned i = 0; i < 6; ++i)
+      d[i] = getAffineDimExpr(i, ctx);
+    // Loops (n, p, q, f, i, r).
+    using utils::IteratorType;
+    Value product =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{acc.getType()}, ValueRange{flat, filters},
+            ValueRange{acc},
+            ArrayRef<AffineMap>{
+                AffineMap::get(6, 0,
+                               {d[0], d[1] * strides[0] + d[4] * dilations[0],
+                                d[2] * (strides[1] * c) + d[5]},
+                               ctx),
+                AffineMap::get(6, 0, {d[4], d[5], d[3]}, ctx),
+                AffineMap::get(6, 0, {d[0], d[1], d[2], d[3]}, ctx)},
+            ArrayRef<IteratorType>{
+                IteratorType::parallel, IteratorType::parallel,
+                IteratorType::parallel, IteratorType::parallel,
+                IteratorType::reduction, IteratorType::reduction},
+            multiplyAdd)
+            .getResult(0);
+    return lowering::transpose(b, loc, product, {0, 3, 1, 2});
   } else {
     // Iteration (n, c, kh, kw, oh, ow), or (n, oh, ow, kh, kw, c) last.
     AffineExpr d[6];
@@ -1493,12 +1516,98 @@ void correlationStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   rewriter.replaceOp(step, written);
 }
 
+/// Whether `op` is a channels-last convolution product that reads its
+/// input directly (im2colProduct): loops (n, p, q, f, i, r), the input read
+/// at (n, p*s + i*d, q*S + r), the filters at (i, r, f), the result at
+/// (n, p, q, f), static sizes.
+bool isDirectProduct(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 6 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 2 ||
+      op.getIteratorTypesArray()[4] != utils::IteratorType::reduction ||
+      op.getIteratorTypesArray()[5] != utils::IteratorType::reduction)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr d[6];
+  for (unsigned k = 0; k < 6; ++k)
+    d[k] = getAffineDimExpr(k, ctx);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[1] != AffineMap::get(6, 0, {d[4], d[5], d[3]}, ctx) ||
+      maps[2] != AffineMap::get(6, 0, {d[0], d[1], d[2], d[3]}, ctx) ||
+      maps[0].getNumResults() != 3 || maps[0].getResult(0) != d[0])
+    return false;
+  AffineExpr row = maps[0].getResult(1), column = maps[0].getResult(2);
+  for (unsigned k : {0u, 2u, 3u, 5u})
+    if (row.isFunctionOfDim(k))
+      return false;
+  auto scaled = dyn_cast<AffineBinaryOpExpr>(
+      simplifyAffineExpr(column - d[5], 6, 0));
+  return scaled && scaled.getKind() == AffineExprKind::Mul &&
+         scaled.getLHS() == d[2] && isa<AffineConstantExpr>(scaled.getRHS()) &&
+         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
+}
+
+/// Register blocks of a direct channels-last product: MR output columns by
+/// NR filters (registerBlock over one output row), one image and row;
+/// filter blocks outside column blocks.
+std::optional<Tiling> directTiles(linalg::LinalgOp op, int64_t width) {
+  if (!isDirectProduct(op))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  RegisterBlock block = registerBlock(ranges[2], ranges[3], width);
+  return Tiling{{1, 1, block.mr, block.nr, 1, 1}, {0, 1, 3, 2, 4, 5}};
+}
+
+/// One reduction step of a direct channels-last product (loops 1 x 1 x MR
+/// x NR x 1 x 1) as the step of a plain product, [1, 1, MR, 1] x [1, NR]
+/// (the channels-last im2col product's form): the MR
+/// input elements, S apart in the step's input row, as a strided slice.
+Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
+  Location loc = step.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(step);
+  Value x = step.getDpsInputs()[0], w = step.getDpsInputs()[1],
+        acc = step.getDpsInits()[0];
+  SmallVector<int64_t> ranges = step.getStaticLoopRanges();
+  int64_t mr = ranges[2], nr = ranges[3];
+  auto scaled = cast<AffineBinaryOpExpr>(simplifyAffineExpr(
+      step.getIndexingMapsArray()[0].getResult(2) - getAffineDimExpr(5, ctx),
+      6, 0));
+  int64_t stride = cast<AffineConstantExpr>(scaled.getRHS()).getValue();
+  Type elem = cast<RankedTensorType>(acc.getType()).getElementType();
+  Value lhs = lowering::reshape(
+      rewriter, loc,
+      lowering::extractAt(rewriter, loc, x, {0, 0, 0}, {1, 1, mr},
+                          {1, 1, stride}),
+      RankedTensorType::get({1, 1, mr, 1}, elem));
+  Value rhs = lowering::reshape(rewriter, loc, w,
+                                RankedTensorType::get({1, nr}, elem));
+  AffineExpr b0, b1, m, n, k;
+  bindDims(ctx, b0, b1, m, n, k);
+  using utils::IteratorType;
+  auto product = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{acc.getType()}, ValueRange{lhs, rhs},
+      ValueRange{acc},
+      ArrayRef<AffineMap>{AffineMap::get(5, 0, {b0, b1, m, k}, ctx),
+                          AffineMap::get(5, 0, {k, n}, ctx),
+                          AffineMap::get(5, 0, {b0, b1, m, n}, ctx)},
+      ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                             IteratorType::parallel, IteratorType::parallel,
+                             IteratorType::reduction},
+      multiplyAdd);
+  rewriter.replaceOp(step, product.getResults());
+  return product;
+}
+
 /// Register-block tiles of a contraction, a product over shifted rows or
 /// a shifted correlation.
 std::optional<Tiling> productTiles(linalg::LinalgOp op, int64_t width) {
   if (auto tiling = contractionTiles(op, width))
     return tiling;
   if (auto tiling = shiftedTiles(op, width))
+    return tiling;
+  if (auto tiling = directTiles(op, width))
     return tiling;
   return correlationTiles(op);
 }
@@ -1566,7 +1675,8 @@ struct DLTileAndVectorize
     });
     for (auto [op, tiling] : targets) {
       bool shifted = isShiftedProduct(op),
-           correlation = !shifted && isShiftedCorrelation(op);
+           correlation = !shifted && isShiftedCorrelation(op),
+           direct = isDirectProduct(op);
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
@@ -1575,6 +1685,7 @@ struct DLTileAndVectorize
       std::optional<SmallVector<int64_t>> shared =
           shifted       ? shiftedShare(op, tiling, {0, 2, 1})
           : correlation ? shiftedShare(op, tiling, {0, 2, 4, 1})
+          : direct      ? shiftedShare(op, tiling, {0, 1, 3, 2})
                         : sharedTiles(op, tiling);
       if (shared) {
         FailureOr<linalg::LinalgOp> split = tileFusingFills(
@@ -1602,6 +1713,8 @@ struct DLTileAndVectorize
         continue;
       if (shifted)
         step = shiftedStep(rewriter, cast<linalg::LinalgOp>(step));
+      if (direct)
+        step = directStep(rewriter, cast<linalg::LinalgOp>(step));
       if (correlation)
         correlationStep(rewriter, cast<linalg::LinalgOp>(step));
       else

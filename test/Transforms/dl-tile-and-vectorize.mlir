@@ -235,26 +235,37 @@ func.func @conv_strided(%x: tensor<1x2x17x17xf32>, %w: tensor<2x2x3x3xf32>, %o: 
 // 5 x 16 blocks) where channels first would have 5-lane vectors. The input
 // and the accumulator are transposed to NHWC, the filters to HWCF, and the
 // result back to NCHW. In NHWC a kernel row's columns and channels are
-// contiguous (KW C = 6 elements, from column 2 ow, the stride): the copy
-// moves such rows, and threads share the output rows (one image).
-// CHECK-DAG: #[[$H:.*]] = affine_map<(d0, d1) -> (d0 * 2 + d1)>
+// contiguous (KW C = 6 elements, from column 2 ow, the stride), so the
+// product reads the input itself, with no im2col copy: threads share the
+// output rows (one image), each reads its 3 input rows (from 2 oh), and a
+// block of 5 output columns takes, per step (kh, r), 5 elements 4 apart
+// (s C) of the row, starting at 4 ow + r.
+// CHECK-DAG: #[[$H:.*]] = affine_map<(d0) -> (d0 * 2)>
 // CHECK-DAG: #[[$W:.*]] = affine_map<(d0) -> (d0 * 4)>
 // CHECK-LABEL: func.func @conv_channels_last
 // CHECK: %[[XT:.*]] = scf.forall {{.*}} -> (tensor<1x21x21x2xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[XT]] {{\[}}[0], [1], [2, 3]] : tensor<1x21x21x2xf32> into tensor<1x21x42xf32>
-// CHECK: scf.forall (%[[OH:.*]]) in (10)
-// CHECK: scf.for %[[OW:.*]] = %c0 to %c10
-// CHECK: scf.for %[[KH:.*]] = %c0 to %c3
-// CHECK-DAG: %[[R:.*]] = affine.apply #[[$H]](%[[OH]], %[[KH]])
-// CHECK-DAG: %[[Q:.*]] = affine.apply #[[$W]](%[[OW]])
-// CHECK: vector.transfer_read %[[FLAT]][%c0, %[[R]], %[[Q]]]{{.*}} : tensor<1x21x42xf32>, vector<6xf32>
-// CHECK: vector.transfer_write {{.*}}[%c0, %c0, %[[OW]], %[[KH]], %c0]{{.*}} : vector<6xf32>, tensor<1x1x10x3x6xf32>
 // CHECK: scf.forall {{.*}} -> (tensor<3x3x2x16xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [2, 3, 1, 0]
-// CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
+// CHECK: %[[F:.*]] = tensor.collapse_shape %{{.*}} : tensor<3x3x2x16xf32> into tensor<3x6x16xf32>
+// CHECK: scf.forall {{.*}} -> (tensor<1x10x10x16xf32>)
+// CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: scf.forall (%[[OH:.*]]) in (10)
+// CHECK: %[[R:.*]] = affine.apply #[[$H]](%[[OH]])
+// CHECK: %[[ROWS:.*]] = tensor.extract_slice %[[FLAT]][0, %[[R]], 0] [1, 3, 42]
+// CHECK: scf.for %[[OW:.*]] = %c0 to %c10 step %c5
+// CHECK: %[[Q:.*]] = affine.apply #[[$W]](%[[OW]])
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[ROWS]][0, 0, %[[Q]]] [1, 3, 22]
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c3
+// CHECK: scf.for %[[RR:.*]] = %c0 to %c6
+// CHECK: %[[STEP:.*]] = tensor.extract_slice %[[BLOCK]][0, %[[KH]], %[[RR]]] [1, 1, 17]
+// CHECK: tensor.extract_slice %[[F]][%[[KH]], %[[RR]], 0] [1, 1, 16]
+// CHECK: tensor.extract_slice %[[STEP]][0, 0, 0] [1, 1, 5] [1, 1, 4]
+// CHECK: vector.contract {{.*}} : vector<1x1x5x1xf32>, vector<1x16xf32> into vector<1x1x5x16xf32>
 // CHECK: scf.forall {{.*}} -> (tensor<1x16x10x10xf32>)
 // CHECK: linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
+// CHECK-NOT: x10x10x3x6xf32
 func.func @conv_channels_last(%x: tensor<1x2x21x21xf32>, %w: tensor<16x2x3x3xf32>, %o: tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x2x21x21xf32>, tensor<16x2x3x3xf32>) outs(%o : tensor<1x16x10x10xf32>) -> tensor<1x16x10x10xf32>
   return %0 : tensor<1x16x10x10xf32>
@@ -262,13 +273,13 @@ func.func @conv_channels_last(%x: tensor<1x2x21x21xf32>, %w: tensor<16x2x3x3xf32
 
 // -----
 
-// A long row (KW C = 3 x 16 = 48 elements) moves in pieces of up to 32
-// (24 here, a divisor), not as one vector LLVM would split into a dozen
-// moves per row.
+// Stride 1 with 16 channels: per step, 5 neighbouring output columns read
+// elements 16 apart (C) in a kernel row of 3 x 16 = 48.
 // CHECK-LABEL: func.func @conv_long_rows
-// CHECK: scf.for %[[P:.*]] = %c0 to %c48 step %c24
-// CHECK: vector.transfer_read {{.*}} : tensor<1x7x112xf32>, vector<24xf32>
-// CHECK: vector.transfer_write {{.*}}, %{{.*}}[%c0, %c0, %{{.*}}, %{{.*}}, %[[P]]]{{.*}} : vector<24xf32>, tensor<1x1x5x3x48xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c1
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [1, 1, 5] [1, 1, 16] : tensor<1x1x65xf32> to tensor<1x1x5xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x5x1xf32>, vector<1x16xf32> into vector<1x1x5x16xf32>
 func.func @conv_long_rows(%x: tensor<1x16x7x7xf32>, %w: tensor<16x16x3x3xf32>, %o: tensor<1x16x5x5xf32>) -> tensor<1x16x5x5xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x7x7xf32>, tensor<16x16x3x3xf32>) outs(%o : tensor<1x16x5x5xf32>) -> tensor<1x16x5x5xf32>
   return %0 : tensor<1x16x5x5xf32>
@@ -339,12 +350,12 @@ func.func @conv_shifted_copy(%x: tensor<2x2x10x10xf32>, %w: tensor<4x2x3x3xf32>)
 // -----
 
 // With 16 filters over 10 of 14 columns, shifted rows would cost 16 x 4 /
-// 10 = 6.4 FMAs per im2col element saved: the convolution keeps its
-// im2col copy (channels last here).
+// 10 = 6.4 FMAs per im2col element saved: the convolution is a
+// channels-last product instead (reading the NHWC input directly).
 // CHECK-LABEL: func.func @conv_wide_waste
 // CHECK-NOT: tensor<1x6x15x14xf32>
 // CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
-// CHECK: vector.contract {{.*}} : vector<1x5x1xf32>, vector<1x16xf32> into vector<1x5x16xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x5x1xf32>, vector<1x16xf32> into vector<1x1x5x16xf32>
 func.func @conv_wide_waste(%x: tensor<1x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<1x16x10x10xf32> {
   %zero = arith.constant 0.0 : f32
   %oe = tensor.empty() : tensor<1x16x10x10xf32>
@@ -398,8 +409,8 @@ func.func @conv_weight_gradient(%x: tensor<1x4x12x12xf32>, %g: tensor<6x4x10x10x
 // -----
 
 // With 16 kernels of 10 x 10 at width 14 (LeNet's second weight
-// gradient), the padding would cost 16 x 44 FMAs against 2 x 100 for the
-// copy: im2col (no correlation parts).
+// gradient), the padding would cost 16 x 44 FMAs against 2 x 100 for an
+// im2col copy: no correlation parts (a channels-last product).
 // CHECK-LABEL: func.func @conv_weight_gradient_waste
 // CHECK-NOT: tensor<64x6x16x5x5x8xf32>
 // CHECK: vector.contract
