@@ -1025,9 +1025,9 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
 /// NHWC). With 100 output pixels and 16 filters the first gets 5-lane
 /// vectors, the second two whole registers. Channels last without a width
 /// dilation reads its left operand from the NHWC input itself (a kernel
-/// row's KW C elements are contiguous there; directTiles, directStep); the
-/// other im2col copies iterate over the kernel offsets and output pixels as
-/// separate dimensions (input index oh * stride + kh * dilation: no
+/// row's KW C elements are contiguous there; rowProductTiles, directStep);
+/// the other im2col copies iterate over the kernel offsets and output
+/// pixels as separate dimensions (input index oh * stride + kh * dilation: no
 /// division, contiguous rows).
 Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                     int64_t width) {
@@ -1172,6 +1172,33 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
 /// the cache traffic of a buffer the product reads back).
 constexpr int64_t kCopyCostInFmas = 2;
 
+/// The sizes of a stride-1, undilated convolution from a zero fill (what
+/// the products over shifted rows need): input [N, C, H, W], filters
+/// [F, C, KH, KW], result [N, F, OH, OW]; none for any other.
+struct UnitStrideConv {
+  int64_t n, c, width, f, kh, kw, oh, ow;
+  Type elem;
+  linalg::FillOp fill;
+};
+
+std::optional<UnitStrideConv> unitStrideConv(linalg::Conv2DNchwFchwOp conv) {
+  auto ones = [](DenseIntElementsAttr attr) {
+    return llvm::all_of(attr.getValues<int64_t>(),
+                        [](int64_t v) { return v == 1; });
+  };
+  auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  if (!fill || !ones(conv.getStrides()) || !ones(conv.getDilations()))
+    return std::nullopt;
+  auto in = cast<RankedTensorType>(conv.getInputs()[0].getType());
+  auto filters = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  return UnitStrideConv{in.getDimSize(0),      in.getDimSize(1),
+                        in.getDimSize(3),      filters.getDimSize(0),
+                        filters.getDimSize(2), filters.getDimSize(3),
+                        out.getDimSize(2),     out.getDimSize(3),
+                        in.getElementType(),   fill};
+}
+
 /// A stride-1 convolution as a product over shifted rows of its input, with
 /// no im2col copy: the output pixels are computed at the input's width W,
 /// p = oh * W + ow, so `out[n, f, p] = sum_{c, i, j} w[f, c, i, j] *
@@ -1186,26 +1213,17 @@ constexpr int64_t kCopyCostInFmas = 2;
 /// for channels-first products from a zero fill; empty otherwise.
 std::optional<Value> shiftedProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                                     int64_t width) {
+  std::optional<UnitStrideConv> sizes = unitStrideConv(conv);
+  if (!sizes || sizes->f * (sizes->width - sizes->ow) >
+                    kCopyCostInFmas * sizes->ow)
+    return std::nullopt;
+  int64_t n = sizes->n, c = sizes->c, wd = sizes->width, f = sizes->f,
+          kh = sizes->kh, kw = sizes->kw, oh = sizes->oh, ow = sizes->ow;
+  Type elem = sizes->elem;
+  linalg::FillOp fill = sizes->fill;
   Location loc = conv.getLoc();
   MLIRContext *ctx = b.getContext();
   Value x = conv.getInputs()[0], w = conv.getInputs()[1];
-  auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
-  auto oType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
-  if (!fill || !llvm::all_of(conv.getStrides().getValues<int64_t>(),
-                             [](int64_t s) { return s == 1; }) ||
-      !llvm::all_of(conv.getDilations().getValues<int64_t>(),
-                    [](int64_t d) { return d == 1; }))
-    return std::nullopt;
-  Type elem = xType.getElementType();
-  int64_t n = xType.getDimSize(0), c = xType.getDimSize(1),
-          wd = xType.getDimSize(3);
-  int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2),
-          kw = wType.getDimSize(3);
-  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
-  if (f * (wd - ow) > kCopyCostInFmas * ow)
-    return std::nullopt;
   int64_t cols = llvm::alignTo(oh * wd, 2 * width);
   // The last column reads x at (cols - 1) + (kh - 1) * W + (kw - 1).
   int64_t rows = llvm::divideCeil(cols + (kh - 1) * wd + kw - 1, wd);
@@ -1258,25 +1276,44 @@ std::optional<Value> shiftedProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                              {1, 1, 1, 1});
 }
 
+/// The loop dimensions d0 ... d(loops - 1) of a generic with `loops`
+/// loops, two inputs and one init on tensors, its last `reductions` loops
+/// reductions and the others parallel; empty for any other op.
+SmallVector<AffineExpr> productDims(linalg::LinalgOp op, unsigned loops,
+                                    unsigned reductions) {
+  if (!isa<linalg::GenericOp>(op.getOperation()) ||
+      !op.hasPureTensorSemantics() || op.getNumLoops() != loops ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return {};
+  for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+    if ((iterator == utils::IteratorType::reduction) != (i + reductions >= loops))
+      return {};
+  SmallVector<AffineExpr> dims;
+  for (unsigned k = 0; k < loops; ++k)
+    dims.push_back(getAffineDimExpr(k, op.getContext()));
+  return dims;
+}
+
+/// The factor s of `e` when it is `dim * s` (1 for `dim` itself).
+std::optional<int64_t> scaleOf(AffineExpr e, AffineExpr dim) {
+  if (e == dim)
+    return 1;
+  auto scaled = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!scaled || scaled.getKind() != AffineExprKind::Mul ||
+      scaled.getLHS() != dim)
+    return std::nullopt;
+  auto factor = dyn_cast<AffineConstantExpr>(scaled.getRHS());
+  return factor ? std::optional<int64_t>(factor.getValue()) : std::nullopt;
+}
+
 /// Whether `op` is a product over shifted rows (shiftedProduct): loops
 /// (n, f, p, c, i, j), the filters read at (f, c, i, j), the input at
 /// (n, c, p + i * W + j), the result at (n, f, p), static sizes.
 bool isShiftedProduct(linalg::LinalgOp op) {
-  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 6 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return false;
-  using utils::IteratorType;
-  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
-  if (!llvm::equal(iterators, ArrayRef<IteratorType>{
-                                  IteratorType::parallel, IteratorType::parallel,
-                                  IteratorType::parallel, IteratorType::reduction,
-                                  IteratorType::reduction, IteratorType::reduction}))
+  SmallVector<AffineExpr> d = productDims(op, 6, 3);
+  if (d.empty())
     return false;
   MLIRContext *ctx = op.getContext();
-  AffineExpr d[6];
-  for (unsigned k = 0; k < 6; ++k)
-    d[k] = getAffineDimExpr(k, ctx);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (maps[0] != AffineMap::get(6, 0, {d[1], d[3], d[4], d[5]}, ctx) ||
       maps[2] != AffineMap::get(6, 0, {d[0], d[1], d[2]}, ctx) ||
@@ -1284,24 +1321,9 @@ bool isShiftedProduct(linalg::LinalgOp op) {
       maps[1].getResult(1) != d[3])
     return false;
   // The row read, p + i * W + j, less p and j: i * W.
-  AffineExpr rest =
-      simplifyAffineExpr(maps[1].getResult(2) - d[2] - d[5], 6, 0);
-  auto scaled = dyn_cast<AffineBinaryOpExpr>(rest);
-  return (rest == d[4] ||
-          (scaled && scaled.getKind() == AffineExprKind::Mul &&
-           scaled.getLHS() == d[4] && isa<AffineConstantExpr>(scaled.getRHS()))) &&
+  return scaleOf(simplifyAffineExpr(maps[1].getResult(2) - d[2] - d[5], 6, 0),
+                 d[4]) &&
          llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
-}
-
-/// Register-block tiles of a product over shifted rows: MR filters by NR
-/// columns, like the channels-first im2col product it replaces; column
-/// blocks outside row blocks.
-std::optional<Tiling> shiftedTiles(linalg::LinalgOp op, int64_t width) {
-  if (!isShiftedProduct(op))
-    return std::nullopt;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  RegisterBlock block = registerBlock(ranges[1], ranges[2], width);
-  return Tiling{{1, block.mr, block.nr, 1, 1, 1}, {0, 2, 1, 3, 4, 5}};
 }
 
 /// The loop of a product over shifted rows (or a shifted correlation)
@@ -1338,27 +1360,21 @@ std::optional<SmallVector<int64_t>> shiftedShare(linalg::LinalgOp op,
 std::optional<Value> shiftedCorrelation(OpBuilder &b,
                                         linalg::Conv2DNchwFchwOp conv,
                                         int64_t width) {
-  Location loc = conv.getLoc();
-  MLIRContext *ctx = b.getContext();
-  Value x = conv.getInputs()[0], g = conv.getInputs()[1];
-  auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto gType = cast<RankedTensorType>(g.getType());
-  auto oType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
-  if (!fill || !llvm::all_of(conv.getStrides().getValues<int64_t>(),
-                             [](int64_t s) { return s == 1; }) ||
-      !llvm::all_of(conv.getDilations().getValues<int64_t>(),
-                    [](int64_t d) { return d == 1; }))
+  std::optional<UnitStrideConv> sizes = unitStrideConv(conv);
+  if (!sizes)
     return std::nullopt;
-  Type elem = xType.getElementType();
-  int64_t c = xType.getDimSize(0), n = xType.getDimSize(1),
-          wd = xType.getDimSize(3);
-  int64_t f = gType.getDimSize(0), kh = gType.getDimSize(2),
-          kw = gType.getDimSize(3);
-  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
+  // Here x is [C, N, H, W] (channels, then images) and g [F, N, KH, KW].
+  int64_t c = sizes->n, n = sizes->c, wd = sizes->width, f = sizes->f,
+          kh = sizes->kh, kw = sizes->kw, oh = sizes->oh, ow = sizes->ow;
+  Type elem = sizes->elem;
+  linalg::FillOp fill = sizes->fill;
   int64_t pixels = llvm::alignTo(kh * wd, width);
   if (f * (pixels - kh * kw) > kCopyCostInFmas * kh * kw)
     return std::nullopt;
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value x = conv.getInputs()[0], g = conv.getInputs()[1];
+  auto oType = cast<RankedTensorType>(conv.getOutputs()[0].getType());
   // g[f, n, y, x] at q = y W + x, zeros elsewhere; x with rows enough for
   // the last pixel's reads, pixels - 1 + (OH - 1) W + OW - 1.
   int64_t gRows = llvm::divideCeil(pixels, wd);
@@ -1422,19 +1438,14 @@ std::optional<Value> shiftedCorrelation(OpBuilder &b,
 }
 
 /// Whether `op` is the per-image correlation of shiftedCorrelation: loops
-/// (n, c, f, i, j, l, t), parallel but t, g read at (f, n, 8 t + l), x at
-/// (c, n, 8 t + l + i W + j), parts written at (n, c, f, i, j, l).
+/// (n, c, f, i, j, l, t), parallel but t, g read at (f, n, t, l) (its
+/// pixels cut into vectors of L lanes), x at (c, n, L t + l + i W + j),
+/// parts written at (n, c, f, i, j, l).
 bool isShiftedCorrelation(linalg::LinalgOp op) {
-  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 7 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 1 ||
-      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+  SmallVector<AffineExpr> d = productDims(op, 7, 1);
+  if (d.empty())
     return false;
   MLIRContext *ctx = op.getContext();
-  AffineExpr d[7];
-  for (unsigned k = 0; k < 7; ++k)
-    d[k] = getAffineDimExpr(k, ctx);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   auto g = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
   if (maps[0] != AffineMap::get(7, 0, {d[2], d[0], d[6], d[5]}, ctx) ||
@@ -1442,12 +1453,10 @@ bool isShiftedCorrelation(linalg::LinalgOp op) {
       maps[1].getNumResults() != 3 || maps[1].getResult(0) != d[1] ||
       maps[1].getResult(1) != d[0] || g.isDynamicDim(3))
     return false;
+  // The input read, L t + l + i W + j, less L t + l and j: i * W.
   AffineExpr q = d[6] * g.getDimSize(3) + d[5];
-  AffineExpr rest = simplifyAffineExpr(maps[1].getResult(2) - q - d[4], 7, 0);
-  auto scaled = dyn_cast<AffineBinaryOpExpr>(rest);
-  return (rest == d[3] ||
-          (scaled && scaled.getKind() == AffineExprKind::Mul &&
-           scaled.getLHS() == d[3] && isa<AffineConstantExpr>(scaled.getRHS()))) &&
+  return scaleOf(simplifyAffineExpr(maps[1].getResult(2) - q - d[4], 7, 0),
+                 d[3]) &&
          llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
 }
 
@@ -1521,17 +1530,10 @@ void correlationStep(IRRewriter &rewriter, linalg::LinalgOp step) {
 /// at (n, p*s + i*d, q*S + r), the filters at (i, r, f), the result at
 /// (n, p, q, f), static sizes.
 bool isDirectProduct(linalg::LinalgOp op) {
-  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || !op.hasPureTensorSemantics() || op.getNumLoops() != 6 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 2 ||
-      op.getIteratorTypesArray()[4] != utils::IteratorType::reduction ||
-      op.getIteratorTypesArray()[5] != utils::IteratorType::reduction)
+  SmallVector<AffineExpr> d = productDims(op, 6, 2);
+  if (d.empty())
     return false;
   MLIRContext *ctx = op.getContext();
-  AffineExpr d[6];
-  for (unsigned k = 0; k < 6; ++k)
-    d[k] = getAffineDimExpr(k, ctx);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (maps[1] != AffineMap::get(6, 0, {d[4], d[5], d[3]}, ctx) ||
       maps[2] != AffineMap::get(6, 0, {d[0], d[1], d[2], d[3]}, ctx) ||
@@ -1541,22 +1543,8 @@ bool isDirectProduct(linalg::LinalgOp op) {
   for (unsigned k : {0u, 2u, 3u, 5u})
     if (row.isFunctionOfDim(k))
       return false;
-  auto scaled = dyn_cast<AffineBinaryOpExpr>(
-      simplifyAffineExpr(column - d[5], 6, 0));
-  return scaled && scaled.getKind() == AffineExprKind::Mul &&
-         scaled.getLHS() == d[2] && isa<AffineConstantExpr>(scaled.getRHS()) &&
+  return scaleOf(simplifyAffineExpr(column - d[5], 6, 0), d[2]) &&
          llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
-}
-
-/// Register blocks of a direct channels-last product: MR output columns by
-/// NR filters (registerBlock over one output row), one image and row;
-/// filter blocks outside column blocks.
-std::optional<Tiling> directTiles(linalg::LinalgOp op, int64_t width) {
-  if (!isDirectProduct(op))
-    return std::nullopt;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  RegisterBlock block = registerBlock(ranges[2], ranges[3], width);
-  return Tiling{{1, 1, block.mr, block.nr, 1, 1}, {0, 1, 3, 2, 4, 5}};
 }
 
 /// One reduction step of a direct channels-last product (loops 1 x 1 x MR
@@ -1571,10 +1559,11 @@ Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
         acc = step.getDpsInits()[0];
   SmallVector<int64_t> ranges = step.getStaticLoopRanges();
   int64_t mr = ranges[2], nr = ranges[3];
-  auto scaled = cast<AffineBinaryOpExpr>(simplifyAffineExpr(
-      step.getIndexingMapsArray()[0].getResult(2) - getAffineDimExpr(5, ctx),
-      6, 0));
-  int64_t stride = cast<AffineConstantExpr>(scaled.getRHS()).getValue();
+  int64_t stride = *scaleOf(
+      simplifyAffineExpr(step.getIndexingMapsArray()[0].getResult(2) -
+                             getAffineDimExpr(5, ctx),
+                         6, 0),
+      getAffineDimExpr(2, ctx));
   Type elem = cast<RankedTensorType>(acc.getType()).getElementType();
   Value lhs = lowering::reshape(
       rewriter, loc,
@@ -1600,14 +1589,33 @@ Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   return product;
 }
 
+/// Register-block tiles of a product over shifted rows (MR filters by NR
+/// columns, like the channels-first im2col product it replaces) or of a
+/// direct channels-last product (MR output columns of one row by NR
+/// filters): column blocks outside row blocks.
+std::optional<Tiling> rowProductTiles(linalg::LinalgOp op, int64_t width) {
+  unsigned m;
+  if (isShiftedProduct(op))
+    m = 1;
+  else if (isDirectProduct(op))
+    m = 2;
+  else
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  RegisterBlock block = registerBlock(ranges[m], ranges[m + 1], width);
+  SmallVector<int64_t> tiles(6, 1), order = {0, 1, 2, 3, 4, 5};
+  tiles[m] = block.mr;
+  tiles[m + 1] = block.nr;
+  std::swap(order[m], order[m + 1]);
+  return Tiling{tiles, order};
+}
+
 /// Register-block tiles of a contraction, a product over shifted rows or
 /// a shifted correlation.
 std::optional<Tiling> productTiles(linalg::LinalgOp op, int64_t width) {
   if (auto tiling = contractionTiles(op, width))
     return tiling;
-  if (auto tiling = shiftedTiles(op, width))
-    return tiling;
-  if (auto tiling = directTiles(op, width))
+  if (auto tiling = rowProductTiles(op, width))
     return tiling;
   return correlationTiles(op);
 }
