@@ -128,8 +128,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     left operand) reads the matrix in place; and a linalg.fill producing
     the accumulator is fused into the tiles, so blocks start from zero
     vectors and no buffer is filled. Convolutions
-    (linalg.conv_2d_nchw_fchw) first become an im2col copy and a batched
-    product, channels first ([F, C KH KW] x [C KH KW, OH OW] per image) or,
+    (linalg.conv_2d_nchw_fchw) first become a batched product, channels
+    first ([F, C KH KW] x [C KH KW, OH OW] per image) or,
     when its register block is at least 1.25x better, channels last
     ([OH OW, KH KW C] x [KH KW C, F], with the input, filters and result
     transposed). Channels last without a width dilation has no copy: a
@@ -140,8 +140,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     times a row of the filters). Channels first copies whole rows of
     output pixels with vector reads and writes when the width stride is 1;
     otherwise the copy is a linalg.generic over kernel offsets and output
-    pixels as separate loops (no division in its indexing). A stride-1 convolution from a
-    zero fill whose extra work F (W - OW) / OW is at most 2 FMAs per im2col
+    pixels as separate loops (no division in its indexing). A stride-1
+    convolution from a zero fill whose extra work F (W - OW) / OW is at most 2 FMAs per im2col
     element saved (LeNet's 1 -> 6 channels, 5 x 5 over 32 x 32 padded)
     instead becomes a product over shifted rows, with no copy: loops
     (n, f, p, c, kh, kw) over the output pixels at the input's width W

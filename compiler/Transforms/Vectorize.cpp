@@ -1326,12 +1326,12 @@ bool isShiftedProduct(linalg::LinalgOp op) {
          llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
 }
 
-/// The loop of a product over shifted rows (or a shifted correlation)
-/// that threads share: the first of `dims` with two tiles or more (its
-/// images, then its column blocks, then its row blocks).
-std::optional<SmallVector<int64_t>> shiftedShare(linalg::LinalgOp op,
-                                                 const Tiling &registers,
-                                                 ArrayRef<unsigned> dims) {
+/// The loop of a convolution product that threads share: the first of
+/// `dims` (its images, then its output rows or blocks) with two register
+/// tiles or more; tile sizes of an scf.forall over it (0 elsewhere).
+std::optional<SmallVector<int64_t>> firstSharedLoop(linalg::LinalgOp op,
+                                                    const Tiling &registers,
+                                                    ArrayRef<unsigned> dims) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (unsigned dim : dims) {
     if (ranges[dim] / registers.tiles[dim] < 2)
@@ -1350,7 +1350,7 @@ std::optional<SmallVector<int64_t>> shiftedShare(linalg::LinalgOp op,
 /// along the summed pixels, with no im2col copy. With the kernel's pixels
 /// at the input's width W (q = y W + x, rounded up to whole vectors; the
 /// kernel padded with zero columns and rows), each image n sums
-/// `part[n, c, f, i, j, l] = sum_t g[f, n, 8 t + l] * x[c, n, 8 t + l +
+/// `part[n, c, f, i, j, l] = sum_t g[f, n, L t + l] * x[c, n, L t + l +
 /// i W + j]` into a vector of lanes l, one product of whole vectors per
 /// step; the images' parts are then summed over n and l. Used while the
 /// padding's extra FMAs, F (Q - KH KW) for Q padded pixels of a KH x KW
@@ -1549,8 +1549,8 @@ bool isDirectProduct(linalg::LinalgOp op) {
 
 /// One reduction step of a direct channels-last product (loops 1 x 1 x MR
 /// x NR x 1 x 1) as the step of a plain product, [1, 1, MR, 1] x [1, NR]
-/// (the channels-last im2col product's form): the MR
-/// input elements, S apart in the step's input row, as a strided slice.
+/// (the channels-last im2col product's form): the MR input elements, S
+/// apart in the step's input row, as a strided slice.
 Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   Location loc = step.getLoc();
   MLIRContext *ctx = rewriter.getContext();
@@ -1610,8 +1610,8 @@ std::optional<Tiling> rowProductTiles(linalg::LinalgOp op, int64_t width) {
   return Tiling{tiles, order};
 }
 
-/// Register-block tiles of a contraction, a product over shifted rows or
-/// a shifted correlation.
+/// Register-block tiles of a contraction, a product over shifted rows, a
+/// direct channels-last product or a shifted correlation.
 std::optional<Tiling> productTiles(linalg::LinalgOp op, int64_t width) {
   if (auto tiling = contractionTiles(op, width))
     return tiling;
@@ -1682,18 +1682,17 @@ struct DLTileAndVectorize
         targets.push_back({op, *tiling});
     });
     for (auto [op, tiling] : targets) {
-      bool shifted = isShiftedProduct(op),
-           correlation = !shifted && isShiftedCorrelation(op),
-           direct = isDirectProduct(op);
+      bool shifted = isShiftedProduct(op), direct = isDirectProduct(op),
+           correlation = isShiftedCorrelation(op);
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
       // The fills fused into a share are fused again into its blocks.
       SmallVector<Operation *> shareFills, blockFills;
       std::optional<SmallVector<int64_t>> shared =
-          shifted       ? shiftedShare(op, tiling, {0, 2, 1})
-          : correlation ? shiftedShare(op, tiling, {0, 2, 4, 1})
-          : direct      ? shiftedShare(op, tiling, {0, 1, 3, 2})
+          shifted       ? firstSharedLoop(op, tiling, {0, 2, 1})
+          : correlation ? firstSharedLoop(op, tiling, {0, 2, 4, 1})
+          : direct      ? firstSharedLoop(op, tiling, {0, 1, 3, 2})
                         : sharedTiles(op, tiling);
       if (shared) {
         FailureOr<linalg::LinalgOp> split = tileFusingFills(
