@@ -204,8 +204,10 @@ def DLVectorizeElementwise
     added to every pixel of an image keeps its channel loop. The
     innermost loop's elements up to a multiple of `vector-width` are an
     scf.forall (the runtime's threads share it) with one vector per step;
-    the rest (fewer than `vector-width`) stays a linalg.generic, and an op
-    whose innermost loop is shorter than a vector is left as it is.
+    the rest of each row (2 to `vector-width` - 1 elements) is one short
+    vector per row (an scf.forall too; a single element stays a
+    linalg.generic), and an op whose innermost loop is shorter than a
+    vector is left as it is.
     Left to LLVM, such loops are vectorized behind runtime checks that
     the buffers do not overlap, and unrolled, at a large cost in compile
     time.

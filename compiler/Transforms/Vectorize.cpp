@@ -667,9 +667,10 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
 /// contiguous in every operand are first collapsed into one (a 64 x 6 x
 /// 28 x 28 activation is one loop of 301056 elements, a bias added to
 /// each pixel keeps its channel loop), so the innermost loop is long and
-/// a multiple of the vector more often; a remainder of it (fewer than
-/// `width` elements) stays a scalar loop. The rest is an scf.forall
-/// (threads share it) with one vector per step. Left to LLVM, such loops
+/// a multiple of the vector more often; a remainder of it (2 to `width`
+/// - 1 elements) is one short vector per row, a single element a scalar
+/// loop. The rest is an scf.forall (threads share it) with one vector per
+/// step. Left to LLVM, such loops
 /// were vectorized behind runtime overlap checks of every operand pair,
 /// and unrolled, at a large cost in compile time.
 void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
@@ -741,6 +742,18 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
       if (!first)
         continue;
       op = cast<linalg::LinalgOp>(first.getOperation());
+      // The remainder of each row, 2 to width - 1 elements, is one short
+      // vector (4 lanes: half a register) rather than a scalar loop.
+      int64_t remainder = ranges[inner] - main;
+      if (rest && remainder >= 2) {
+        SmallVector<int64_t> tiles(ranges.size(), 1);
+        tiles[inner] = remainder;
+        if (Operation *tile = tileOp(rewriter, rest, tiles,
+                                     scf::SCFTilingOptions::LoopType::ForallOp)) {
+          loops.push_back(tile->getParentOp());
+          vectorizeInPlace(rewriter, tile);
+        }
+      }
     }
     // Up to four vectors per step (a power of two of them, dividing the
     // loop): fewer steps, and independent loads and stores in each.

@@ -52,15 +52,17 @@ func.func @bias(%x: memref<4x6x28x28xf32>, %b: memref<6x1x1xf32>, %y: memref<4x6
 }
 
 // Rows of 84 with a broadcast row and column: the first 80 columns are
-// vectors of 16; the last 4 stay a linalg.generic on views.
+// vectors of 16; the last 4 of each row one vector of 4 (half a register).
 // CHECK-LABEL: func.func @rows
 // CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (16, 80) step (1, 16) {
 // CHECK: vector.transfer_read %arg0[%[[I]], %[[J]]]{{.*}} : memref<16x84xf32>, vector<16xf32>
 // CHECK: vector.transfer_read %arg1[%[[J]]]{{.*}} : memref<84xf32>, vector<16xf32>
 // CHECK: vector.transfer_read %arg2[%[[I]]]{{.*}}permutation_map{{.*}} : memref<16xf32>, vector<16xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg3[%[[I]], %[[J]]]{{.*}} : vector<16xf32>, memref<16x84xf32>
-// CHECK: %[[REST:.*]] = memref.subview %arg0[0, 80] [16, 4] [1, 1]
-// CHECK: linalg.generic {{.*}} ins(%[[REST]], {{.*}} : memref<16x4xf32, strided<[84, 1], offset: 80>>
+// CHECK: scf.forall (%[[R:.*]], %{{.*}}) = (0, 0) to (16, 4) step (1, 4) {
+// CHECK: vector.transfer_read %arg0[%[[R]], %{{.*}}]{{.*}} : memref<16x84xf32>, vector<4xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg3[%[[R]], %{{.*}}]{{.*}} : vector<4xf32>, memref<16x84xf32>
+// CHECK-NOT: linalg.generic
 func.func @rows(%x: memref<16x84xf32>, %b: memref<84xf32>, %s: memref<16xf32>, %y: memref<16x84xf32>) {
   linalg.generic {indexing_maps = [#id2, #row, #col, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%x, %b, %s : memref<16x84xf32>, memref<84xf32>, memref<16xf32>) outs(%y : memref<16x84xf32>) {
@@ -73,13 +75,16 @@ func.func @rows(%x: memref<16x84xf32>, %b: memref<84xf32>, %s: memref<16xf32>, %
 }
 
 // An in-place update with two results and a scalar operand: one vector
-// of 8, then a remainder of 2.
+// of 8, then the remainder of 2 as a vector of 2.
 // CHECK-LABEL: func.func @update
 // CHECK: vector.transfer_read %arg0{{.*}} : memref<10xf32>, vector<8xf32>
 // CHECK: vector.transfer_read %arg2[]{{.*}} : memref<f32>, vector<8xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg0{{.*}} : vector<8xf32>, memref<10xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg3{{.*}} : vector<8xf32>, memref<10xf32>
-// CHECK: linalg.generic {{.*}} memref<2xf32, strided<[1], offset: 8>>
+// CHECK: scf.forall (%{{.*}}) = (0) to (2) step (2)
+// CHECK: vector.transfer_read %arg0{{.*}} : memref<10xf32>, vector<2xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg0{{.*}} : vector<2xf32>, memref<10xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg3{{.*}} : vector<2xf32>, memref<10xf32>
 func.func @update(%w: memref<10xf32>, %g: memref<10xf32>, %lr: memref<f32>, %v: memref<10xf32>) {
   linalg.generic {indexing_maps = [#id1, #id1, #scalar, #id1, #id1], iterator_types = ["parallel"]}
       ins(%w, %g, %lr : memref<10xf32>, memref<10xf32>, memref<f32>) outs(%w, %v : memref<10xf32>, memref<10xf32>) {
