@@ -197,7 +197,8 @@ def DLVectorizeElementwise
     operand that reads the innermost loop reads it as its last index), and
     whose body reads no loop index, runs on vectors of `vector-width`
     lanes. A linalg.transpose that keeps the last dimension last (a copy
-    of whole rows) becomes such a generic first.
+    of whole rows) and a static linalg.copy (such as an image into its
+    padded buffer) become such generics first.
     Loops that are contiguous in every operand are first collapsed into
     one (when every operand is a buffer without its own strides): a
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias

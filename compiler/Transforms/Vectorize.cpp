@@ -688,6 +688,17 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
     rewriter.setInsertionPoint(op);
     (void)linalg::generalizeNamedOp(rewriter, op);
   }
+  // So are strided copies (an input into its padded buffer).
+  SmallVector<linalg::CopyOp> copies;
+  root->walk([&](linalg::CopyOp op) {
+    if (op.hasPureBufferSemantics() &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      copies.push_back(op);
+  });
+  for (linalg::CopyOp op : copies) {
+    rewriter.setInsertionPoint(op);
+    (void)linalg::generalizeNamedOp(rewriter, op);
+  }
   SmallVector<linalg::GenericOp> ops, windows;
   root->walk([&](linalg::GenericOp op) {
     if (elementwise(op))
