@@ -662,6 +662,19 @@ bool vectorizeWindows(IRRewriter &rewriter, linalg::GenericOp op,
   return true;
 }
 
+/// `op`'s innermost loop in steps of `lanes` (one vector each) of an
+/// scf.forall over all its loops, added to `loops`.
+void vectorizeRows(IRRewriter &rewriter, linalg::LinalgOp op, int64_t lanes,
+                   SmallVectorImpl<Operation *> &loops) {
+  SmallVector<int64_t> tiles(op.getNumLoops(), 1);
+  tiles.back() = lanes;
+  if (Operation *tile = tileOp(rewriter, op, tiles,
+                               scf::SCFTilingOptions::LoopType::ForallOp)) {
+    loops.push_back(tile->getParentOp());
+    vectorizeInPlace(rewriter, tile);
+  }
+}
+
 /// Elementwise ops (activations and their gradients, bias additions,
 /// optimizer updates) become vectors of `width` lanes. The loops that are
 /// contiguous in every operand are first collapsed into one (a 64 x 6 x
@@ -754,30 +767,19 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
         continue;
       op = cast<linalg::LinalgOp>(first.getOperation());
       // The remainder of each row, 2 to width - 1 elements, is one short
-      // vector (4 lanes: half a register) rather than a scalar loop.
+      // vector rather than a scalar loop (LeNet's rows of 28: 3 x 8, then
+      // 4 lanes, half a register).
       int64_t remainder = ranges[inner] - main;
-      if (rest && remainder >= 2) {
-        SmallVector<int64_t> tiles(ranges.size(), 1);
-        tiles[inner] = remainder;
-        if (Operation *tile = tileOp(rewriter, rest, tiles,
-                                     scf::SCFTilingOptions::LoopType::ForallOp)) {
-          loops.push_back(tile->getParentOp());
-          vectorizeInPlace(rewriter, tile);
-        }
-      }
+      if (rest && remainder >= 2)
+        vectorizeRows(rewriter, cast<linalg::LinalgOp>(rest.getOperation()),
+                      remainder, loops);
     }
     // Up to four vectors per step (a power of two of them, dividing the
     // loop): fewer steps, and independent loads and stores in each.
     int64_t step = width;
     while (step < 4 * width && main % (2 * step) == 0)
       step *= 2;
-    SmallVector<int64_t> tiles(ranges.size(), 1);
-    tiles[inner] = step;
-    if (Operation *tile = tileOp(rewriter, op, tiles,
-                                 scf::SCFTilingOptions::LoopType::ForallOp)) {
-      loops.push_back(tile->getParentOp());
-      vectorizeInPlace(rewriter, tile);
-    }
+    vectorizeRows(rewriter, op, step, loops);
   }
   // The vectors of one step have unit dimensions in front (one element of
   // each outer loop): they go, and the reads and writes index the buffers
