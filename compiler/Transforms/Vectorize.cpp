@@ -142,8 +142,13 @@ int64_t mainColumns(int64_t M, int64_t N, int64_t width) {
 /// Register-block tile sizes of a contraction: MR x NR accumulators over
 /// its (innermost) m and n loops, 1 for batch, reduction and other m/n
 /// loops. None when the op is not a contraction with static loops.
+/// The kinds of register-tiled products: how threads share one and how
+/// one reduction step becomes vector code.
+enum class ProductKind { Contraction, Shifted, Direct, Correlation };
+
 struct Tiling {
   SmallVector<int64_t> tiles, interchange;
+  ProductKind kind = ProductKind::Contraction;
 };
 
 std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
@@ -1505,7 +1510,7 @@ std::optional<Tiling> correlationTiles(linalg::LinalgOp op) {
       best = std::max(best, {score, mr * nj, mr});
     }
   int64_t mr = std::get<2>(best), nj = std::get<1>(best) / mr;
-  return Tiling{{1, 1, mr, 1, nj, ranges[5], 1}, {}};
+  return Tiling{{1, 1, mr, 1, nj, ranges[5], 1}, {}, ProductKind::Correlation};
 }
 
 /// One reduction step of a shifted correlation block (loops 1 x 1 x MR x 1
@@ -1621,19 +1626,23 @@ Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
 /// filters): column blocks outside row blocks.
 std::optional<Tiling> rowProductTiles(linalg::LinalgOp op, int64_t width) {
   unsigned m;
-  if (isShiftedProduct(op))
+  ProductKind kind;
+  if (isShiftedProduct(op)) {
     m = 1;
-  else if (isDirectProduct(op))
+    kind = ProductKind::Shifted;
+  } else if (isDirectProduct(op)) {
     m = 2;
-  else
+    kind = ProductKind::Direct;
+  } else {
     return std::nullopt;
+  }
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   RegisterBlock block = registerBlock(ranges[m], ranges[m + 1], width);
   SmallVector<int64_t> tiles(6, 1), order = {0, 1, 2, 3, 4, 5};
   tiles[m] = block.mr;
   tiles[m + 1] = block.nr;
   std::swap(order[m], order[m + 1]);
-  return Tiling{tiles, order};
+  return Tiling{tiles, order, kind};
 }
 
 /// Register-block tiles of a contraction, a product over shifted rows, a
@@ -1708,18 +1717,27 @@ struct DLTileAndVectorize
         targets.push_back({op, *tiling});
     });
     for (auto [op, tiling] : targets) {
-      bool shifted = isShiftedProduct(op), direct = isDirectProduct(op),
-           correlation = isShiftedCorrelation(op);
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
       // The fills fused into a share are fused again into its blocks.
       SmallVector<Operation *> shareFills, blockFills;
-      std::optional<SmallVector<int64_t>> shared =
-          shifted       ? firstSharedLoop(op, tiling, {0, 2, 1})
-          : correlation ? firstSharedLoop(op, tiling, {0, 2, 4, 1})
-          : direct      ? firstSharedLoop(op, tiling, {0, 1, 3, 2})
-                        : sharedTiles(op, tiling);
+      ProductKind kind = tiling.kind;
+      std::optional<SmallVector<int64_t>> shared;
+      switch (kind) {
+      case ProductKind::Contraction:
+        shared = sharedTiles(op, tiling);
+        break;
+      case ProductKind::Shifted:
+        shared = firstSharedLoop(op, tiling, {0, 2, 1});
+        break;
+      case ProductKind::Direct:
+        shared = firstSharedLoop(op, tiling, {0, 1, 3, 2});
+        break;
+      case ProductKind::Correlation:
+        shared = firstSharedLoop(op, tiling, {0, 2, 4, 1});
+        break;
+      }
       if (shared) {
         FailureOr<linalg::LinalgOp> split = tileFusingFills(
             rewriter, op, *shared, {},
@@ -1744,14 +1762,14 @@ struct DLTileAndVectorize
       Operation *step = tileOp(rewriter, *block, steps);
       if (!step)
         continue;
-      if (shifted)
-        step = shiftedStep(rewriter, cast<linalg::LinalgOp>(step));
-      if (direct)
-        step = directStep(rewriter, cast<linalg::LinalgOp>(step));
-      if (correlation)
-        correlationStep(rewriter, cast<linalg::LinalgOp>(step));
+      auto stepOp = cast<linalg::LinalgOp>(step);
+      if (kind == ProductKind::Correlation)
+        correlationStep(rewriter, stepOp);
       else
-        vectorizeInPlace(rewriter, step);
+        vectorizeInPlace(rewriter,
+                         kind == ProductKind::Shifted  ? shiftedStep(rewriter, stepOp)
+                         : kind == ProductKind::Direct ? directStep(rewriter, stepOp)
+                                                       : step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
     }
