@@ -117,7 +117,18 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
       EntryValues shared;
       for (scf::ParallelOp loop : loops)
         if (std::optional<unsigned> dim = sharedDimension(loop))
-          outline(fn, loop, *dim, counter++, shared);
+          outlineParallel(fn, loop, *dim, counter++, shared);
+      if (!outlineSequential)
+        continue;
+      // Then every other outermost loop of the entry's body (a parallel
+      // task's call may be inside it) becomes a call of its own function.
+      SmallVector<Operation *> rest;
+      for (Operation &op : fn.getBody().getOps())
+        if (isa<scf::ParallelOp, scf::ForOp>(op) && op.getNumResults() == 0)
+          rest.push_back(&op);
+      counter = 0;
+      for (Operation *loop : rest)
+        outlineLoop(fn, loop, counter++, shared);
     }
   }
 
@@ -150,50 +161,63 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     return fn;
   }
 
-  /// Outlines `loop` into task number `index` of `fn`, with `shared` the
-  /// values earlier loops of `fn` made.
-  void outline(func::FuncOp fn, scf::ParallelOp loop, unsigned dim,
-               unsigned index, EntryValues &shared) {
-    MLIRContext *ctx = &getContext();
-    Location loc = loop.getLoc();
-    Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = IntegerType::get(ctx, 64);
-    LLVMTypeConverter converter(ctx);
+  /// A loop of an entry moved into a function of its own: the task, and
+  /// the values of the entry it reads, to pack in its context.
+  struct Task {
+    func::FuncOp fn;
+    SmallVector<Value> packed;
+    LLVM::LLVMStructType context;
+  };
 
-    // What the loop reads from the entry: constants are cloned, the rest
-    // travels in the context struct as its LLVM type.
+  /// Moves `loop` (of entry `fn`) into a new private function `name` of
+  /// type `(!llvm.ptr ctx, extra...)`. The values the loop reads from the
+  /// entry travel in the context struct as their LLVM types (constants
+  /// and global buffers are cloned, so that LLVM still sees which loads
+  /// read a constant); `clone` clones the loop into the task's body with the
+  /// values mapped. A task the same as an earlier one (the same forward
+  /// loop in infer, eval and a training entry) is that one: compiled once.
+  std::optional<Task>
+  makeTask(func::FuncOp fn, Operation *loop, StringRef name,
+           TypeRange extra,
+           function_ref<void(OpBuilder &, IRMapping &, Block *)> clone) {
+    MLIRContext *ctx = &getContext();
+    Location loc = loop->getLoc();
+    Type ptr = LLVM::LLVMPointerType::get(ctx);
+    LLVMTypeConverter converter(ctx);
     SetVector<Value> used;
     getUsedValuesDefinedAbove(loop->getRegions(), used);
     for (Value v : loop->getOperands())
       used.insert(v);
-    SmallVector<Value> constants, packed;
+    Task task;
+    SmallVector<Value> constants;
     SmallVector<Type> fields;
     for (Value v : used) {
       Operation *def = v.getDefiningOp();
-      if (def && def->hasTrait<OpTrait::ConstantLike>()) {
+      if (def && (def->hasTrait<OpTrait::ConstantLike>() ||
+                  isa<memref::GetGlobalOp>(def))) {
         constants.push_back(v);
         continue;
       }
       Type field = converter.convertType(v.getType());
       if (!field)
-        return; // stays sequential
-      packed.push_back(v);
+        return std::nullopt; // stays in the entry
+      task.packed.push_back(v);
       fields.push_back(field);
     }
-    auto structType = LLVM::LLVMStructType::getLiteral(ctx, fields);
-
-    // The task: void task(void *ctx, int64_t lo, int64_t hi).
-    auto taskType = FunctionType::get(ctx, {ptr, i64, i64}, {});
+    task.context = LLVM::LLVMStructType::getLiteral(ctx, fields);
+    SmallVector<Type> inputs = {ptr};
+    llvm::append_range(inputs, extra);
     OpBuilder b(fn);
-    std::string name =
-        (fn.getSymName() + ".parallel" + Twine(index)).str();
-    auto task = func::FuncOp::create(b, loc, name, taskType);
-    task.setPrivate();
-    Block *body = task.addEntryBlock();
+    task.fn = func::FuncOp::create(b, loc, name,
+                                   FunctionType::get(ctx, inputs, {}));
+    task.fn.setPrivate();
+    Block *body = task.fn.addEntryBlock();
     b.setInsertionPointToStart(body);
     IRMapping map;
-    if (!packed.empty()) {
-      Value all = LLVM::LoadOp::create(b, loc, structType, body->getArgument(0));
-      for (auto [i, v] : llvm::enumerate(packed)) {
+    if (!task.packed.empty()) {
+      Value all =
+          LLVM::LoadOp::create(b, loc, task.context, body->getArgument(0));
+      for (auto [i, v] : llvm::enumerate(task.packed)) {
         Value field = LLVM::ExtractValueOp::create(b, loc, all, i);
         if (field.getType() != v.getType())
           field = UnrealizedConversionCastOp::create(b, loc, v.getType(), field)
@@ -203,80 +227,129 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     }
     for (Value v : constants)
       b.clone(*v.getDefiningOp(), map);
-    // The same loop over iterations [lo, hi) of `dim`.
-    Value lo = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                          body->getArgument(1));
-    Value hi = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                          body->getArgument(2));
-    Value lb = map.lookup(loop.getLowerBound()[dim]),
-          step = map.lookup(loop.getStep()[dim]);
-    auto at = [&](Value i) -> Value {
-      return arith::AddIOp::create(b, loc, lb,
-                                   arith::MulIOp::create(b, loc, i, step));
-    };
-    Value first = at(lo), end = at(hi);
-    auto share = cast<scf::ParallelOp>(b.clone(*loop, map));
-    share.getLowerBoundMutable()[dim].set(first);
-    share.getUpperBoundMutable()[dim].set(end);
+    clone(b, map, body);
     func::ReturnOp::create(b, loc);
-    // A task the same as an earlier one (the same forward loop in infer,
-    // eval and a training entry) is that one: compiled once.
     auto same = llvm::find_if(tasks, [&](func::FuncOp earlier) {
-      return OperationEquivalence::isRegionEquivalentTo(
-          &earlier.getBody(), &task.getBody(),
-          OperationEquivalence::IgnoreLocations);
+      return earlier.getFunctionType() == task.fn.getFunctionType() &&
+             OperationEquivalence::isRegionEquivalentTo(
+                 &earlier.getBody(), &task.fn.getBody(),
+                 OperationEquivalence::IgnoreLocations);
     });
     if (same != tasks.end()) {
-      task.erase();
-      task = *same;
+      task.fn.erase();
+      task.fn = *same;
     } else {
-      tasks.push_back(task);
+      tasks.push_back(task.fn);
     }
+    return task;
+  }
 
-    // The call: pack the context and hand the loop to the runtime.
-    func::FuncOp runtime = runtimeParallel(taskType);
+  /// Packs the context of `task` before `loop` and returns its address
+  /// (null when nothing crosses), with `shared` the values earlier loops of
+  /// `fn` made: the one stack slot all the contexts share (the loops run one after the other, so the slot is as large as
+  /// the largest).
+  Value packContext(func::FuncOp fn, Operation *loop, const Task &task,
+                    EntryValues &shared) {
+    Location loc = loop->getLoc();
+    MLIRContext *ctx = &getContext();
+    Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = IntegerType::get(ctx, 64);
+    OpBuilder b(ctx);
     b.setInsertionPointToStart(&fn.front());
+    if (task.packed.empty()) {
+      b.setInsertionPoint(loop);
+      return LLVM::ZeroOp::create(b, loc, ptr);
+    }
+    if (!shared.context) {
+      Value one = LLVM::ConstantOp::create(b, loc, i64, 1);
+      shared.context = LLVM::AllocaOp::create(b, loc, ptr, task.context, one,
+                                              /*alignment=*/64);
+    } else {
+      DataLayout layout = DataLayout::closest(fn);
+      if (layout.getTypeSize(task.context) >
+          layout.getTypeSize(shared.context.getElemType()))
+        shared.context.setElemType(task.context);
+    }
+    b.setInsertionPoint(loop);
+    Value all = LLVM::UndefOp::create(b, loc, task.context);
+    for (auto [i, v] : llvm::enumerate(task.packed)) {
+      Type field = task.context.getBody()[i];
+      Value value = v;
+      if (field != v.getType())
+        value = UnrealizedConversionCastOp::create(b, loc, field, v)
+                    .getResult(0);
+      all = LLVM::InsertValueOp::create(b, loc, all, value, i);
+    }
+    LLVM::StoreOp::create(b, loc, all, shared.context);
+    return shared.context;
+  }
+
+  /// Outlines `loop` into task number `index` of `fn`, which runs a share
+  /// [lo, hi) of the iterations of dimension `dim`, and hands it to the
+  /// runtime.
+  void outlineParallel(func::FuncOp fn, scf::ParallelOp loop, unsigned dim,
+                       unsigned index, EntryValues &shared) {
+    MLIRContext *ctx = &getContext();
+    Location loc = loop.getLoc();
+    Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = IntegerType::get(ctx, 64);
+    // The same loop over iterations [lo, hi) of `dim`.
+    auto clone = [&](OpBuilder &b, IRMapping &map, Block *body) {
+      Value lo = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                            body->getArgument(1));
+      Value hi = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                            body->getArgument(2));
+      Value lb = map.lookup(loop.getLowerBound()[dim]),
+            step = map.lookup(loop.getStep()[dim]);
+      auto at = [&](Value i) -> Value {
+        return arith::AddIOp::create(b, loc, lb,
+                                     arith::MulIOp::create(b, loc, i, step));
+      };
+      Value first = at(lo), end = at(hi);
+      auto share = cast<scf::ParallelOp>(b.clone(*loop, map));
+      share.getLowerBoundMutable()[dim].set(first);
+      share.getUpperBoundMutable()[dim].set(end);
+    };
+    std::string name = (fn.getSymName() + ".parallel" + Twine(index)).str();
+    std::optional<Task> task = makeTask(fn, loop, name, {i64, i64}, clone);
+    if (!task)
+      return; // stays sequential
+    Value context = packContext(fn, loop, *task, shared);
+    OpBuilder b = OpBuilder::atBlockBegin(&fn.front());
     if (!shared.arena) {
       Value address = memref::ExtractAlignedPointerAsIndexOp::create(
           b, loc, fn.getArgument(0));
       address = arith::IndexCastOp::create(b, loc, i64, address);
       shared.arena = LLVM::IntToPtrOp::create(b, loc, ptr, address);
     }
-    Value context;
-    if (packed.empty()) {
-      context = LLVM::ZeroOp::create(b, loc, ptr);
-    } else if (!shared.context) {
-      Value one = LLVM::ConstantOp::create(b, loc, i64, 1);
-      shared.context = LLVM::AllocaOp::create(b, loc, ptr, structType, one,
-                                              /*alignment=*/64);
-      context = shared.context;
-    } else {
-      // The slot grows to the largest context of the entry.
-      DataLayout layout = DataLayout::closest(fn);
-      if (layout.getTypeSize(structType) >
-          layout.getTypeSize(shared.context.getElemType()))
-        shared.context.setElemType(structType);
-      context = shared.context;
-    }
     b.setInsertionPoint(loop);
-    if (!packed.empty()) {
-      Value all = LLVM::UndefOp::create(b, loc, structType);
-      for (auto [i, v] : llvm::enumerate(packed)) {
-        Value field = v;
-        if (fields[i] != v.getType())
-          field = UnrealizedConversionCastOp::create(b, loc, fields[i], v)
-                      .getResult(0);
-        all = LLVM::InsertValueOp::create(b, loc, all, field, i);
-      }
-      LLVM::StoreOp::create(b, loc, all, context);
-    }
-    Value taskRef = func::ConstantOp::create(b, loc, taskType,
-                                             SymbolRefAttr::get(task));
+    func::FuncOp runtime =
+        runtimeParallel(FunctionType::get(ctx, {ptr, i64, i64}, {}));
+    Value taskRef = func::ConstantOp::create(
+        b, loc, task->fn.getFunctionType(), SymbolRefAttr::get(task->fn));
     int64_t iterations = (*tripCounts(loop))[dim];
     Value n = arith::ConstantIntOp::create(b, loc, i64, iterations);
     func::CallOp::create(b, loc, runtime,
                          ValueRange{shared.arena, n, taskRef, context});
     loop.erase();
+  }
+
+  /// Outlines the sequential `loop` into function number `index` of `fn`
+  /// (`void loop(void *ctx)`, never inlined), called in its place.
+  void outlineLoop(func::FuncOp fn, Operation *loop, unsigned index,
+                   EntryValues &shared) {
+    auto clone = [&](OpBuilder &b, IRMapping &map, Block *) {
+      b.clone(*loop, map);
+    };
+    std::string name = (fn.getSymName() + ".loop" + Twine(index)).str();
+    std::optional<Task> task = makeTask(fn, loop, name, {}, clone);
+    if (!task)
+      return;
+    OpBuilder b(loop);
+    task->fn->setAttr("passthrough",
+                      b.getArrayAttr({b.getStringAttr("noinline")}));
+    Value context = packContext(fn, loop, *task, shared);
+    b.setInsertionPoint(loop);
+    func::CallOp::create(b, loop->getLoc(), task->fn, ValueRange{context});
+    loop->erase();
   }
 };
 

@@ -345,10 +345,23 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     on the number of threads. A task the same as one outlined before (the
     same forward loop in infer, eval and a training entry) is not outlined
     again: both loops call the first.
+
+    Then every other outermost loop of an entry's body without results
+    (small, irregular, or holding the calls of shared loops) moves the same
+    way into a private function `void loop(void *ctx)`, called in its place
+    and never inlined (LLVM's `noinline`). dlc compiles the functions in
+    parts on parallel threads; a training entry with its hundred small
+    loops inline (LeNet's) kept one thread busy for most of LLVM's time,
+    and LLVM's loop passes slow down more than linearly in the size of a
+    function. The call and the packed context cost a few nanoseconds.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
-           "estimated operations below which a loop stays sequential">
+           "estimated operations below which a loop stays sequential">,
+    Option<"outlineSequential", "outline-sequential", "bool",
+           /*default=*/"true",
+           "move the remaining outermost loops of an entry into functions "
+           "of their own">
   ];
   let dependentDialects = [
     "mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect",

@@ -1,4 +1,5 @@
 // RUN: dl-opt %s -dl-parallelize -split-input-file | FileCheck %s
+// RUN: dl-opt %s -dl-parallelize=outline-sequential=false -split-input-file | FileCheck %s --check-prefix=INLINE
 
 // A large loop of an entry runs on the thread pool: its body moves into
 // the task `@big.parallel0(ctx, lo, hi)`, which runs rows [lo, hi) of the
@@ -178,14 +179,27 @@ module attributes {dl.arena_bytes = 64 : i64} {
 
 // Loops stay sequential when they are small (64 iterations of one store),
 // have dynamic bounds, or reduce; so do the loops of functions that are
-// not entries.
+// not entries. The first two still move into functions of their own,
+// called directly and never inlined (the dynamic bound crosses in the
+// context as an i64); the reduction, which has a result, stays in place.
+// CHECK-LABEL: func.func private @stays.loop0
+// CHECK-SAME: (%{{.*}}: !llvm.ptr) attributes {passthrough = ["noinline"]}
+// CHECK: scf.parallel
+// CHECK-LABEL: func.func private @stays.loop1
+// CHECK: %[[N:.*]] = llvm.extractvalue %{{.*}}[1]
+// CHECK: %[[NI:.*]] = builtin.unrealized_conversion_cast %[[N]] : i64 to index
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%[[NI]])
 // CHECK-LABEL: func.func @stays
 // CHECK-NOT: dlrt_parallel
+// CHECK: call @stays.loop0(%{{.*}}) : (!llvm.ptr) -> ()
+// CHECK: call @stays.loop1(%{{.*}}) : (!llvm.ptr) -> ()
 // CHECK: scf.parallel
-// CHECK: scf.parallel
-// CHECK: scf.parallel
+// CHECK: scf.reduce
+// CHECK: return
 // CHECK-LABEL: func.func @helper
 // CHECK-NOT: dlrt_parallel
+// CHECK-NOT: call
+// CHECK: scf.parallel
 module attributes {dl.arena_bytes = 64 : i64} {
   func.func @stays(%arena: memref<64xi8>, %y: memref<64xf32>, %z: memref<?xf32>, %n: index) -> f32 attributes {dl.entry = "infer"} {
     %c0 = arith.constant 0 : index
@@ -219,6 +233,56 @@ module attributes {dl.arena_bytes = 64 : i64} {
     scf.parallel (%i) = (%c0) to (%c100000) step (%c1) {
       memref.store %zero, %z[%i] : memref<100000xf32>
       scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
+// A sequential loop that holds a shared loop (an outer loop of two steps
+// around one large enough for the threads) moves into its own function
+// after the shared loop became a call of the runtime: the arena pointer
+// and the context slot cross into it, and it packs the shared loop's
+// context into the same slot (it loaded its own first). A global buffer
+// (a constant the loads read) is not packed but fetched again inside, so
+// that LLVM still sees the constant. With outline-sequential=false, the
+// outer loop stays in the entry.
+// CHECK-LABEL: func.func private @outer.parallel0
+// CHECK-LABEL: func.func private @outer.loop0
+// CHECK-SAME: attributes {passthrough = ["noinline"]}
+// CHECK: %[[ALL:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, ptr, ptr)>
+// CHECK-DAG: %[[SLOT:.*]] = llvm.extractvalue %[[ALL]][1]
+// CHECK-DAG: %[[ARENA:.*]] = llvm.extractvalue %[[ALL]][2]
+// CHECK-DAG: %[[T:.*]] = memref.get_global @table : memref<65536xf32>
+// CHECK: scf.for %[[K:.*]] =
+// CHECK: memref.load %[[T]][%[[K]]]
+// CHECK: llvm.store %{{.*}}, %[[SLOT]]
+// CHECK: call @dlrt_parallel(%[[ARENA]], %{{.*}}, %{{.*}}, %[[SLOT]])
+// CHECK-LABEL: func.func @outer
+// CHECK: %[[SLOT0:.*]] = llvm.alloca
+// CHECK: llvm.store %{{.*}}, %[[SLOT0]]
+// CHECK: call @outer.loop0(%[[SLOT0]])
+// CHECK-NOT: scf.for
+// INLINE-LABEL: func.func @outer
+// INLINE: scf.for
+// INLINE: call @dlrt_parallel
+module attributes {dl.arena_bytes = 64 : i64} {
+  memref.global "private" constant @table : memref<65536xf32> = dense<0.0>
+  func.func @outer(%arena: memref<64xi8>, %y: memref<65536xf32>) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %n = arith.constant 65536 : index
+    %t = memref.get_global @table : memref<65536xf32>
+    scf.for %k = %c0 to %c2 step %c1 {
+      %v = memref.load %t[%k] : memref<65536xf32>
+      scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+        %w = memref.load %y[%i] : memref<65536xf32>
+        %s = arith.addf %v, %w : f32
+        memref.store %s, %y[%i] : memref<65536xf32>
+        scf.reduce
+      }
     }
     return
   }
