@@ -3,7 +3,8 @@
 // The lowering is upstream MLIR from linalg on: one-shot bufferization of
 // whole functions (identity layouts at the boundaries, so entry arguments
 // are plain pointers), ownership-based deallocation, loops, then the
-// conversions to the LLVM dialect with the bare-pointer calling convention.
+// conversions to the LLVM dialect with the bare-pointer calling convention,
+// those that work inside one function run on all functions in parallel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,11 +43,14 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-deallocation-pipeline,dl-lower-copies,dl-plan-memory," +
          vectors + loops +
-         "convert-vector-to-scf{full-unroll=true},"
+         // The conversions that work inside a function run on the
+         // functions in parallel (MLIR's threads): after dl-parallelize,
+         // every loop of an entry is a function of its own.
+         "func.func(convert-vector-to-scf{full-unroll=true},"
          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-         "convert-vector-to-llvm,convert-ub-to-llvm,"
-         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
-         "convert-arith-to-llvm,"
+         "convert-vector-to-llvm,convert-ub-to-llvm),"
+         "finalize-memref-to-llvm,func.func(convert-math-to-llvm),"
+         "convert-math-to-libm,func.func(convert-arith-to-llvm),"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
          "convert-cf-to-llvm,reconcile-unrealized-casts";
 }
