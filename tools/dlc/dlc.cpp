@@ -28,10 +28,12 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -76,7 +78,8 @@ OPTIONS:
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4
   --target=cpu          CPU code (the default and only target so far)
-  --mlir-timing         print the time of every MLIR pass
+  --mlir-timing         print the time of every MLIR pass, then of the
+                        translation to LLVM IR, LLVM and the link
   --mlir-print-debuginfo
                         print the .dl source location of every op
   --version             print the version and exit
@@ -245,11 +248,22 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     return writeText([&](llvm::raw_ostream &os) {
       dlc::emitHeader(os, info, llvm::sys::path::filename(opts.input));
     });
+  // With --mlir-timing, the steps after MLIR's passes are timed too.
+  auto lastStep = std::chrono::steady_clock::now();
+  auto timeStep = [&](llvm::StringRef step) {
+    auto now = std::chrono::steady_clock::now();
+    if (opts.timing)
+      llvm::errs() << llvm::format(
+          "dlc: %-36s %.4f s\n", step.str().c_str(),
+          std::chrono::duration<double>(now - lastStep).count());
+    lastStep = now;
+  };
   llvm::LLVMContext llvmContext;
   auto llvmModule = dlc::translateToLLVMIR(module, llvmContext, *tm);
   if (!llvmModule)
     return internal("translation to LLVM IR failed");
   dlc::emitGlue(*llvmModule, info, DLC_VERSION);
+  timeStep("translation to LLVM IR");
   if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj")
     dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
   if (opts.emit == "llvm")
@@ -286,6 +300,9 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     removeObjects();
     return internal(error);
   }
+  timeStep(("LLVM optimization and code generation (" + llvm::Twine(parts) +
+            " threads)")
+               .str());
   llvm::SmallString<128> library;
   std::string runtimeDir =
       (llvm::sys::path::parent_path(llvm::sys::path::parent_path(
@@ -307,6 +324,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
               : dlc::linkSharedLibrary(objects, unique, opts.output, info.name,
                                        runtimeDir, error);
   removeObjects();
+  timeStep("link");
   if (!linked) {
     llvm::sys::fs::remove(unique);
     return internal(error);
