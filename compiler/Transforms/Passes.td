@@ -111,7 +111,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     linalg.batch_matmul with static shapes is first split along the loop
     threads will share (an scf.forall over the batch, or the images of a
     convolution's product; else, when the rows of A outgrow 192 KB, chunks
-    of rows that fit in L2 (an even number where possible); else the
+    of rows that fit in L2 (an even number where possible, else 8 or
+    more, so that two threads share them evenly); else the
     column blocks, else the row blocks; dl-parallelize hands it to the
     runtime), then tiled (scf.for) into blocks of MR rows by NR columns
     with a reduction step of 1 (MR and NR divisors of M and N, so no block

@@ -858,27 +858,32 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
     return std::nullopt;
   // Cache blocking: when the rows of A (M x K) outgrow a share of the L2
   // cache, threads share chunks of rows that fit it instead (a multiple of
-  // the register block's rows dividing M, an even number of them where
-  // possible). Each chunk then stays in L2
+  // the register block's rows dividing M). Each chunk then stays in L2
   // while every column block of B passes by it, where streaming all of A
-  // from L3 once per column block would bound the product.
+  // from L3 once per column block would bound the product. Threads share
+  // an odd number of chunks unevenly (3 chunks on two threads take as long
+  // as 4), so the largest chunk that makes an even number is preferred,
+  // else the largest that makes 8 or more (the runtime's shares then even
+  // out the threads' work), else the largest.
   unsigned m = dims->m.back();
   int64_t depth = 1;
   for (unsigned k : dims->k)
     depth *= ranges[k];
   int64_t mr = registers.tiles[m];
   if (dims->batch.empty() && ranges[m] * depth * 4 > kL2Budget) {
-    // The largest chunk, preferring an even number of chunks (two
-    // threads share an odd number unevenly).
-    int64_t chunk = 0, even = 0;
+    int64_t chunk = 0, even = 0, many = 0;
     for (int64_t c = mr; c * depth * 4 <= kL2Budget && 2 * c <= ranges[m]; c += mr)
       if (ranges[m] % c == 0) {
         chunk = c;
         if ((ranges[m] / c) % 2 == 0)
           even = c;
+        if (ranges[m] / c >= 8)
+          many = c;
       }
     if (even)
       chunk = even;
+    else if (many)
+      chunk = many;
     if (chunk) {
       SmallVector<int64_t> tiles(ranges.size(), 0);
       tiles[m] = chunk;

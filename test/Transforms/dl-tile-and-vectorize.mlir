@@ -170,6 +170,20 @@ func.func @chunks(%a: tensor<96x1024xf32>, %b: tensor<1024x32xf32>, %c: tensor<9
 
 // -----
 
+// No chunk of 270 rows (a multiple of 6 rows, up to 96 rows in the L2
+// share) makes an even number of them: 90 rows would make 3, which two
+// threads share 2 to 1. Chunks of 30 make 9, the largest number of 8 or
+// more, which the runtime's shares even out.
+// CHECK-LABEL: func.func @chunks_odd
+// CHECK: scf.forall (%{{.*}}) = (0) to (270) step (30)
+// CHECK: scf.for %{{.*}} = %c0 to %c30 step %c6
+func.func @chunks_odd(%a: tensor<270x512xf32>, %b: tensor<512x32xf32>, %c: tensor<270x32xf32>) -> tensor<270x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<270x512xf32>, tensor<512x32xf32>) outs(%c : tensor<270x32xf32>) -> tensor<270x32xf32>
+  return %0 : tensor<270x32xf32>
+}
+
+// -----
+
 // Batched products tile the batch by 1, the loop threads share.
 // CHECK-LABEL: func.func @batched
 // CHECK: scf.forall (%{{.*}}) in (2)
