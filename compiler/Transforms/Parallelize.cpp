@@ -57,7 +57,18 @@ std::optional<SmallVector<int64_t>> tripCounts(scf::ParallelOp loop) {
   return trips;
 }
 
-/// Estimated operations of one execution of `region`: one per op, a loop's
+/// Elements an op works on: those of its widest vector result or operand,
+/// else one.
+int64_t elements(Operation &op) {
+  int64_t n = 1;
+  for (Value v : llvm::concat<Value>(op.getResults(), op.getOperands()))
+    if (auto vector = dyn_cast<VectorType>(v.getType()))
+      n = std::max(n, vector.getNumElements());
+  return n;
+}
+
+/// Estimated work of one execution of `region`, in element operations:
+/// one per element of each op (a vector op counts its lanes), a loop's
 /// body times its static iterations (8 when they are not static).
 int64_t work(Region &region) {
   int64_t total = 0;
@@ -74,7 +85,7 @@ int64_t work(Region &region) {
       auto trips = tripCounts(loop);
       times = trips ? llvm::product_of(*trips) : 8;
     }
-    total += 1 + times * inner;
+    total += elements(op) + times * inner;
   }
   return total;
 }

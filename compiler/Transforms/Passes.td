@@ -333,7 +333,9 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     On buffers, after dl-lower-variables: every outermost scf.parallel of
     an entry (from the shared loops of dl-tile-and-vectorize and from
     convert-linalg-to-parallel-loops) with static bounds, no reductions and
-    an estimated `min-work` operations or more is outlined. Its first
+    an estimated `min-work` element operations or more (each op counts
+    the elements of its widest vector, else one; a loop its body times its
+    iterations) is outlined. Its first
     dimension of two or more iterations is split in shares: the loop moves
     into a private function `void task(void *ctx, int64_t lo, int64_t hi)`
     that runs iterations [lo, hi) of that dimension (and all of the
@@ -358,7 +360,8 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
-           "estimated operations below which a loop stays sequential">,
+           "estimated element operations below which a loop stays "
+           "sequential">,
     Option<"outlineSequential", "outline-sequential", "bool",
            /*default=*/"true",
            "move the remaining outermost loops of an entry into functions "

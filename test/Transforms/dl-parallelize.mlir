@@ -287,3 +287,28 @@ module attributes {dl.arena_bytes = 64 : i64} {
     return
   }
 }
+
+// -----
+
+// Work counts elements: 512 iterations of a load, an add and a store of
+// 32-lane vectors are 49152 element operations, enough for the threads
+// (as 1536 operations they would stay sequential).
+// CHECK-LABEL: func.func private @lanes.parallel0
+// CHECK: vector.load
+// CHECK-LABEL: func.func @lanes
+// CHECK: arith.constant 512 : i64
+// CHECK: call @dlrt_parallel
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @lanes(%arena: memref<64xi8>, %x: memref<512x32xf32>) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 512 : index
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %v = vector.load %x[%i, %c0] : memref<512x32xf32>, vector<32xf32>
+      %w = arith.addf %v, %v : vector<32xf32>
+      vector.store %w, %x[%i, %c0] : memref<512x32xf32>, vector<32xf32>
+      scf.reduce
+    }
+    return
+  }
+}
