@@ -119,8 +119,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     needs masking; NR up to four vectors of `vector-width` lanes; the pair
     with the most useful FMA lanes per cycle, counting a partial vector as
     a whole instruction and at least 10 accumulator registers to cover
-    the FMA latency, with the accumulators and a row of B in the 16
-    vector registers); each block becomes a vector.contract on
+    the FMA latency, with the accumulators, a row of B and two
+    broadcasts in the 16 vector registers); each block becomes a vector.contract on
     vector.transfer_read/write of the tile; column blocks iterate outside
     row blocks, so a block column of B stays in cache. Before that, a
     product whose rows (then columns) are covered better by two blocks is

@@ -60,8 +60,9 @@ int64_t vectorOps(int64_t lanes, int64_t width) {
 /// loads (two of either per cycle), a partial register counting as a whole
 /// one, and each accumulator waits for its previous FMA (about 5 cycles on
 /// two FMA units: fewer than 10 accumulators leave the units idle); the
-/// accumulators and a row of B must fit in the 16 vector registers; NR is
-/// at most 4 registers.
+/// accumulators, a row of B and two broadcast elements of A must fit in
+/// the 16 vector registers (with one, LLVM spilled 14 x 8 blocks'
+/// accumulators to the stack every step); NR is at most 4 registers.
 struct RegisterBlock {
   int64_t mr, nr;
   double score; // useful FMA lanes per half cycle
@@ -71,7 +72,7 @@ constexpr int64_t kFmasInFlight = 10;
 
 double blockScore(int64_t mr, int64_t nr, int64_t width) {
   int64_t ops = vectorOps(nr, width);
-  if (ops == 0 || mr * ops + ops + 1 > 16)
+  if (ops == 0 || mr * ops + ops + 2 > 16)
     return 0.0;
   double score = double(mr * nr) /
                  double(std::max({mr * ops, mr + ops, kFmasInFlight}));

@@ -184,6 +184,21 @@ func.func @chunks_odd(%a: tensor<270x512xf32>, %b: tensor<512x32xf32>, %c: tenso
 
 // -----
 
+// 14 x 8 blocks would leave one register for the broadcasts besides 14
+// accumulators and the row of B (LLVM then spills accumulators): 28 rows
+// are 25 in 5 x 16 blocks and 3 in 3 x 16.
+// CHECK-LABEL: func.func @narrow
+// CHECK-NOT: vector<14x8xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c25 step %c5
+// CHECK: vector.contract {{.*}} into vector<5x16xf32>
+// CHECK: vector.contract {{.*}} into vector<3x16xf32>
+func.func @narrow(%a: tensor<28x64xf32>, %b: tensor<64x512xf32>, %c: tensor<28x512xf32>) -> tensor<28x512xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<28x64xf32>, tensor<64x512xf32>) outs(%c : tensor<28x512xf32>) -> tensor<28x512xf32>
+  return %0 : tensor<28x512xf32>
+}
+
+// -----
+
 // Batched products tile the batch by 1, the loop threads share.
 // CHECK-LABEL: func.func @batched
 // CHECK: scf.forall (%{{.*}}) in (2)
