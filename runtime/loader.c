@@ -136,25 +136,40 @@ void dlrt_destroy(dlrt_model *m, void *instance) {
     m->destroy(instance);
 }
 
+/* Why the last dlrt_call of this thread failed before the entry ran, or
+   empty. */
+static __thread char call_error[256];
+
+static int call_failed(const char *format, const char *entry, int n) {
+  snprintf(call_error, sizeof call_error, format, entry, n);
+  return 1;
+}
+
 const char *dlrt_last_error(dlrt_model *m, const void *instance) {
+  if (call_error[0])
+    return call_error;
   return m ? m->last_error(instance) : "the model is NULL";
 }
 
 int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
+  call_error[0] = '\0';
   if (!m || !entry)
-    return 1;
+    return call_failed("dlrt_call: the model or the entry name is NULL%s%.0d",
+                       "", 0);
   for (int32_t i = 0; i < m->info->num_entries; ++i) {
     const dl_entry_info *e = &m->info->entries[i];
     if (strcmp(e->name, entry) != 0)
       continue;
     void *fn = symbol(m, e->name);
     if (!fn)
-      return 1;
+      return call_failed("dlrt_call: the library exports no function for "
+                         "entry '%s'%.0d", entry, 0);
     /* M_E(m, a0, ..., an) takes only pointers: call it through a pointer
        of its arity. */
     void **a = args;
     if (!args && e->num_args > 0)
-      return 1;
+      return call_failed("dlrt_call: entry '%s' takes %d arguments and args "
+                         "is NULL", entry, e->num_args);
     switch (e->num_args) {
     case 0: return ((int (*)(void *))fn)(instance);
     case 1: return ((int (*)(void *, void *))fn)(instance, a[0]);
@@ -169,10 +184,13 @@ int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
     case 10: return ((int (*)(void *, void *, void *, void *, void *, void *, void *, void *, void *, void *, void *))fn)(instance, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
     case 11: return ((int (*)(void *, void *, void *, void *, void *, void *, void *, void *, void *, void *, void *, void *))fn)(instance, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
     case 12: return ((int (*)(void *, void *, void *, void *, void *, void *, void *, void *, void *, void *, void *, void *, void *))fn)(instance, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-    default: return 1; /* more than 12 arguments: call M_<entry> directly */
+    default:
+      return call_failed("dlrt_call: entry '%s' takes %d arguments; dlrt_call "
+                         "passes at most 12 (call the M_ function of the "
+                         "header directly)", entry, e->num_args);
     }
   }
-  return 1;
+  return call_failed("dlrt_call: the model has no entry '%s'%.0d", entry, 0);
 }
 
 void dlrt_close(dlrt_model *m) {
