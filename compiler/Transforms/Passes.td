@@ -128,7 +128,12 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     product of a transposed matrix (linalg.transpose [1, 0] feeding the
     left operand) reads the matrix in place; and a linalg.fill producing
     the accumulator is fused into the tiles, so blocks start from zero
-    vectors and no buffer is filled. Convolutions
+    vectors and no buffer is filled. A row vector times a matrix of 512
+    KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
+    row instead: threads share chunks of up to 128 columns, and for every
+    4 rows of B (2 or 1 when K requires) the 4 elements of A are read once
+    and each 8-lane vector of the result row (in L1) gets 4 FMAs (the
+    fill stays one write per chunk). Convolutions
     (linalg.conv_2d_nchw_fchw) first become a batched product, channels
     first ([F, C KH KW] x [C KH KW, OH OW] per image) or,
     when its register block is at least 1.25x better, channels last

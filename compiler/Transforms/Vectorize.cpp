@@ -23,6 +23,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -808,13 +809,13 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
 /// zero fill of its accumulator (a linalg.fill producing its init) fused
 /// into each tile: a register block then starts from zeros in registers
 /// instead of reading a buffer a memset wrote. Only loops over parallel
-/// dimensions may carry a fused fill. The tiled op; the fused fills are
-/// added to `fills`.
+/// dimensions may carry a fused fill (`fuse` false: none is fused). The
+/// tiled op; the fused fills are added to `fills`.
 FailureOr<linalg::LinalgOp>
 tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
                 ArrayRef<int64_t> tiles, ArrayRef<int64_t> interchange,
                 scf::SCFTilingOptions::LoopType type,
-                SmallVectorImpl<Operation *> &fills) {
+                SmallVectorImpl<Operation *> &fills, bool fuse = true) {
   using Options = scf::SCFTileAndFuseOptions;
   Options options;
   options.tilingOptions.setTileSizes(
@@ -822,9 +823,9 @@ tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
   options.tilingOptions.setInterchange(interchange);
   options.tilingOptions.setLoopType(type);
   options.setFusionControlFn(
-      [](tensor::ExtractSliceOp, OpResult producer,
-         bool) -> std::optional<Options::ControlFnResult> {
-        if (isa<linalg::FillOp>(producer.getOwner()))
+      [fuse](tensor::ExtractSliceOp, OpResult producer,
+             bool) -> std::optional<Options::ControlFnResult> {
+        if (fuse && isa<linalg::FillOp>(producer.getOwner()))
           return Options::ControlFnResult{};
         return std::nullopt;
       });
@@ -908,6 +909,67 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
     return tiles;
   }
   return std::nullopt;
+}
+
+/// Columns of a row-streamed product that one share covers (512 bytes of
+/// each row of B).
+constexpr int64_t kStreamChunk = 128;
+/// Bytes of B from which a row vector's product streams its rows: below,
+/// B stays in L2, and register blocks (one load per FMA, the result in
+/// registers) are faster than reading and writing the result row.
+constexpr int64_t kStreamBytes = 512 * 1024;
+
+/// The loops of a row vector times a matrix ([1, K] x [K, N], B read
+/// along its rows: the dense layers of batch-1 inference), which reads B
+/// row by row instead of in column blocks: in each share of columns, for
+/// every KR rows of B (KR = 4 where K allows), each vector of the result
+/// row is read, gets KR FMAs with the rows' vectors and the broadcast
+/// elements of A, and is written back (the result row stays in L1). B then
+/// streams through in long runs, which the hardware prefetches better than
+/// a column block's 128 bytes per row (784 x 512: 1.25x). Only when B
+/// does not stay in L2 (kStreamBytes).
+struct RowStream {
+  std::optional<SmallVector<int64_t>> shared; // the scf.forall's tiles
+  SmallVector<int64_t> blocks, interchange, steps;
+};
+
+std::optional<RowStream> rowStream(linalg::LinalgOp op, int64_t width) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || !dims->batch.empty() || dims->m.size() != 1 ||
+      dims->n.size() != 1 || dims->k.size() != 1 || ranges.size() != 3)
+    return std::nullopt;
+  unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+  if (ranges[m] != 1 || ranges[n] % width != 0 || ranges[n] < 2 * width ||
+      ranges[k] * ranges[n] * 4 < kStreamBytes)
+    return std::nullopt;
+  // B and the result must be rows along n.
+  AffineExpr nDim = getAffineDimExpr(n, op.getContext());
+  if (op.getMatchingIndexingMap(op.getDpsInputOperand(1)).getResults().back() !=
+          nDim ||
+      op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults().back() !=
+          nDim)
+    return std::nullopt;
+  RowStream stream;
+  int64_t chunk = 0;
+  for (int64_t c = width; c <= kStreamChunk && 2 * c <= ranges[n]; c += width)
+    if (ranges[n] % c == 0)
+      chunk = c;
+  if (chunk) {
+    stream.shared = SmallVector<int64_t>(3, 0);
+    (*stream.shared)[n] = chunk;
+  }
+  int64_t kr = ranges[k] % 4 == 0 ? 4 : ranges[k] % 2 == 0 ? 2 : 1;
+  stream.blocks.assign(3, 0);
+  stream.blocks[m] = 1;
+  stream.blocks[n] = width;
+  stream.blocks[k] = kr;
+  // The rows of B outside the columns of the result.
+  stream.interchange = {int64_t(m), int64_t(k), int64_t(n)};
+  stream.steps.assign(3, 0);
+  stream.steps[k] = 1;
+  return stream;
 }
 
 /// The body of a multiply-accumulate contraction: out + lhs * rhs.
@@ -1730,9 +1792,12 @@ struct DLTileAndVectorize
       SmallVector<Operation *> shareFills, blockFills;
       ProductKind kind = tiling.kind;
       std::optional<SmallVector<int64_t>> shared;
+      std::optional<RowStream> stream;
+      if (kind == ProductKind::Contraction)
+        stream = rowStream(op, vectorWidth);
       switch (kind) {
       case ProductKind::Contraction:
-        shared = sharedTiles(op, tiling);
+        shared = stream ? stream->shared : sharedTiles(op, tiling);
         break;
       case ProductKind::Shifted:
         shared = firstSharedLoop(op, tiling, {0, 2, 1});
@@ -1756,19 +1821,27 @@ struct DLTileAndVectorize
           tiling = *inner;
         }
       }
-      SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0);
+      SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0),
+                           interchange = tiling.interchange;
       for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
         if (iterator == utils::IteratorType::reduction)
           std::swap(blocks[i], steps[i]);
-      FailureOr<linalg::LinalgOp> block =
-          tileFusingFills(rewriter, op, blocks, tiling.interchange,
-                          scf::SCFTilingOptions::LoopType::ForOp, blockFills);
+      if (stream) {
+        // (Its loop over the rows of B cannot carry the fill.)
+        blocks = stream->blocks;
+        steps = stream->steps;
+        interchange = stream->interchange;
+      }
+      FailureOr<linalg::LinalgOp> block = tileFusingFills(
+          rewriter, op, blocks, interchange,
+          scf::SCFTilingOptions::LoopType::ForOp, blockFills, !stream);
       if (failed(block))
         continue;
       Operation *step = tileOp(rewriter, *block, steps);
       if (!step)
         continue;
       auto stepOp = cast<linalg::LinalgOp>(step);
+      auto stepLoop = step->getParentOfType<scf::ForOp>();
       if (kind == ProductKind::Correlation)
         correlationStep(rewriter, stepOp);
       else
@@ -1778,6 +1851,17 @@ struct DLTileAndVectorize
                                                        : step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
+      if (stream) {
+        for (Operation *fill : shareFills)
+          vectorizeInPlace(rewriter, fill);
+        // The KR steps of a row-streamed block are unrolled, so that their
+        // elements of A are read once per KR rows of B, outside the loop
+        // over the result's vectors (LLVM cannot move them: the result's
+        // writes might alias A for all it knows).
+        auto columns = stepLoop->getParentOfType<scf::ForOp>();
+        if (succeeded(loopUnrollFull(stepLoop)))
+          moveLoopInvariantCode(cast<LoopLikeOpInterface>(columns.getOperation()));
+      }
     }
     // Fold the slices of the tiles into the vector reads and writes.
     RewritePatternSet patterns(&getContext());

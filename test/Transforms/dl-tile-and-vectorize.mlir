@@ -199,6 +199,43 @@ func.func @narrow(%a: tensor<28x64xf32>, %b: tensor<64x512xf32>, %c: tensor<28x5
 
 // -----
 
+// A row vector times a large matrix (batch-1 inference: B of 1.6 MB does
+// not stay in L2) streams B row by row: threads share chunks of 128
+// columns; for every 4 rows of B, the 4 elements of A are read once, then
+// each 8-lane vector of the result gets 4 FMAs with the rows' vectors and
+// is written back. The zero fill of the result is one vector write per
+// chunk, outside the loop over B's rows, which cannot carry it.
+// CHECK-LABEL: func.func @row_vector
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (128)
+// CHECK: vector.transfer_write %{{.*}} : vector<1x128xf32>, tensor<1x128xf32>
+// CHECK: scf.for %[[K:.*]] = %c0 to %c784 step %c4
+// CHECK-COUNT-4: vector.transfer_read %arg0
+// CHECK: scf.for %[[N:.*]] = %c0 to %c128 step %c8
+// CHECK-NOT: %arg0
+// CHECK: vector.transfer_read %arg1[%[[K]],
+// CHECK-COUNT-4: vector.contract {{.*}} : vector<1x1xf32>, vector<1x8xf32> into vector<1x8xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<1x8xf32>, tensor<1x128xf32>
+func.func @row_vector(%a: tensor<1x784xf32>, %b: tensor<784x512xf32>) -> tensor<1x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x512xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x512xf32>) -> tensor<1x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<1x784xf32>, tensor<784x512xf32>) outs(%c : tensor<1x512xf32>) -> tensor<1x512xf32>
+  return %0 : tensor<1x512xf32>
+}
+
+// -----
+
+// A matrix that stays in L2 (400 x 120, 188 KB) keeps register blocks.
+// CHECK-LABEL: func.func @row_vector_small
+// CHECK-NOT: step %c4
+// CHECK: vector.contract {{.*}} into vector<1x
+func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: tensor<1x120xf32>) -> tensor<1x120xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<1x400xf32>, tensor<400x120xf32>) outs(%c : tensor<1x120xf32>) -> tensor<1x120xf32>
+  return %0 : tensor<1x120xf32>
+}
+
+// -----
+
 // Batched products tile the batch by 1, the loop threads share.
 // CHECK-LABEL: func.func @batched
 // CHECK: scf.forall (%{{.*}}) in (2)
