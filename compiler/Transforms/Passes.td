@@ -112,7 +112,11 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     threads will share (an scf.forall over the batch, or the images of a
     convolution's product; else, when the rows of A outgrow 192 KB, chunks
     of rows that fit in L2 (an even number where possible, else 8 or
-    more, so that two threads share them evenly); else the
+    more, so that two threads share them evenly), unless fewer than 32
+    rows would fit (K > 1536): then threads share the column blocks and
+    an scf.for blocks the reduction by up to 256, so that all of A's rows
+    over one block stay in L2 (each chunk of rows would stream all of B);
+    else the
     column blocks, else the row blocks; dl-parallelize hands it to the
     runtime), then tiled (scf.for) into blocks of MR rows by NR columns
     with a reduction step of 1 (MR and NR divisors of M and N, so no block

@@ -846,6 +846,48 @@ tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
 /// Bytes of A a chunk of rows may take (a share of L2).
 constexpr int64_t kL2Budget = 192 * 1024;
 
+/// Rows of B a deep product's reduction is blocked by (kDepthBlock x NR
+/// of B stays in L1, MR x kDepthBlock of A in L2 with every row block).
+constexpr int64_t kDepthBlock = 256;
+
+/// Rows of A below which a chunk of rows (sharedTiles) streams too much
+/// of B per FMA (each chunk reads all of B: 4 / rows bytes per FMA).
+constexpr int64_t kMinChunkRows = 32;
+
+/// The reduction block of a deep product: a plain [M, K] x [K, N] whose A
+/// outgrows the L2 share and so deep that fewer than kMinChunkRows rows
+/// fit it (K > 1536), while all its rows fit it over kDepthBlock (the
+/// LSTM's weight gradients, summed over the batch and the steps: K = B T).
+/// Row chunks would then each stream all of B (K x N) from L3; instead
+/// threads share the column blocks, and each K block of all of A's rows
+/// stays in L2 while the columns of B pass by. The block: the largest
+/// divisor of K up to kDepthBlock (half of K at most), or none.
+std::optional<int64_t> depthBlock(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || !dims->batch.empty() || dims->m.size() != 1 ||
+      dims->k.size() != 1 || ranges.size() != 3)
+    return std::nullopt;
+  int64_t M = ranges[dims->m[0]], K = ranges[dims->k[0]];
+  if (M * K * 4 <= kL2Budget || kMinChunkRows * K * 4 <= kL2Budget)
+    return std::nullopt;
+  int64_t kc = 0;
+  for (int64_t c = 8; c <= kDepthBlock && 2 * c <= K; ++c)
+    if (K % c == 0 && M * c * 4 <= kL2Budget)
+      kc = c;
+  if (kc < 64)
+    return std::nullopt;
+  return kc;
+}
+
+/// Tile sizes of `op` that block its reduction by `kc` (0 elsewhere).
+SmallVector<int64_t> depthTiles(linalg::LinalgOp op, int64_t kc) {
+  SmallVector<int64_t> tiles(op.getNumLoops(), 0);
+  tiles[linalg::inferContractionDims(op)->k[0]] = kc;
+  return tiles;
+}
+
 /// The loop of a contraction that threads share: an outer loop (a batch,
 /// or the images of a convolution's product, which are an n dimension),
 /// else the column blocks, else the row blocks, whichever first has two
@@ -872,7 +914,8 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
   for (unsigned k : dims->k)
     depth *= ranges[k];
   int64_t mr = registers.tiles[m];
-  if (dims->batch.empty() && ranges[m] * depth * 4 > kL2Budget) {
+  if (dims->batch.empty() && ranges[m] * depth * 4 > kL2Budget &&
+      !depthBlock(op)) {
     int64_t chunk = 0, even = 0, many = 0;
     for (int64_t c = mr; c * depth * 4 <= kL2Budget && 2 * c <= ranges[m]; c += mr)
       if (ranges[m] % c == 0) {
@@ -1821,6 +1864,24 @@ struct DLTileAndVectorize
           tiling = *inner;
         }
       }
+      std::optional<int64_t> kc =
+          kind == ProductKind::Contraction && !stream ? depthBlock(op)
+                                                      : std::nullopt;
+      if (kc) {
+        // An scf.for over the K blocks, carrying the result (its fill
+        // stays outside: the loop cannot carry it).
+        FailureOr<linalg::LinalgOp> deep = tileFusingFills(
+            rewriter, op, depthTiles(op, *kc), {},
+            scf::SCFTilingOptions::LoopType::ForOp, blockFills,
+            /*fuse=*/false);
+        if (succeeded(deep)) {
+          op = *deep;
+          std::optional<Tiling> inner = productTiles(op, vectorWidth);
+          if (!inner)
+            continue;
+          tiling = *inner;
+        }
+      }
       SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0),
                            interchange = tiling.interchange;
       for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
@@ -1851,9 +1912,10 @@ struct DLTileAndVectorize
                                                        : step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
-      if (stream) {
+      if (stream || kc)
         for (Operation *fill : shareFills)
           vectorizeInPlace(rewriter, fill);
+      if (stream) {
         // The KR steps of a row-streamed block are unrolled, so that their
         // elements of A are read once per KR rows of B, outside the loop
         // over the result's vectors (LLVM cannot move them: the result's

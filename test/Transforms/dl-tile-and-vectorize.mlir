@@ -236,6 +236,28 @@ func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: 
 
 // -----
 
+// A deep product: A (128 x 1792, 896 KB) outgrows the L2 share, where
+// chunks of its rows would each stream all of B (3.5 MB). Threads share
+// the column blocks instead; in each, the reduction is blocked by 256
+// (A's 128 x 256 stay in L2, B's 256 x 16 in L1) in an scf.for carrying
+// the result, which is zeroed once per share beforehand.
+// CHECK-LABEL: func.func @deep
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (16)
+// CHECK: vector.transfer_write %{{.*}} : vector<126x16xf32>, tensor<126x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c1792 step %c256
+// CHECK: scf.for %{{.*}} = %c0 to %c126 step %c6
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<128x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x512xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<128x1792xf32>, tensor<1792x512xf32>) outs(%c : tensor<128x512xf32>) -> tensor<128x512xf32>
+  return %0 : tensor<128x512xf32>
+}
+
+// -----
+
 // Batched products tile the batch by 1, the loop threads share.
 // CHECK-LABEL: func.func @batched
 // CHECK: scf.forall (%{{.*}}) in (2)
