@@ -227,17 +227,15 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value begin = bounds[0], end = bounds[1], one = bounds[2];
     Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
-    // Carried: dh and dc flowing back from step t + 1, the gradients of xw
-    // (one step written per iteration), whh_t and bhh (accumulated).
+    // Carried: dh and dc flowing back from step t + 1, and the gradient
+    // of xw (one step written per iteration), which is that of the gates'
+    // pre-activations z.
     auto loop = scf::ForOp::create(
         rewriter, loc, begin, end, one,
-        ValueRange{zero, zero, emptyTensor(rewriter, loc, tensorType(xw)),
-                   filledTensor(rewriter, loc, tensorType(whhT), 0),
-                   filledTensor(rewriter, loc, tensorType(bhh), 0)},
+        ValueRange{zero, zero, emptyTensor(rewriter, loc, tensorType(xw))},
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
-          Value hPrev = l.step(b, loc, seqExt, t, 0, l.H),
-                cPrev = l.step(b, loc, cellsExt, t, 0, l.H);
+          Value cPrev = l.step(b, loc, cellsExt, t, 0, l.H);
           SmallVector<Value> in;
           for (int64_t k = 0; k < 4; ++k)
             in.push_back(l.step(b, loc, gates, t, k * l.H, l.H));
@@ -281,19 +279,37 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           for (int64_t k = 0; k < 4; ++k)
             dxw = l.setStep(b, loc, d[k], dxw, t, k * l.H);
           Value dz = l.step(b, loc, dxw, t, 0, G);
-          Value dW = product(b, loc, transpose(b, loc, hPrev, {1, 0}), dz,
-                             tensorType(whhT), carried[3]);
-          Value db = reduceInto(b, loc, dz, carried[4]);
           // dh for step t - 1, in place of the carried one.
           Value dh = product(b, loc, dz, whh, l.state(),
                              linalg::FillOp::create(
                                  b, loc, scalar(b, loc, l.elem, 0), carried[0])
                                  .getResult(0));
-          scf::YieldOp::create(b, loc, ValueRange{dh, d[4], dxw, dW, db});
+          scf::YieldOp::create(b, loc, ValueRange{dh, d[4], dxw});
         });
-    rewriter.replaceOp(op, {loop.getResult(2), loop.getResult(3),
-                            loop.getResult(4)});
+    // The weight and bias gradients sum over the batch and the steps at
+    // once, after the loop: one product with B T rows (h_{t-1}, the first
+    // T steps of the sequence after a zero step, copied into B T rows)
+    // rather than T products with B rows, which each read and wrote all of
+    // dW.
+    Value dz = loop.getResult(2);
+    Value hPrevs = copyOf(rewriter, loc,
+                          extractAt(rewriter, loc, seqExt, {0, 0, 0},
+                                    {l.B, l.T, l.H}, {1, 1, 1}));
+    Value dzRows = reshape(rewriter, loc, dz, l.type({l.B * l.T, G}));
+    Value hRows = reshape(rewriter, loc, hPrevs, l.type({l.B * l.T, l.H}));
+    Value dW = product(rewriter, loc, transpose(rewriter, loc, hRows, {1, 0}),
+                       dzRows, tensorType(whhT));
+    Value db = reduceInto(rewriter, loc, dzRows,
+                          filledTensor(rewriter, loc, tensorType(bhh), 0));
+    rewriter.replaceOp(op, {dz, dW, db});
     return success();
+  }
+
+  /// A contiguous copy of `x` (a strided slice), which can then be
+  /// reshaped in place.
+  static Value copyOf(OpBuilder &b, Location loc, Value x) {
+    return linalg::CopyOp::create(b, loc, x, emptyTensor(b, loc, tensorType(x)))
+        .getResult(0);
   }
 
   /// `acc + sum over rows of x` ([B, N] into [N]).

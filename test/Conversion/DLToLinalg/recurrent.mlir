@@ -57,18 +57,18 @@ func.func @lstm_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<
 // -----
 
 // The gradient: one loop backwards over time (t = T - 1 - s) carrying dh
-// and dc from step t + 1 and the three gradients. Each step reads the
-// saved gates (no recurrent product), one generic gives the
-// pre-activation gradients of the four gates (written into dxw at step t)
-// and dc for step t - 1 (in place of the carried one); then
-// dW += h_{t-1}^T dz (h_{t-1} from the saved sequence after a zero step),
-// db += column sums of dz, and dh = dz W_hh.
+// and dc from step t + 1 and dxw. Each step reads the saved gates (no
+// recurrent product), one generic gives the pre-activation gradients of
+// the four gates (written into dxw at step t) and dc for step t - 1 (in
+// place of the carried one); then dh = dz W_hh. After the loop, dW and db
+// sum over the batch and the steps at once: h_{t-1} (the saved sequence
+// after a zero step, its first T steps, copied to be contiguous) as B T
+// rows, transposed, times dz as B T rows; db the column sums of those.
 // CHECK-LABEL: func.func @lstm_grad
 // CHECK: %[[WHH:.*]] = linalg.transpose ins(%arg1 : tensor<4x16xf32>) outs(%{{.*}} : tensor<16x4xf32>) permutation = [1, 0]
 // CHECK: %[[SEXT:.*]] = tensor.insert_slice %arg3 into %{{.*}}[0, 1, 0] [2, 3, 4] [1, 1, 1] : tensor<2x3x4xf32> into tensor<2x4x4xf32>
-// CHECK: %[[LOOP:.*]]:5 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DC:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}}, %[[DW:.*]] = %{{.*}}, %[[DB:.*]] = %{{.*}})
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DC:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}})
 // CHECK: %[[T:.*]] = arith.subi %c2, %[[S]]
-// CHECK: %[[HP:.*]] = tensor.extract_slice %[[SEXT]][0, %[[T]], 0] [2, 1, 4]
 // CHECK-NOT: linalg.matmul
 // CHECK: %[[GI:.*]] = tensor.extract_slice %arg5[0, %[[T]], 0] [2, 1, 4] [1, 1, 1] : tensor<2x3x16xf32> to tensor<2x4xf32>
 // CHECK: %[[D:.*]]:5 = linalg.generic
@@ -77,13 +77,17 @@ func.func @lstm_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<
 // CHECK: %[[X0:.*]] = tensor.insert_slice %[[D]]#0 into %[[DXW]][0, %[[T]], 0] [2, 1, 4]
 // CHECK: %[[X3:.*]] = tensor.insert_slice %[[D]]#3 into %{{.*}}[0, %[[T]], 12] [2, 1, 4]
 // CHECK: %[[DZ:.*]] = tensor.extract_slice %[[X3]][0, %[[T]], 0] [2, 1, 16] [1, 1, 1] : tensor<2x3x16xf32> to tensor<2x16xf32>
-// CHECK: %[[HPT:.*]] = linalg.transpose ins(%[[HP]] : tensor<2x4xf32>)
-// CHECK: %[[DW2:.*]] = linalg.matmul ins(%[[HPT]], %[[DZ]] : tensor<4x2xf32>, tensor<2x16xf32>) outs(%[[DW]] : tensor<4x16xf32>)
-// CHECK: %[[DB2:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[DZ]] : tensor<2x16xf32>) outs(%[[DB]] : tensor<16xf32>)
 // CHECK: %[[ZDH:.*]] = linalg.fill {{.*}} outs(%[[DH]] : tensor<2x4xf32>)
 // CHECK: %[[DH2:.*]] = linalg.matmul ins(%[[DZ]], %[[WHH]] : tensor<2x16xf32>, tensor<16x4xf32>) outs(%[[ZDH]] : tensor<2x4xf32>)
-// CHECK: scf.yield %[[DH2]], %[[D]]#4, %[[X3]], %[[DW2]], %[[DB2]]
-// CHECK: return %[[LOOP]]#2, %[[LOOP]]#3, %[[LOOP]]#4
+// CHECK: scf.yield %[[DH2]], %[[D]]#4, %[[X3]]
+// CHECK: %[[HP:.*]] = tensor.extract_slice %[[SEXT]][0, 0, 0] [2, 3, 4] [1, 1, 1] : tensor<2x4x4xf32> to tensor<2x3x4xf32>
+// CHECK: %[[HC:.*]] = linalg.copy ins(%[[HP]] : tensor<2x3x4xf32>)
+// CHECK-DAG: %[[DZR:.*]] = tensor.collapse_shape %[[LOOP]]#2 {{\[\[}}0, 1], [2]] : tensor<2x3x16xf32> into tensor<6x16xf32>
+// CHECK-DAG: %[[HR:.*]] = tensor.collapse_shape %[[HC]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK: %[[HT:.*]] = linalg.transpose ins(%[[HR]] : tensor<6x4xf32>) {{.*}} permutation = [1, 0]
+// CHECK: %[[DW:.*]] = linalg.matmul ins(%[[HT]], %[[DZR]] : tensor<4x6xf32>, tensor<6x16xf32>)
+// CHECK: %[[DB:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[DZR]] : tensor<6x16xf32>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK: return %[[LOOP]]#2, %[[DW]], %[[DB]]
 func.func @lstm_grad(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>, %c: tensor<2x3x4xf32>, %gates: tensor<2x3x16xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) {
   %0:3 = dl.lstm_grad %xw, %w, %b, %s, %c, %gates, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
   return %0#0, %0#1, %0#2 : tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>
