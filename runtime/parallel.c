@@ -130,6 +130,8 @@ static dlrt_pool *pool_create(int workers) {
 static dlrt_pool *pool_of(dlrt_instance *m) {
   if (m->pool && m->pool->workers == m->threads - 1)
     return m->pool;
+  if (m->threads <= 1 && !m->pool)
+    return NULL; /* (no pool to make and take down on every loop) */
   dlrt_pool_destroy(m);
   m->pool = pool_create(m->threads - 1);
   if (m->pool && m->pool->workers == 0)
