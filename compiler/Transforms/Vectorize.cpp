@@ -1827,7 +1827,20 @@ struct DLTileAndVectorize
       if (auto tiling = productTiles(op, vectorWidth))
         targets.push_back({op, *tiling});
     });
-    for (auto [op, tiling] : targets) {
+    for (auto &target : targets) {
+      linalg::LinalgOp op = target.first;
+      Tiling tiling = target.second;
+      // After an outer loop tiled `op`: the product inside and its tiling
+      // (false when it has none).
+      auto inside = [&](FailureOr<linalg::LinalgOp> tiled) {
+        if (failed(tiled))
+          return true;
+        op = *tiled;
+        std::optional<Tiling> inner = productTiles(op, vectorWidth);
+        if (inner)
+          tiling = *inner;
+        return inner.has_value();
+      };
       // The shared loop first (an scf.forall the runtime's threads split
       // once it is on buffers), then register blocks inside one share,
       // then the reduction steps of one block.
@@ -1852,36 +1865,20 @@ struct DLTileAndVectorize
         shared = firstSharedLoop(op, tiling, {0, 2, 4, 1});
         break;
       }
-      if (shared) {
-        FailureOr<linalg::LinalgOp> split = tileFusingFills(
-            rewriter, op, *shared, {},
-            scf::SCFTilingOptions::LoopType::ForallOp, shareFills);
-        if (succeeded(split)) {
-          op = *split;
-          std::optional<Tiling> inner = productTiles(op, vectorWidth);
-          if (!inner)
-            continue;
-          tiling = *inner;
-        }
-      }
+      if (shared && !inside(tileFusingFills(
+                        rewriter, op, *shared, {},
+                        scf::SCFTilingOptions::LoopType::ForallOp, shareFills)))
+        continue;
       std::optional<int64_t> kc =
           kind == ProductKind::Contraction && !stream ? depthBlock(op)
                                                       : std::nullopt;
-      if (kc) {
-        // An scf.for over the K blocks, carrying the result (its fill
-        // stays outside: the loop cannot carry it).
-        FailureOr<linalg::LinalgOp> deep = tileFusingFills(
-            rewriter, op, depthTiles(op, *kc), {},
-            scf::SCFTilingOptions::LoopType::ForOp, blockFills,
-            /*fuse=*/false);
-        if (succeeded(deep)) {
-          op = *deep;
-          std::optional<Tiling> inner = productTiles(op, vectorWidth);
-          if (!inner)
-            continue;
-          tiling = *inner;
-        }
-      }
+      // An scf.for over the K blocks, carrying the result (its fill stays
+      // outside: the loop cannot carry it).
+      if (kc && !inside(tileFusingFills(
+                    rewriter, op, depthTiles(op, *kc), {},
+                    scf::SCFTilingOptions::LoopType::ForOp, blockFills,
+                    /*fuse=*/false)))
+        continue;
       SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0),
                            interchange = tiling.interchange;
       for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
