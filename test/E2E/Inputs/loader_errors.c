@@ -22,6 +22,8 @@ int main(int argc, char **argv) {
          dlrt_last_error(m, instance));
   printf("null args: %d %s\n", dlrt_call(m, instance, "infer", NULL),
          dlrt_last_error(m, instance));
+  printf("no model: %d %s\n", dlrt_call(NULL, instance, "infer", args),
+         dlrt_last_error(m, instance));
   dlrt_destroy(m, instance);
   dlrt_close(m);
   return 0;
