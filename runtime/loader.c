@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +141,11 @@ void dlrt_destroy(dlrt_model *m, void *instance) {
    empty. */
 static __thread char call_error[256];
 
-static int call_failed(const char *format, const char *entry, int n) {
-  snprintf(call_error, sizeof call_error, format, entry, n);
+static int call_failed(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(call_error, sizeof call_error, format, args);
+  va_end(args);
   return 1;
 }
 
@@ -154,8 +158,7 @@ const char *dlrt_last_error(dlrt_model *m, const void *instance) {
 int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
   call_error[0] = '\0';
   if (!m || !entry)
-    return call_failed("dlrt_call: the model or the entry name is NULL%s%.0d",
-                       "", 0);
+    return call_failed("dlrt_call: the model or the entry name is NULL");
   for (int32_t i = 0; i < m->info->num_entries; ++i) {
     const dl_entry_info *e = &m->info->entries[i];
     if (strcmp(e->name, entry) != 0)
@@ -163,7 +166,7 @@ int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
     void *fn = symbol(m, e->name);
     if (!fn)
       return call_failed("dlrt_call: the library exports no function for "
-                         "entry '%s'%.0d", entry, 0);
+                         "entry '%s'", entry);
     /* M_E(m, a0, ..., an) takes only pointers: call it through a pointer
        of its arity. */
     void **a = args;
@@ -190,7 +193,7 @@ int dlrt_call(dlrt_model *m, void *instance, const char *entry, void **args) {
                          "header directly)", entry, e->num_args);
     }
   }
-  return call_failed("dlrt_call: the model has no entry '%s'%.0d", entry, 0);
+  return call_failed("dlrt_call: the model has no entry '%s'", entry);
 }
 
 void dlrt_close(dlrt_model *m) {

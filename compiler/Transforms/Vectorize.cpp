@@ -860,16 +860,18 @@ constexpr int64_t kMinChunkRows = 32;
 /// LSTM's weight gradients, summed over the batch and the steps: K = B T).
 /// Row chunks would then each stream all of B (K x N) from L3; instead
 /// threads share the column blocks, and each K block of all of A's rows
-/// stays in L2 while the columns of B pass by. The block: the largest
-/// divisor of K up to kDepthBlock (half of K at most), or none.
-std::optional<int64_t> depthBlock(linalg::LinalgOp op) {
+/// stays in L2 while the columns of B pass by. The block (the largest
+/// divisor of K up to kDepthBlock, half of K at most) as tile sizes of
+/// `op` (0 but for K), or none.
+std::optional<SmallVector<int64_t>> depthBlock(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || !dims->batch.empty() || dims->m.size() != 1 ||
       dims->k.size() != 1 || ranges.size() != 3)
     return std::nullopt;
-  int64_t M = ranges[dims->m[0]], K = ranges[dims->k[0]];
+  unsigned k = dims->k[0];
+  int64_t M = ranges[dims->m[0]], K = ranges[k];
   if (M * K * 4 <= kL2Budget || kMinChunkRows * K * 4 <= kL2Budget)
     return std::nullopt;
   int64_t kc = 0;
@@ -878,13 +880,8 @@ std::optional<int64_t> depthBlock(linalg::LinalgOp op) {
       kc = c;
   if (kc < 64)
     return std::nullopt;
-  return kc;
-}
-
-/// Tile sizes of `op` that block its reduction by `kc` (0 elsewhere).
-SmallVector<int64_t> depthTiles(linalg::LinalgOp op, int64_t kc) {
-  SmallVector<int64_t> tiles(op.getNumLoops(), 0);
-  tiles[linalg::inferContractionDims(op)->k[0]] = kc;
+  SmallVector<int64_t> tiles(ranges.size(), 0);
+  tiles[k] = kc;
   return tiles;
 }
 
@@ -1869,15 +1866,15 @@ struct DLTileAndVectorize
                         rewriter, op, *shared, {},
                         scf::SCFTilingOptions::LoopType::ForallOp, shareFills)))
         continue;
-      std::optional<int64_t> kc =
+      std::optional<SmallVector<int64_t>> depth =
           kind == ProductKind::Contraction && !stream ? depthBlock(op)
                                                       : std::nullopt;
       // An scf.for over the K blocks, carrying the result (its fill stays
       // outside: the loop cannot carry it).
-      if (kc && !inside(tileFusingFills(
-                    rewriter, op, depthTiles(op, *kc), {},
-                    scf::SCFTilingOptions::LoopType::ForOp, blockFills,
-                    /*fuse=*/false)))
+      if (depth && !inside(tileFusingFills(
+                       rewriter, op, *depth, {},
+                       scf::SCFTilingOptions::LoopType::ForOp, blockFills,
+                       /*fuse=*/false)))
         continue;
       SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0),
                            interchange = tiling.interchange;
@@ -1909,7 +1906,7 @@ struct DLTileAndVectorize
                                                        : step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
-      if (stream || kc)
+      if (stream || depth)
         for (Operation *fill : shareFills)
           vectorizeInPlace(rewriter, fill);
       if (stream) {
