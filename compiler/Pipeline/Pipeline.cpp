@@ -1,6 +1,7 @@
 //===- Pipeline.cpp - the named pipelines dlc runs ------------------------===//
 //
-// The lowering is upstream MLIR from linalg on: one-shot bufferization of
+// The lowering is upstream MLIR from linalg on, each entry in a module of
+// its own and the entries in parallel: one-shot bufferization of
 // whole functions (identity layouts at the boundaries, so entry arguments
 // are plain pointers), ownership-based deallocation, loops, then the
 // conversions to the LLVM dialect with the bare-pointer calling convention,
@@ -11,9 +12,16 @@
 #include "compiler/Pipeline/Pipeline.h"
 #include "compiler/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Threading.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
+
+#include "llvm/Support/Format.h"
+
+#include <chrono>
 
 using namespace mlir;
 
@@ -78,4 +86,103 @@ LogicalResult dlc::runPipeline(ModuleOp module, StringRef pipeline,
     pm.enableTiming(scope);
   }
   return pm.run(module);
+}
+
+/// Whether no function of `module` refers to another function with a body
+/// (the entries do not call each other: the glue calls them).
+static bool functionsIndependent(ModuleOp module) {
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    std::optional<SymbolTable::UseRange> uses = SymbolTable::getSymbolUses(fn);
+    if (!uses)
+      return false;
+    for (const SymbolTable::SymbolUse &use : *uses) {
+      auto callee = dyn_cast_or_null<func::FuncOp>(
+          SymbolTable::lookupSymbolIn(module, use.getSymbolRef()));
+      if (callee && !callee.isExternal())
+        return false;
+    }
+  }
+  return true;
+}
+
+FailureOr<SmallVector<OwningOpRef<ModuleOp>>>
+dlc::runPipelineOnFunctions(ModuleOp module, StringRef pipeline, bool timing) {
+  registerPipelinePasses();
+  MLIRContext *context = module->getContext();
+  SmallVector<func::FuncOp> bodies;
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (!fn.isExternal())
+      bodies.push_back(fn);
+  bool split = bodies.size() > 1 && functionsIndependent(module);
+  SmallVector<OwningOpRef<ModuleOp>> parts;
+  SmallVector<size_t> sizes;
+  for (size_t i = 0, e = split ? bodies.size() : 1; i < e; ++i) {
+    OwningOpRef<ModuleOp> part =
+        ModuleOp::create(module.getLoc(), module.getName());
+    (*part)->setAttrs(module->getAttrDictionary());
+    OpBuilder builder = OpBuilder::atBlockEnd(part->getBody());
+    size_t size = 0;
+    for (Operation &op : module.getBody()->getOperations()) {
+      auto fn = dyn_cast<func::FuncOp>(&op);
+      if (split && fn && !fn.isExternal() && fn != bodies[i])
+        continue;
+      builder.clone(op);
+      op.walk([&](Operation *) { ++size; });
+    }
+    parts.push_back(std::move(part));
+    sizes.push_back(size);
+  }
+  SmallVector<std::unique_ptr<PassManager>> managers;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    managers.push_back(std::make_unique<PassManager>(context));
+    if (failed(parsePassPipeline(pipeline, *managers.back())))
+      return failure();
+  }
+  // The dialects the passes create ops of are loaded here: no dialect may
+  // be loaded while the parts run.
+  DialectRegistry dialects;
+  managers.front()->getDependentDialects(dialects);
+  context->appendDialectRegistry(dialects);
+  for (StringRef name : dialects.getDialectNames())
+    context->getOrLoadDialect(name);
+  // With timing, one report per part, in the order of the functions.
+  SmallVector<std::unique_ptr<DefaultTimingManager>> timers(parts.size());
+  SmallVector<TimingScope> scopes(parts.size());
+  // The largest parts start first, so the threads finish together.
+  SmallVector<size_t> order =
+      llvm::to_vector(llvm::seq<size_t>(0, parts.size()));
+  llvm::stable_sort(order,
+                    [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  auto start = std::chrono::steady_clock::now();
+  if (failed(failableParallelForEach(context, order, [&](size_t i) {
+        if (timing) {
+          timers[i] = std::make_unique<DefaultTimingManager>();
+          timers[i]->setEnabled(true);
+          scopes[i] = timers[i]->getRootScope();
+          managers[i]->enableTiming(scopes[i]);
+        }
+        LogicalResult result = managers[i]->run(*parts[i]);
+        scopes[i].stop();
+        return result;
+      })))
+    return failure();
+  if (timing) {
+    for (size_t i = 0; i < parts.size(); ++i) {
+      llvm::errs() << "dlc: lowering of "
+                   << (parts.size() == bodies.size() ? bodies[i].getSymName()
+                                                     : StringRef("the module"))
+                   << ":\n";
+      timers[i]->print();
+      timers[i]->setEnabled(false);
+    }
+    std::string step = parts.size() == 1
+                           ? "lowering"
+                           : "lowering (" + std::to_string(parts.size()) +
+                                 " parts in parallel)";
+    llvm::errs() << llvm::format(
+        "dlc: %-36s %.4f s\n", step.c_str(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  return parts;
 }

@@ -9,6 +9,7 @@
 #define DLC_PIPELINE_PIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
@@ -32,6 +33,18 @@ void registerPipelinePasses();
 /// Runs `pipeline` on `module`, with MLIR's pass timing when `timing`.
 mlir::LogicalResult runPipeline(mlir::ModuleOp module,
                                 llvm::StringRef pipeline, bool timing);
+
+/// Runs `pipeline` on every function of `module` that has a body, each in
+/// a module of its own, in parallel on the context's threads: the lowering
+/// has passes that see the whole module (one-shot bufferization, the
+/// memory plan), which two threads cannot share. Every part holds copies
+/// of the module's attributes and of its symbols that are not functions
+/// with a body. When a function refers to another with a body, the whole
+/// module is one part. Returns the lowered parts, in the order of their
+/// functions in `module` (left unchanged); none when a part fails.
+mlir::FailureOr<llvm::SmallVector<mlir::OwningOpRef<mlir::ModuleOp>>>
+runPipelineOnFunctions(mlir::ModuleOp module, llvm::StringRef pipeline,
+                       bool timing);
 
 } // namespace dlc
 

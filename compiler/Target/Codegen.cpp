@@ -18,6 +18,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -27,6 +28,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/IPO/ConstantMerge.h"
+#include "llvm/Transforms/IPO/MergeFunctions.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
 
@@ -71,20 +74,43 @@ dlc::createTargetMachine(const CodegenOptions &options, std::string &error) {
       triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
 }
 
-std::unique_ptr<Module> dlc::translateToLLVMIR(mlir::ModuleOp module,
+std::unique_ptr<Module> dlc::translateToLLVMIR(ArrayRef<mlir::ModuleOp> parts,
                                                LLVMContext &ctx,
                                                TargetMachine &tm) {
+  if (parts.empty())
+    return nullptr;
   mlir::DialectRegistry registry;
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
-  module->getContext()->appendDialectRegistry(registry);
-  std::unique_ptr<Module> llvmModule =
-      mlir::translateModuleToLLVMIR(module, ctx, "model");
-  if (!llvmModule)
-    return nullptr;
-  llvmModule->setDataLayout(tm.createDataLayout());
-  llvmModule->setTargetTriple(tm.getTargetTriple());
-  return llvmModule;
+  parts.front()->getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<Module> linked;
+  for (mlir::ModuleOp part : parts) {
+    std::unique_ptr<Module> llvmModule =
+        mlir::translateModuleToLLVMIR(part, ctx, "model");
+    if (!llvmModule)
+      return nullptr;
+    llvmModule->setDataLayout(tm.createDataLayout());
+    llvmModule->setTargetTriple(tm.getTargetTriple());
+    if (!linked)
+      linked = std::move(llvmModule);
+    else if (Linker::linkModules(*linked, std::move(llvmModule)))
+      return nullptr;
+  }
+  return linked;
+}
+
+void dlc::mergeIdentical(Module &module) {
+  // No code compares the addresses of the module's local functions and
+  // constants (entries, their loops, the glue's tables).
+  for (GlobalValue &value : module.global_values()) {
+    auto *var = dyn_cast<GlobalVariable>(&value);
+    if (value.hasLocalLinkage() &&
+        (isa<Function>(value) || (var && var->isConstant())))
+      value.setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  }
+  ModuleAnalysisManager unused;
+  ConstantMergePass().run(module, unused);
+  MergeFunctionsPass::runOnModule(module);
 }
 
 int64_t dlc::vectorWidth(const TargetMachine &tm) {

@@ -35,10 +35,17 @@ createTargetMachine(const CodegenOptions &options, std::string &error);
 /// AVX, 4 otherwise.
 int64_t vectorWidth(const llvm::TargetMachine &tm);
 
-/// Translates an LLVM-dialect module to LLVM IR for `tm`.
-std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
-                                                llvm::LLVMContext &ctx,
-                                                llvm::TargetMachine &tm);
+/// Translates LLVM-dialect modules to one module of LLVM IR for `tm`:
+/// the parts are linked, local symbols renamed where their names clash.
+std::unique_ptr<llvm::Module>
+translateToLLVMIR(llvm::ArrayRef<mlir::ModuleOp> parts, llvm::LLVMContext &ctx,
+                  llvm::TargetMachine &tm);
+
+/// Merges the local constants and functions of `module` that are equal:
+/// the entries, lowered apart, have the same loops (the forward pass of
+/// infer, eval and a training entry). Call it after the glue is emitted,
+/// when the entries are local.
+void mergeIdentical(llvm::Module &module);
 
 /// Runs LLVM's default optimization pipeline of `optLevel`.
 void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);

@@ -238,12 +238,23 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   if (!tm)
     return usage(error);
   int64_t width = opts.codegen.optLevel == 0 ? 0 : dlc::vectorWidth(*tm);
-  if (failed(dlc::runPipeline(module, dlc::toLLVMPipeline(width, opts.fuse && opts.codegen.optLevel > 0), opts.timing)))
+  // Each entry is lowered in a module of its own, the entries in parallel.
+  auto entries = dlc::runPipelineOnFunctions(
+      module,
+      dlc::toLLVMPipeline(width, opts.fuse && opts.codegen.optLevel > 0),
+      opts.timing);
+  if (failed(entries))
     return internal("lowering to the LLVM dialect failed");
-  // dl-plan-memory grew the arena by the entries' scratch space, which the
-  // header's M_ARENA_BYTES includes: it is emitted for these options.
-  if (auto bytes = module->getAttrOfType<mlir::IntegerAttr>("dl.arena_bytes"))
-    info.arenaBytes = bytes.getInt();
+  // dl-plan-memory grew the arena by each entry's scratch space; the
+  // entries share the largest. The header's M_ARENA_BYTES includes it: it
+  // is emitted for these options.
+  llvm::SmallVector<mlir::ModuleOp> lowered;
+  for (mlir::OwningOpRef<mlir::ModuleOp> &part : *entries) {
+    lowered.push_back(*part);
+    if (auto bytes = part->getOperation()->getAttrOfType<mlir::IntegerAttr>(
+            "dl.arena_bytes"))
+      info.arenaBytes = std::max(info.arenaBytes, (uint64_t)bytes.getInt());
+  }
   if (opts.emit == "header")
     return writeText([&](llvm::raw_ostream &os) {
       dlc::emitHeader(os, info, llvm::sys::path::filename(opts.input));
@@ -259,10 +270,11 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     lastStep = now;
   };
   llvm::LLVMContext llvmContext;
-  auto llvmModule = dlc::translateToLLVMIR(module, llvmContext, *tm);
+  auto llvmModule = dlc::translateToLLVMIR(lowered, llvmContext, *tm);
   if (!llvmModule)
     return internal("translation to LLVM IR failed");
   dlc::emitGlue(*llvmModule, info, DLC_VERSION);
+  dlc::mergeIdentical(*llvmModule);
   timeStep("translation to LLVM IR");
   if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj")
     dlc::optimize(*llvmModule, *tm, opts.codegen.optLevel);
@@ -366,7 +378,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);
-  mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
+  mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::ENABLED);
   auto module = dlc::compileSource(context, file, opts.frontend, diags);
   if (!module)
     return diags.hadError() ? kUserError : kInternalError;
