@@ -7,13 +7,16 @@
 //
 // Outlining happens on memrefs, before the LLVM conversion: each captured
 // value crosses the context struct as the LLVM type its conversion will
-// have (a memref as its descriptor), joined to the memref world by
-// unrealized casts that reconcile-unrealized-casts removes at the end.
+// have (a memref as its descriptor; a memref of static shape and layout as
+// its pointer only, the task rebuilding the descriptor from constants),
+// joined to the memref world by unrealized casts that
+// reconcile-unrealized-casts removes at the end.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
 
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -88,6 +91,20 @@ int64_t work(Region &region) {
     total += elements(op) + times * inner;
   }
   return total;
+}
+
+/// Whether `type` is a memref whose shape, offset and strides are all
+/// static: only its pointer crosses a task's context, and the task
+/// rebuilds the descriptor from constants.
+bool packsPointer(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || !memref.hasStaticShape() || memref.getMemorySpace())
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(memref.getStridesAndOffset(strides, offset)) &&
+         !ShapedType::isDynamic(offset) &&
+         llvm::none_of(strides, ShapedType::isDynamic);
 }
 
 /// What all the loops of one entry share, made by the first one outlined:
@@ -209,7 +226,8 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
         constants.push_back(v);
         continue;
       }
-      Type field = converter.convertType(v.getType());
+      Type field =
+          packsPointer(v.getType()) ? ptr : converter.convertType(v.getType());
       if (!field)
         return std::nullopt; // stays in the entry
       task.packed.push_back(v);
@@ -230,6 +248,9 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
           LLVM::LoadOp::create(b, loc, task.context, body->getArgument(0));
       for (auto [i, v] : llvm::enumerate(task.packed)) {
         Value field = LLVM::ExtractValueOp::create(b, loc, all, i);
+        if (packsPointer(v.getType()))
+          field = MemRefDescriptor::fromStaticShape(
+              b, loc, converter, cast<MemRefType>(v.getType()), field, field);
         if (field.getType() != v.getType())
           field = UnrealizedConversionCastOp::create(b, loc, v.getType(), field)
                       .getResult(0);
@@ -282,10 +303,17 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     }
     b.setInsertionPoint(loop);
     Value all = LLVM::UndefOp::create(b, loc, task.context);
+    LLVMTypeConverter converter(ctx);
     for (auto [i, v] : llvm::enumerate(task.packed)) {
       Type field = task.context.getBody()[i];
       Value value = v;
-      if (field != v.getType())
+      if (packsPointer(v.getType())) {
+        Value descriptor = UnrealizedConversionCastOp::create(
+                               b, loc, converter.convertType(v.getType()), v)
+                               .getResult(0);
+        value = MemRefDescriptor(descriptor).alignedPtr(b, loc);
+      }
+      if (field != value.getType())
         value = UnrealizedConversionCastOp::create(b, loc, field, v)
                     .getResult(0);
       all = LLVM::InsertValueOp::create(b, loc, all, value, i);

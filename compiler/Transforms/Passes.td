@@ -350,7 +350,9 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     that runs iterations [lo, hi) of that dimension (and all of the
     others); the values the loop reads from the entry (buffers, indices,
     scalars; constants are cloned) are packed in a struct on the entry's
-    stack; and the loop becomes a call `dlrt_parallel(arena, n, task, ctx)`
+    stack (a buffer of static shape and layout as its pointer only: the
+    task rebuilds its descriptor from constants, and the entry stores 1
+    word instead of 3 + 2 x rank); and the loop becomes a call `dlrt_parallel(arena, n, task, ctx)`
     to the runtime, which shares the n iterations among the instance's
     threads (spec/abi.md §4). Smaller or irregular loops stay sequential.
     Every iteration writes its own elements, so the results do not depend

@@ -4,17 +4,29 @@
 // A large loop of an entry runs on the thread pool: its body moves into
 // the task `@big.parallel0(ctx, lo, hi)`, which runs rows [lo, hi) of the
 // first dimension and every column; the buffers and the scalar it reads
-// travel in a context struct on the entry's stack (a memref as its LLVM
-// descriptor); constants are cloned into the task. The entry calls
+// travel in a context struct on the entry's stack (a memref of static
+// shape and layout as its aligned pointer, from which the task rebuilds
+// the descriptor with constants); constants are cloned into the task. The
+// entry calls
 // dlrt_parallel with its arena (where the runtime finds the instance's
 // threads), the 64 rows, the task and the context.
 // CHECK-LABEL: func.func private @big.parallel0
 // CHECK-SAME: (%[[CTX:.*]]: !llvm.ptr, %[[LO:.*]]: i64, %[[HI:.*]]: i64)
-// CHECK: %[[ALL:.*]] = llvm.load %[[CTX]] : !llvm.ptr -> !llvm.struct<(struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
-// CHECK: %[[XD:.*]] = llvm.extractvalue %[[ALL]][0]
+// CHECK: %[[ALL:.*]] = llvm.load %[[CTX]] : !llvm.ptr -> !llvm.struct<(ptr, f32, ptr)>
+// CHECK: %[[XP:.*]] = llvm.extractvalue %[[ALL]][0]
+// CHECK: %[[XD0:.*]] = llvm.insertvalue %[[XP]], %{{.*}}[0]
+// CHECK: %[[XD1:.*]] = llvm.insertvalue %[[XP]], %[[XD0]][1]
+// CHECK: %[[OFF:.*]] = llvm.mlir.constant(0 : index) : i64
+// CHECK: llvm.insertvalue %[[OFF]], %[[XD1]][2]
+// CHECK: %[[ROWS:.*]] = llvm.mlir.constant(64 : index) : i64
+// CHECK: llvm.insertvalue %[[ROWS]], %{{.*}}[3, 0]
+// CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : index) : i64
+// CHECK: %[[XD:.*]] = llvm.insertvalue %[[ONE]], %{{.*}}[4, 1]
 // CHECK: %[[X:.*]] = builtin.unrealized_conversion_cast %[[XD]] : {{.*}} to memref<64x256xf32>
 // CHECK: %[[S:.*]] = llvm.extractvalue %[[ALL]][1]
-// CHECK: %[[YD:.*]] = llvm.extractvalue %[[ALL]][2]
+// CHECK: %[[YP:.*]] = llvm.extractvalue %[[ALL]][2]
+// CHECK: llvm.insertvalue %[[YP]], %{{.*}}[0]
+// CHECK: %[[YD:.*]] = llvm.insertvalue %{{.*}}[4, 1]
 // CHECK: %[[Y:.*]] = builtin.unrealized_conversion_cast %[[YD]] : {{.*}} to memref<64x256xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
@@ -34,13 +46,15 @@
 // CHECK: %[[P:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK: %[[PI:.*]] = arith.index_cast %[[P]] : index to i64
 // CHECK: %[[ARENA:.*]] = llvm.inttoptr %[[PI]]
-// CHECK: %[[CONTEXT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, f32, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
+// CHECK: %[[CONTEXT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, f32, ptr)>
 // CHECK: %[[U:.*]] = llvm.mlir.undef
 // CHECK: %[[XC:.*]] = builtin.unrealized_conversion_cast %arg1 : memref<64x256xf32> to !llvm.struct
-// CHECK: %[[U1:.*]] = llvm.insertvalue %[[XC]], %[[U]][0]
+// CHECK: %[[XA:.*]] = llvm.extractvalue %[[XC]][1]
+// CHECK: %[[U1:.*]] = llvm.insertvalue %[[XA]], %[[U]][0]
 // CHECK: %[[U2:.*]] = llvm.insertvalue %arg3, %[[U1]][1]
 // CHECK: %[[YC:.*]] = builtin.unrealized_conversion_cast %arg2
-// CHECK: %[[U3:.*]] = llvm.insertvalue %[[YC]], %[[U2]][2]
+// CHECK: %[[YA:.*]] = llvm.extractvalue %[[YC]][1]
+// CHECK: %[[U3:.*]] = llvm.insertvalue %[[YA]], %[[U2]][2]
 // CHECK: llvm.store %[[U3]], %[[CONTEXT]]
 // CHECK: %[[TASK:.*]] = constant @big.parallel0 : (!llvm.ptr, i64, i64) -> ()
 // CHECK: %[[N:.*]] = arith.constant 64 : i64
@@ -103,13 +117,13 @@ module attributes {dl.arena_bytes = 64 : i64} {
 // -----
 
 // The loops of an entry run one after the other, so their contexts share
-// one stack slot, as large as the largest (two descriptors here, after one).
+// one stack slot, as large as the largest (two pointers here, after one).
 // CHECK-LABEL: func.func @two
-// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)> {alignment = 64 : i64}
+// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr)> {alignment = 64 : i64}
 // CHECK-NOT: llvm.alloca
-// CHECK: llvm.store %{{.*}}, %[[SLOT]] : !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)>
+// CHECK: llvm.store %{{.*}}, %[[SLOT]] : !llvm.struct<(ptr)>
 // CHECK: call @dlrt_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %[[SLOT]])
-// CHECK: llvm.store %{{.*}}, %[[SLOT]] : !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)>
+// CHECK: llvm.store %{{.*}}, %[[SLOT]] : !llvm.struct<(ptr, ptr)>
 // CHECK: call @dlrt_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %[[SLOT]])
 module attributes {dl.arena_bytes = 64 : i64} {
   func.func @two(%arena: memref<64xi8>, %x: memref<65536xf32>, %y: memref<65536xf32>) attributes {dl.entry = "infer"} {
@@ -251,7 +265,7 @@ module attributes {dl.arena_bytes = 64 : i64} {
 // CHECK-LABEL: func.func private @outer.parallel0
 // CHECK-LABEL: func.func private @outer.loop0
 // CHECK-SAME: attributes {passthrough = ["noinline"]}
-// CHECK: %[[ALL:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, ptr, ptr)>
+// CHECK: %[[ALL:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.struct<(ptr, ptr, ptr)>
 // CHECK-DAG: %[[SLOT:.*]] = llvm.extractvalue %[[ALL]][1]
 // CHECK-DAG: %[[ARENA:.*]] = llvm.extractvalue %[[ALL]][2]
 // CHECK-DAG: %[[T:.*]] = memref.get_global @table : memref<65536xf32>
@@ -307,6 +321,32 @@ module attributes {dl.arena_bytes = 64 : i64} {
       %v = vector.load %x[%i, %c0] : memref<512x32xf32>, vector<32xf32>
       %w = arith.addf %v, %v : vector<32xf32>
       vector.store %w, %x[%i, %c0] : memref<512x32xf32>, vector<32xf32>
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
+// A memref whose layout is not static (a view at a dynamic offset) crosses
+// as its whole descriptor.
+// CHECK-LABEL: func.func private @view.parallel0
+// CHECK: %[[ALL:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)>
+// CHECK: %[[VD:.*]] = llvm.extractvalue %[[ALL]][0]
+// CHECK: builtin.unrealized_conversion_cast %[[VD]] : {{.*}} to memref<65536xf32, strided<[1], offset: ?>>
+// CHECK-LABEL: func.func @view
+// CHECK: %[[VC:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<65536xf32, strided<[1], offset: ?>> to !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>
+// CHECK: llvm.insertvalue %[[VC]], %{{.*}}[0]
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @view(%arena: memref<64xi8>, %x: memref<131072xf32>, %at: index) attributes {dl.entry = "infer"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 65536 : index
+    %zero = arith.constant 0.0 : f32
+    %v = memref.subview %x[%at] [65536] [1] : memref<131072xf32> to memref<65536xf32, strided<[1], offset: ?>>
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      memref.store %zero, %v[%i] : memref<65536xf32, strided<[1], offset: ?>>
       scf.reduce
     }
     return
