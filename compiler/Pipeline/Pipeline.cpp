@@ -46,7 +46,7 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
             "scf-forall-to-parallel,dl-parallelize,";
   }
   return tiling +
-         "dl-untie-inits,eliminate-empty-tensors,"
+         "dl-untie-inits,dl-eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-deallocation-pipeline,dl-lower-copies,dl-plan-memory," +
