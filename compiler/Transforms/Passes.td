@@ -214,11 +214,13 @@ def DLVectorizeElementwise
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias
     added to every pixel of an image keeps its channel loop. The
     innermost loop's elements up to a multiple of `vector-width` are an
-    scf.forall (the runtime's threads share it) with one vector per step;
-    the rest of each row (2 to `vector-width` - 1 elements) is one short
-    vector per row (an scf.forall too; a single element stays a
-    linalg.generic), and an op whose innermost loop is shorter than a
-    vector is left as it is.
+    scf.forall (the runtime's threads share it) with one vector per step.
+    When each row has a rest of 2 to `vector-width` - 1 elements, the
+    scf.forall is over the rows instead, each an scf.for of vectors, then
+    the rest as one short vector: one pass over each row. (A
+    one-dimensional op's rest is one short vector after the scf.forall; a
+    single element stays a linalg.generic.) An op whose innermost loop is
+    shorter than a vector is left as it is.
     Left to LLVM, such loops are vectorized behind runtime checks that
     the buffers do not overlap, and unrolled, at a large cost in compile
     time.

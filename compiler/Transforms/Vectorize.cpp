@@ -688,9 +688,9 @@ void vectorizeRows(IRRewriter &rewriter, linalg::LinalgOp op, int64_t lanes,
 /// 28 x 28 activation is one loop of 301056 elements, a bias added to
 /// each pixel keeps its channel loop), so the innermost loop is long and
 /// a multiple of the vector more often; a remainder of it (2 to `width`
-/// - 1 elements) is one short vector per row, a single element a scalar
-/// loop. The rest is an scf.forall (threads share it) with one vector per
-/// step. Left to LLVM, such loops
+/// - 1 elements) is one short vector per row, in the same pass over the
+/// row, a single element a scalar loop. The rest is an scf.forall
+/// (threads share it) with one vector per step. Left to LLVM, such loops
 /// were vectorized behind runtime overlap checks of every operand pair,
 /// and unrolled, at a large cost in compile time.
 void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
@@ -765,6 +765,37 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
     int64_t main = ranges[inner] / width * width;
     if (main == 0)
       continue;
+    // Up to four vectors per step (a power of two of them, dividing the
+    // loop): fewer steps, and independent loads and stores in each.
+    int64_t step = width;
+    while (step < 4 * width && main % (2 * step) == 0)
+      step *= 2;
+    int64_t remainder = ranges[inner] - main;
+    if (inner > 0 && remainder >= 2) {
+      // Rows with a remainder are done one at a time: the row's vectors,
+      // then its remainder as one short vector (LeNet's rows of 28: 3 x 8,
+      // then 4 lanes, half a register), in one pass over the row rather
+      // than a second pass over all the rows for the remainders.
+      SmallVector<int64_t> rows(op.getNumLoops(), 1);
+      rows.back() = 0;
+      Operation *row =
+          tileOp(rewriter, op, rows, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (!row)
+        continue;
+      loops.push_back(row->getParentOp());
+      rewriter.setInsertionPoint(row);
+      auto [first, rest] = linalg::splitOp(rewriter, cast<TilingInterface>(row),
+                                           inner, rewriter.getIndexAttr(main));
+      if (!first)
+        continue;
+      SmallVector<int64_t> tiles(op.getNumLoops(), 0);
+      tiles.back() = step;
+      if (Operation *tile = tileOp(rewriter, first, tiles))
+        vectorizeInPlace(rewriter, tile);
+      if (rest)
+        vectorizeInPlace(rewriter, rest);
+      continue;
+    }
     if (main < ranges[inner]) {
       rewriter.setInsertionPoint(op);
       auto [first, rest] = linalg::splitOp(
@@ -773,19 +804,12 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
       if (!first)
         continue;
       op = cast<linalg::LinalgOp>(first.getOperation());
-      // The remainder of each row, 2 to width - 1 elements, is one short
-      // vector rather than a scalar loop (LeNet's rows of 28: 3 x 8, then
-      // 4 lanes, half a register).
-      int64_t remainder = ranges[inner] - main;
+      // A one-dimensional op's remainder (2 to width - 1 elements) is one
+      // short vector rather than a scalar loop.
       if (rest && remainder >= 2)
         vectorizeRows(rewriter, cast<linalg::LinalgOp>(rest.getOperation()),
                       remainder, loops);
     }
-    // Up to four vectors per step (a power of two of them, dividing the
-    // loop): fewer steps, and independent loads and stores in each.
-    int64_t step = width;
-    while (step < 4 * width && main % (2 * step) == 0)
-      step *= 2;
     vectorizeRows(rewriter, op, step, loops);
   }
   // The vectors of one step have unit dimensions in front (one element of
