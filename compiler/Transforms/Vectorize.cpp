@@ -1192,6 +1192,25 @@ Value copyRows(OpBuilder &b, Location loc, Value source,
 /// the other im2col copies iterate over the kernel offsets and output
 /// pixels as separate dimensions (input index oh * stride + kh * dilation: no
 /// division, contiguous rows).
+/// The accumulator `init` of a convolution transposed by `perm` for a
+/// channels-last product: a fill of a scalar (the zero a forward
+/// convolution starts from) is a fill of the transposed shape, which the
+/// product's register blocks then take in, rather than a transpose of
+/// zeros.
+Value transposedInit(OpBuilder &b, Location loc, Value init,
+                     ArrayRef<int64_t> perm) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill.hasPureTensorSemantics())
+    return lowering::transpose(b, loc, init, perm);
+  auto type = cast<RankedTensorType>(init.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+      .getResult(0);
+}
+
 Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                     int64_t width) {
   Location loc = conv.getLoc();
@@ -1246,7 +1265,7 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                               elem));
     Value filters = reshape(lowering::transpose(b, loc, w, {2, 3, 1, 0}),
                             {kh, row, f});
-    Value acc = lowering::transpose(b, loc, init, {0, 2, 3, 1});
+    Value acc = transposedInit(b, loc, init, {0, 2, 3, 1});
     AffineExpr d[6];
     for (unsigned i = 0; i < 6; ++i)
       d[i] = getAffineDimExpr(i, ctx);
@@ -1317,7 +1336,8 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
   }
   Value cols = reshape(cols6, {n, pixels, depth});
   Value filters = reshape(lowering::transpose(b, loc, w, {2, 3, 1, 0}), {depth, f});
-  Value acc = reshape(lowering::transpose(b, loc, init, {0, 2, 3, 1}), {n, pixels, f});
+  Value acc =
+      reshape(transposedInit(b, loc, init, {0, 2, 3, 1}), {n, pixels, f});
   Value product =
       linalg::GenericOp::create(
           b, loc, TypeRange{acc.getType()}, ValueRange{cols, filters},

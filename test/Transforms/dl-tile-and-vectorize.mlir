@@ -439,11 +439,16 @@ func.func @conv_shifted_copy(%x: tensor<2x2x10x10xf32>, %w: tensor<4x2x3x3xf32>)
 
 // With 16 filters over 10 of 14 columns, shifted rows would cost 16 x 4 /
 // 10 = 6.4 FMAs per im2col element saved: the convolution is a
-// channels-last product instead (reading the NHWC input directly).
+// channels-last product instead (reading the NHWC input directly). Its
+// zero accumulator is a fill of the NHWC shape, taken into the register
+// blocks (zero registers), not a transpose of the NCHW zeros.
 // CHECK-LABEL: func.func @conv_wide_waste
 // CHECK-NOT: tensor<1x6x15x14xf32>
+// CHECK: arith.constant dense<0.000000e+00> : vector<1x1x5x16xf32>
 // CHECK: linalg.transpose {{.*}} permutation = [0, 2, 3, 1]
+// CHECK-NOT: permutation = [0, 2, 3, 1]
 // CHECK: vector.contract {{.*}} : vector<1x1x5x1xf32>, vector<1x16xf32> into vector<1x1x5x16xf32>
+// CHECK-NOT: linalg.fill
 func.func @conv_wide_waste(%x: tensor<1x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<1x16x10x10xf32> {
   %zero = arith.constant 0.0 : f32
   %oe = tensor.empty() : tensor<1x16x10x10xf32>
