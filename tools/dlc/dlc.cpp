@@ -78,8 +78,10 @@ OPTIONS:
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4
   --target=cpu          CPU code (the default and only target so far)
-  --mlir-timing         print the time of every MLIR pass, then of the
-                        translation to LLVM IR, LLVM and the link
+  --mlir-timing         print the time of every MLIR pass (from linalg on,
+                        one report per entry: the entries are lowered in
+                        parallel), then of the translation to LLVM IR,
+                        LLVM and the link
   --mlir-print-debuginfo
                         print the .dl source location of every op
   --version             print the version and exit
