@@ -100,8 +100,14 @@ struct DLEliminateEmptyTensors
     }
     OpBuilder builder(at);
     Value subset = op.buildSubsetExtraction(builder, empty.getLoc());
-    if (!subset || subset.getType() != empty.getType())
+    if (!subset)
       return;
+    if (subset.getType() != empty.getType()) {
+      // (The ops build their source's type; an extraction left unused goes.)
+      if (Operation *def = subset.getDefiningOp(); def && def->use_empty())
+        def->erase();
+      return;
+    }
     use->set(subset);
     if (empty->use_empty())
       empty->erase();
