@@ -208,7 +208,12 @@ def DLVectorizeElementwise
     whose body reads no loop index, runs on vectors of `vector-width`
     lanes. A linalg.transpose that keeps the last dimension last (a copy
     of whole rows) and a static linalg.copy (such as an image into its
-    padded buffer) become such generics first.
+    padded buffer) become such generics first. With 8 lanes or more, a
+    linalg.transpose that swaps two dimensions of at least 8 (the others
+    single), the input's last contiguous and the output's last its other,
+    goes by 8 x 8 blocks: 8 vector loads, the AVX transpose sequence as
+    vector.shuffle ops, 8 vector stores; the rows and columns beyond a
+    multiple of 8 stay linalg.transpose ops of the remaining views.
     Loops that are contiguous in every operand are first collapsed into
     one (when every operand is a buffer without its own strides): a
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias

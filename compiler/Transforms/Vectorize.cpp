@@ -29,6 +29,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/X86Vector/Transforms.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -682,6 +684,127 @@ void vectorizeRows(IRRewriter &rewriter, linalg::LinalgOp op, int64_t lanes,
   }
 }
 
+/// The two dimensions a transpose of buffers swaps when all its others
+/// have one element: (a, b) of the input, b its last (contiguous)
+/// dimension and a the output's last; none otherwise.
+std::optional<std::pair<unsigned, unsigned>>
+swappedPair(linalg::TransposeOp op) {
+  auto in = dyn_cast<MemRefType>(op.getInput().getType());
+  auto out = dyn_cast<MemRefType>(op.getInit().getType());
+  if (!op.hasPureBufferSemantics() || !in || !out || !in.hasStaticShape() ||
+      !in.getElementType().isF32() || !in.isLastDimUnitStride() ||
+      !out.isLastDimUnitStride())
+    return std::nullopt;
+  SmallVector<unsigned> wide;
+  for (unsigned d = 0; d < in.getRank(); ++d)
+    if (in.getDimSize(d) != 1)
+      wide.push_back(d);
+  ArrayRef<int64_t> perm = op.getPermutation();
+  unsigned last = in.getRank() - 1;
+  if (wide.size() != 2 || wide[1] != last || perm.back() != wide[0])
+    return std::nullopt;
+  return std::pair{wide[0], wide[1]};
+}
+
+/// Transposes the 8 x 8 block in `rows` (8 vector<8xf32>) in registers:
+/// the AVX sequence of unpacks, shuffles and 128-bit permutes, as
+/// vector.shuffle ops (x86vector's transpose8x8xf32 uses inline assembly,
+/// which dlc's in-process code generation does not assemble).
+void transpose8x8(ImplicitLocOpBuilder &b, MutableArrayRef<Value> rows) {
+  namespace intrin = x86vector::avx2::intrin;
+  Value t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = intrin::mm256UnpackLoPs(b, rows[2 * i], rows[2 * i + 1]);
+    t[2 * i + 1] = intrin::mm256UnpackHiPs(b, rows[2 * i], rows[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      Value lo = t[4 * i + j], hi = t[4 * i + j + 2];
+      u[4 * i + 2 * j] = intrin::mm256ShufflePs(b, lo, hi, 0x44);
+      u[4 * i + 2 * j + 1] = intrin::mm256ShufflePs(b, lo, hi, 0xEE);
+    }
+  for (int i = 0; i < 4; ++i) {
+    rows[i] = intrin::mm256Permute2f128Ps(b, u[i], u[i + 4], 0x20);
+    rows[i + 4] = intrin::mm256Permute2f128Ps(b, u[i], u[i + 4], 0x31);
+  }
+}
+
+/// A transpose of an R x C block of buffers (the other dimensions single;
+/// C contiguous in the input, R in the output, both at least 8: a
+/// convolution's NHWC result back to NCHW, 10 pixels by 16 channels a row)
+/// as 8 x 8 blocks transposed in registers (8 loads, AVX2 shuffles, 8
+/// stores), the rows and columns beyond a multiple of 8 as transposes of
+/// the remaining views. Each element was a scalar load and store.
+void transposeInBlocks(IRRewriter &rewriter, linalg::TransposeOp op, unsigned a,
+                       unsigned b) {
+  Location loc = op.getLoc();
+  Value in = op.getInput(), out = op.getInit();
+  auto inType = cast<MemRefType>(in.getType());
+  unsigned rank = inType.getRank();
+  int64_t R = inType.getDimSize(a), C = inType.getDimSize(b);
+  int64_t R8 = R / 8 * 8, C8 = C / 8 * 8;
+  // The output dimension that reads input dimension b.
+  unsigned ob =
+      llvm::find(op.getPermutation(), b) - op.getPermutation().begin();
+  rewriter.setInsertionPoint(op);
+  ImplicitLocOpBuilder ib(loc, rewriter);
+  Value zero = arith::ConstantIndexOp::create(ib, 0);
+  auto at = [&](unsigned d1, Value i1, unsigned d2, Value i2) {
+    SmallVector<Value> indices(rank, zero);
+    indices[d1] = i1;
+    indices[d2] = i2;
+    return indices;
+  };
+  auto vec = VectorType::get({8}, inType.getElementType());
+  scf::buildLoopNest(
+      ib, loc, ValueRange{zero, zero},
+      ValueRange{arith::ConstantIndexOp::create(ib, R8),
+                 arith::ConstantIndexOp::create(ib, C8)},
+      ValueRange{arith::ConstantIndexOp::create(ib, 8),
+                 arith::ConstantIndexOp::create(ib, 8)},
+      [&](OpBuilder &nested, Location l, ValueRange iv) {
+        ImplicitLocOpBuilder b2(l, nested);
+        SmallVector<Value> rows;
+        for (int64_t i = 0; i < 8; ++i) {
+          Value r = arith::AddIOp::create(
+              b2, iv[0], arith::ConstantIndexOp::create(b2, i));
+          rows.push_back(
+              vector::LoadOp::create(b2, vec, in, at(a, r, b, iv[1])));
+        }
+        transpose8x8(b2, rows);
+        for (int64_t j = 0; j < 8; ++j) {
+          Value c = arith::AddIOp::create(
+              b2, iv[1], arith::ConstantIndexOp::create(b2, j));
+          vector::StoreOp::create(b2, rows[j], out, at(ob, c, rank - 1, iv[0]));
+        }
+      });
+  // The rest: rows R8.. of every column, and columns C8.. of rows ..R8.
+  auto rest = [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+    if (rows == 0 || cols == 0)
+      return;
+    SmallVector<OpFoldResult> inOffsets(rank, rewriter.getIndexAttr(0)),
+        inSizes(rank, rewriter.getIndexAttr(1)),
+        strides(rank, rewriter.getIndexAttr(1));
+    SmallVector<OpFoldResult> outOffsets = inOffsets, outSizes = inSizes;
+    inOffsets[a] = rewriter.getIndexAttr(r0);
+    inSizes[a] = rewriter.getIndexAttr(rows);
+    inOffsets[b] = rewriter.getIndexAttr(c0);
+    inSizes[b] = rewriter.getIndexAttr(cols);
+    outOffsets[rank - 1] = rewriter.getIndexAttr(r0);
+    outSizes[rank - 1] = rewriter.getIndexAttr(rows);
+    outOffsets[ob] = rewriter.getIndexAttr(c0);
+    outSizes[ob] = rewriter.getIndexAttr(cols);
+    Value inView =
+        memref::SubViewOp::create(ib, in, inOffsets, inSizes, strides);
+    Value outView =
+        memref::SubViewOp::create(ib, out, outOffsets, outSizes, strides);
+    linalg::TransposeOp::create(ib, inView, outView, op.getPermutation());
+  };
+  rest(R8, R - R8, 0, C);
+  rest(0, R8, C8, C - C8);
+  rewriter.eraseOp(op);
+}
+
 /// Elementwise ops (activations and their gradients, bias additions,
 /// optimizer updates) become vectors of `width` lanes. The loops that are
 /// contiguous in every operand are first collapsed into one (a 64 x 6 x
@@ -707,6 +830,22 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
   for (linalg::TransposeOp op : transposes) {
     rewriter.setInsertionPoint(op);
     (void)linalg::generalizeNamedOp(rewriter, op);
+  }
+  // Transposes of a block of at least 8 x 8 go by 8 x 8 blocks in
+  // registers (with AVX's 8 lanes or more).
+  if (width >= 8) {
+    SmallVector<std::pair<linalg::TransposeOp, std::pair<unsigned, unsigned>>>
+        blocks;
+    root->walk([&](linalg::TransposeOp op) {
+      if (auto pair = swappedPair(op)) {
+        auto type = cast<MemRefType>(op.getInput().getType());
+        if (type.getDimSize(pair->first) >= 8 &&
+            type.getDimSize(pair->second) >= 8)
+          blocks.push_back({op, *pair});
+      }
+    });
+    for (auto &[op, pair] : blocks)
+      transposeInBlocks(rewriter, op, pair.first, pair.second);
   }
   // So are strided copies (an input into its padded buffer).
   SmallVector<linalg::CopyOp> copies;
