@@ -831,6 +831,17 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
     rewriter.setInsertionPoint(op);
     (void)linalg::generalizeNamedOp(rewriter, op);
   }
+  // So are strided copies (an input into its padded buffer).
+  SmallVector<linalg::CopyOp> copies;
+  root->walk([&](linalg::CopyOp op) {
+    if (op.hasPureBufferSemantics() &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      copies.push_back(op);
+  });
+  for (linalg::CopyOp op : copies) {
+    rewriter.setInsertionPoint(op);
+    (void)linalg::generalizeNamedOp(rewriter, op);
+  }
   // Transposes of a block of at least 8 x 8 go by 8 x 8 blocks in
   // registers (with AVX's 8 lanes or more).
   if (width >= 8) {
@@ -846,17 +857,6 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
     });
     for (auto &[op, pair] : blocks)
       transposeInBlocks(rewriter, op, pair.first, pair.second);
-  }
-  // So are strided copies (an input into its padded buffer).
-  SmallVector<linalg::CopyOp> copies;
-  root->walk([&](linalg::CopyOp op) {
-    if (op.hasPureBufferSemantics() &&
-        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
-      copies.push_back(op);
-  });
-  for (linalg::CopyOp op : copies) {
-    rewriter.setInsertionPoint(op);
-    (void)linalg::generalizeNamedOp(rewriter, op);
   }
   SmallVector<linalg::GenericOp> ops, windows;
   root->walk([&](linalg::GenericOp op) {
