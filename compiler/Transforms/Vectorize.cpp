@@ -26,6 +26,7 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -1342,10 +1343,8 @@ Value transposedInit(OpBuilder &b, Location loc, Value init,
   if (!fill || !fill.hasPureTensorSemantics())
     return lowering::transpose(b, loc, init, perm);
   auto type = cast<RankedTensorType>(init.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  Value empty = lowering::emptyTensor(
+      b, loc, type.clone(applyPermutation(type.getShape(), perm)));
   return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
       .getResult(0);
 }
