@@ -916,7 +916,9 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
       // then its remainder as one short vector (LeNet's rows of 28: 3 x 8,
       // then 4 lanes, half a register), in one pass over the row rather
       // than a second pass over all the rows for the remainders.
-      SmallVector<int64_t> rows(op.getNumLoops(), 1);
+      // (tileOp erases `op`: its loop count is read before.)
+      unsigned numLoops = op.getNumLoops();
+      SmallVector<int64_t> rows(numLoops, 1);
       rows.back() = 0;
       Operation *row =
           tileOp(rewriter, op, rows, scf::SCFTilingOptions::LoopType::ForallOp);
@@ -928,7 +930,7 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
                                            inner, rewriter.getIndexAttr(main));
       if (!first)
         continue;
-      SmallVector<int64_t> tiles(op.getNumLoops(), 0);
+      SmallVector<int64_t> tiles(numLoops, 0);
       tiles.back() = step;
       if (Operation *tile = tileOp(rewriter, first, tiles))
         vectorizeInPlace(rewriter, tile);
