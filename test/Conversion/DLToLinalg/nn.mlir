@@ -24,7 +24,7 @@ func.func @conv(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf
 // CHECK-LABEL: func.func @pools
 // CHECK-NOT: linalg.pooling
 // CHECK: linalg.generic {indexing_maps = [#[[$W00]], {{.*}}, #[[$W11]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0, %arg0, %arg0, %arg0 : {{.*}})
-// CHECK-COUNT-3: arith.maximumf
+// CHECK-COUNT-3: arith.maximumf %{{[a-z0-9_]*}}, %{{[a-z0-9_]*}} : f32
 // CHECK: linalg.generic {indexing_maps = [#[[$W00]], {{.*}}, #[[$W11]], #{{.*}}]
 // CHECK-COUNT-3: arith.addf
 // CHECK: arith.divf %{{.*}}, %cst
