@@ -731,78 +731,78 @@ void transpose8x8(ImplicitLocOpBuilder &b, MutableArrayRef<Value> rows) {
 }
 
 /// A transpose of an R x C block of buffers (the other dimensions single;
-/// C contiguous in the input, R in the output, both at least 8: a
-/// convolution's NHWC result back to NCHW, 10 pixels by 16 channels a row)
-/// as 8 x 8 blocks transposed in registers (8 loads, AVX2 shuffles, 8
-/// stores), the rows and columns beyond a multiple of 8 as transposes of
-/// the remaining views. Each element was a scalar load and store.
+/// C contiguous in the input, R in the output: a convolution's NHWC result
+/// back to NCHW, 10 pixels by 16 channels a row; a pooling's 6 channels by
+/// 14 pixels into NHWC) as blocks of r = min(R, 8) rows by c = min(C, 8)
+/// columns transposed in registers: r loads of c lanes, the AVX2 shuffles
+/// of an 8 x 8 block (its missing rows poison), c stores of r lanes. A
+/// size beyond a multiple of 8 is covered by one more block ending at its
+/// end, which overlaps the one before it: both write the same values. Each
+/// element was a scalar load and store.
 void transposeInBlocks(IRRewriter &rewriter, linalg::TransposeOp op, unsigned a,
                        unsigned b) {
-  Location loc = op.getLoc();
   Value in = op.getInput(), out = op.getInit();
   auto inType = cast<MemRefType>(in.getType());
   unsigned rank = inType.getRank();
   int64_t R = inType.getDimSize(a), C = inType.getDimSize(b);
-  int64_t R8 = R / 8 * 8, C8 = C / 8 * 8;
+  int64_t r = std::min<int64_t>(R, 8), c = std::min<int64_t>(C, 8);
   // The output dimension that reads input dimension b.
   unsigned ob =
       llvm::find(op.getPermutation(), b) - op.getPermutation().begin();
   rewriter.setInsertionPoint(op);
-  ImplicitLocOpBuilder ib(loc, rewriter);
-  Value zero = arith::ConstantIndexOp::create(ib, 0);
+  ImplicitLocOpBuilder ib(op.getLoc(), rewriter);
+  // The index constants, made once before the loops.
+  DenseMap<int64_t, Value> constants;
+  auto index = [&](int64_t i) {
+    Value &c = constants[i];
+    if (!c)
+      c = arith::ConstantIndexOp::create(ib, i);
+    return c;
+  };
+  for (int64_t i = 0; i < std::max(r, c); ++i)
+    index(i);
+  Value zero = index(0), lastRow = index(R - r), lastCol = index(C - c),
+        rowEnd = index(llvm::alignTo(R, 8)),
+        colEnd = index(llvm::alignTo(C, 8)), eight = index(8);
   auto at = [&](unsigned d1, Value i1, unsigned d2, Value i2) {
     SmallVector<Value> indices(rank, zero);
     indices[d1] = i1;
     indices[d2] = i2;
     return indices;
   };
-  auto vec = VectorType::get({8}, inType.getElementType());
+  auto plus = [&](ImplicitLocOpBuilder &b, Value v, int64_t i) -> Value {
+    return i ? arith::AddIOp::create(b, v, index(i)) : v;
+  };
+  Type elem = inType.getElementType();
+  auto vec = VectorType::get({8}, elem);
+  Value poison = ub::PoisonOp::create(ib, vec);
+  // The first `n` lanes of `v`, as a vector of `lanes`.
+  auto lanes = [](ImplicitLocOpBuilder &b, Value v, int64_t n, int64_t lanes) {
+    SmallVector<int64_t> pick(lanes, 0);
+    for (int64_t i = 0; i < n; ++i)
+      pick[i] = i;
+    return vector::ShuffleOp::create(b, v, v, pick).getResult();
+  };
   scf::buildLoopNest(
-      ib, loc, ValueRange{zero, zero},
-      ValueRange{arith::ConstantIndexOp::create(ib, R8),
-                 arith::ConstantIndexOp::create(ib, C8)},
-      ValueRange{arith::ConstantIndexOp::create(ib, 8),
-                 arith::ConstantIndexOp::create(ib, 8)},
+      ib, ib.getLoc(), ValueRange{zero, zero}, ValueRange{rowEnd, colEnd},
+      ValueRange{eight, eight},
       [&](OpBuilder &nested, Location l, ValueRange iv) {
         ImplicitLocOpBuilder b2(l, nested);
-        SmallVector<Value> rows;
-        for (int64_t i = 0; i < 8; ++i) {
-          Value r = arith::AddIOp::create(
-              b2, iv[0], arith::ConstantIndexOp::create(b2, i));
-          rows.push_back(
-              vector::LoadOp::create(b2, vec, in, at(a, r, b, iv[1])));
+        // The block's first row and column: the last block ends at R, C.
+        Value row = arith::MinSIOp::create(b2, iv[0], lastRow);
+        Value col = arith::MinSIOp::create(b2, iv[1], lastCol);
+        SmallVector<Value> rows(8, poison);
+        for (int64_t i = 0; i < r; ++i) {
+          Value v = vector::LoadOp::create(b2, VectorType::get({c}, elem), in,
+                                           at(a, plus(b2, row, i), b, col));
+          rows[i] = c < 8 ? lanes(b2, v, c, 8) : v;
         }
         transpose8x8(b2, rows);
-        for (int64_t j = 0; j < 8; ++j) {
-          Value c = arith::AddIOp::create(
-              b2, iv[1], arith::ConstantIndexOp::create(b2, j));
-          vector::StoreOp::create(b2, rows[j], out, at(ob, c, rank - 1, iv[0]));
-        }
+        for (int64_t j = 0; j < c; ++j)
+          vector::StoreOp::create(b2,
+                                  r < 8 ? lanes(b2, rows[j], r, r) : rows[j],
+                                  out, at(ob, plus(b2, col, j), rank - 1, row));
       });
-  // The rest: rows R8.. of every column, and columns C8.. of rows ..R8.
-  auto rest = [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
-    if (rows == 0 || cols == 0)
-      return;
-    SmallVector<OpFoldResult> inOffsets(rank, rewriter.getIndexAttr(0)),
-        inSizes(rank, rewriter.getIndexAttr(1)),
-        strides(rank, rewriter.getIndexAttr(1));
-    SmallVector<OpFoldResult> outOffsets = inOffsets, outSizes = inSizes;
-    inOffsets[a] = rewriter.getIndexAttr(r0);
-    inSizes[a] = rewriter.getIndexAttr(rows);
-    inOffsets[b] = rewriter.getIndexAttr(c0);
-    inSizes[b] = rewriter.getIndexAttr(cols);
-    outOffsets[rank - 1] = rewriter.getIndexAttr(r0);
-    outSizes[rank - 1] = rewriter.getIndexAttr(rows);
-    outOffsets[ob] = rewriter.getIndexAttr(c0);
-    outSizes[ob] = rewriter.getIndexAttr(cols);
-    Value inView =
-        memref::SubViewOp::create(ib, in, inOffsets, inSizes, strides);
-    Value outView =
-        memref::SubViewOp::create(ib, out, outOffsets, outSizes, strides);
-    linalg::TransposeOp::create(ib, inView, outView, op.getPermutation());
-  };
-  rest(R8, R - R8, 0, C);
-  rest(0, R8, C8, C - C8);
   rewriter.eraseOp(op);
 }
 
@@ -843,16 +843,18 @@ void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
     rewriter.setInsertionPoint(op);
     (void)linalg::generalizeNamedOp(rewriter, op);
   }
-  // Transposes of a block of at least 8 x 8 go by 8 x 8 blocks in
-  // registers (with AVX's 8 lanes or more).
+  // Transposes whose blocks (up to 8 x 8) have at least 32 elements go by
+  // blocks in registers (with AVX's 8 lanes or more): r loads, 24
+  // shuffles and c stores instead of 2 r c scalar moves.
   if (width >= 8) {
     SmallVector<std::pair<linalg::TransposeOp, std::pair<unsigned, unsigned>>>
         blocks;
     root->walk([&](linalg::TransposeOp op) {
       if (auto pair = swappedPair(op)) {
         auto type = cast<MemRefType>(op.getInput().getType());
-        if (type.getDimSize(pair->first) >= 8 &&
-            type.getDimSize(pair->second) >= 8)
+        if (std::min<int64_t>(type.getDimSize(pair->first), 8) *
+                std::min<int64_t>(type.getDimSize(pair->second), 8) >=
+            32)
           blocks.push_back({op, *pair});
       }
     });

@@ -144,36 +144,60 @@ func.func @copy_into_padding(%x: memref<2x28x28xf32>, %y: memref<2x33x32xf32>) {
   return
 }
 
-// A transpose that moves the last dimension, of a block of at least 8 x 8
-// (the other dimensions single: a convolution's NHWC result, one image row
-// of 10 pixels by 16 channels, back to NCHW), goes by 8 x 8 blocks: 8 rows
-// of 8 channels loaded, transposed by unpacks, shuffles and 128-bit
-// permutes, stored as 8 channels' rows of 8 pixels; the last 2 pixels are
-// a transpose of the views that remain.
+// A transpose that moves the last dimension (the other dimensions single:
+// a convolution's NHWC result, one image row of 10 pixels by 16 channels,
+// back to NCHW) goes by 8 x 8 blocks: 8 rows of 8 channels loaded,
+// transposed by unpacks, shuffles and 128-bit permutes, stored as 8
+// channels' rows of 8 pixels. The last 2 pixels are in a block of pixels
+// 2 to 9, which overlaps the first (both store the same values).
 // CHECK-LABEL: func.func @transpose_columns
-// CHECK: scf.for %[[P:.*]] = %c0 to %c8 step %c8
-// CHECK: scf.for %[[C:.*]] = %c0 to %c16 step %c8
-// CHECK-COUNT-8: vector.load %arg0[%c0, %c0, %{{.*}}, %[[C]]]{{.*}}, vector<8xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.for %[[I:.*]] = %c0 to %c16 step %c8
+// CHECK: scf.for %[[J:.*]] = %c0 to %c16 step %c8
+// CHECK-DAG: %[[P:.*]] = arith.minsi %[[I]], %c2
+// CHECK-DAG: %[[C:.*]] = arith.minsi %[[J]], %c8
+// CHECK: vector.load %arg0[%c0, %c0, %[[P]], %[[C]]]{{.*}}, vector<8xf32>
+// CHECK-COUNT-7: vector.load %arg0[%c0, %c0, %{{.*}}, %[[C]]]{{.*}}, vector<8xf32>
 // CHECK: vector.shuffle {{.*}} [0, 8, 1, 9, 4, 12, 5, 13]
 // CHECK: vector.shuffle {{.*}} [0, 1, 8, 9, 4, 5, 12, 13]
 // CHECK: %[[COL0:.*]] = vector.shuffle {{.*}} [0, 1, 2, 3, 8, 9, 10, 11]
-// CHECK: vector.store %[[COL0]], %arg1[%c0, %{{.*}}, %c0, %[[P]]]{{.*}}, vector<8xf32>
-// CHECK-COUNT-7: vector.store
-// CHECK: %[[IN:.*]] = memref.subview %arg0[0, 0, 8, 0] [1, 1, 2, 16]
-// CHECK: %[[OUT:.*]] = memref.subview %arg1[0, 0, 0, 8] [1, 16, 1, 2]
-// CHECK: linalg.transpose ins(%[[IN]] {{.*}} outs(%[[OUT]]
+// CHECK: vector.store %[[COL0]], %arg1[%c0, %[[C]], %c0, %[[P]]]{{.*}}, vector<8xf32>
+// CHECK-COUNT-7: vector.store {{.*}}, vector<8xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return
 func.func @transpose_columns(%x: memref<1x1x10x16xf32, strided<[1600, 160, 16, 1], offset: ?>>, %y: memref<1x16x1x10xf32, strided<[1600, 100, 10, 1], offset: ?>>) {
   linalg.transpose ins(%x : memref<1x1x10x16xf32, strided<[1600, 160, 16, 1], offset: ?>>) outs(%y : memref<1x16x1x10xf32, strided<[1600, 100, 10, 1], offset: ?>>) permutation = [0, 3, 1, 2]
   return
 }
 
-// Left alone: a transpose that moves the last dimension of a block smaller
-// than 8 x 8 (6 channels).
+// A block with fewer than 8 rows (6 channels by 14 pixels into NHWC): 6
+// rows of 8 pixels loaded, the missing rows poison, 8 pixels stored as 6
+// channels each; the pixels 6 to 13 in a second, overlapping block.
+// CHECK-LABEL: func.func @transpose_short
+// CHECK: %[[POISON:.*]] = ub.poison : vector<8xf32>
+// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c8
+// CHECK: scf.for %[[J:.*]] = %c0 to %c16 step %c8
+// CHECK: %[[C:.*]] = arith.minsi %[[J]], %c6
+// CHECK-COUNT-6: vector.load %arg0[%{{.*}}, %[[C]]] : memref<6x14xf32>, vector<8xf32>
+// CHECK-NOT: vector.load
+// CHECK: vector.shuffle %[[POISON]], %[[POISON]]
+// CHECK: %[[ROW:.*]] = vector.shuffle %[[T:.*]], %[[T]] [0, 1, 2, 3, 4, 5] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.store %[[ROW]], %arg1[%{{.*}}, %{{.*}}] : memref<14x6xf32>, vector<6xf32>
+// CHECK-COUNT-7: vector.store {{.*}} vector<6xf32>
+// CHECK-NOT: vector.store
+// CHECK: return
+func.func @transpose_short(%x: memref<6x14xf32>, %y: memref<14x6xf32>) {
+  linalg.transpose ins(%x : memref<6x14xf32>) outs(%y : memref<14x6xf32>) permutation = [1, 0]
+  return
+}
+
+// Left alone: a transpose whose blocks would have fewer than 32 elements
+// (5 x 6: 5 loads, 24 shuffles and 6 stores would move 30 elements).
 // CHECK-LABEL: func.func @transpose_small
 // CHECK-NOT: vector
 // CHECK: linalg.transpose
-func.func @transpose_small(%x: memref<6x14xf32>, %y: memref<14x6xf32>) {
-  linalg.transpose ins(%x : memref<6x14xf32>) outs(%y : memref<14x6xf32>) permutation = [1, 0]
+func.func @transpose_small(%x: memref<5x6xf32>, %y: memref<6x5xf32>) {
+  linalg.transpose ins(%x : memref<5x6xf32>) outs(%y : memref<6x5xf32>) permutation = [1, 0]
   return
 }
 
