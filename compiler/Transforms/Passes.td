@@ -209,11 +209,14 @@ def DLVectorizeElementwise
     lanes. A linalg.transpose that keeps the last dimension last (a copy
     of whole rows) and a static linalg.copy (such as an image into its
     padded buffer) become such generics first. With 8 lanes or more, a
-    linalg.transpose that swaps two dimensions of at least 8 (the others
+    linalg.transpose that swaps two dimensions R and C (the others
     single), the input's last contiguous and the output's last its other,
-    goes by 8 x 8 blocks: 8 vector loads, the AVX transpose sequence as
-    vector.shuffle ops, 8 vector stores; the rows and columns beyond a
-    multiple of 8 stay linalg.transpose ops of the remaining views.
+    goes by blocks of min(R, 8) x min(C, 8) when a block has at least 32
+    elements: a vector load per row (missing rows are poison), the AVX
+    8 x 8 transpose sequence as vector.shuffle ops, a vector store per
+    column. The sizes beyond a multiple of 8 are covered by one more block
+    that ends at the end and overlaps the one before (both store the same
+    values).
     Loops that are contiguous in every operand are first collapsed into
     one (when every operand is a buffer without its own strides): a
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias
