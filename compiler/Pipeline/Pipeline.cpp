@@ -25,7 +25,9 @@
 
 using namespace mlir;
 
-std::string dlc::autodiffPipeline() { return "dl-autodiff,dl-simplify"; }
+std::string dlc::autodiffPipeline() {
+  return "dl-pool-early,dl-autodiff,dl-simplify";
+}
 
 std::string dlc::toLinalgPipeline() {
   return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";

@@ -53,6 +53,28 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
   }];
 }
 
+def DLPoolEarly : Pass<"dl-pool-early", "mlir::ModuleOp"> {
+  let summary = "Pool before the activation and the convolution bias";
+  let description = [{
+    Run before dl-autodiff, on the forward graphs: a max pooling of a
+    monotone activation (relu, leaky_relu with alpha >= 0, clip) becomes
+    the activation of the pooling, `max_pool2d(f(y))` -> `f(max_pool2d(y))`,
+    and a max pooling of a convolution with a bias pools the convolution
+    without it and adds the bias after, `max_pool2d(conv2d(x, w, b))` ->
+    `max_pool2d(conv2d(x, w)) + reshape(b, [O, 1, 1])`. Both are exact in
+    floats (rounding never reverses an order; NaN stays NaN), and the
+    gradients are the same: a window's gradient goes to the first position
+    of its maximum either way, and the activation's derivative at the
+    window's maximum is the one the original took there. The bias and the
+    activation then run on the pooled tensor, a quarter of the size with
+    2 x 2 windows, in the forward and the backward graphs (LeNet's first
+    convolution: 64 x 6 x 28 x 28 -> 64 x 6 x 14 x 14).
+
+    Only a value that nothing but the pooling uses is moved. The pass
+    rejects nothing.
+  }];
+}
+
 def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
   let summary = "Simplify dl graphs: folding, algebraic rewrites, CSE, dead gradients";
   let description = [{

@@ -59,7 +59,8 @@ OPTIONS:
   --emit=STAGE          dl      the dl dialect: params, states and the forward
                                 graph of every entry point with its training
                                 declaration
-                        grad    after dl-autodiff (and CSE): every training
+                        grad    after dl-pool-early, dl-autodiff and
+                                dl-simplify (CSE): every training
                                 entry as ENTRY_accumulate (forward, backward,
                                 gradients) and ENTRY_apply (the optimizer)
                         linalg  after convert-dl-to-linalg and
