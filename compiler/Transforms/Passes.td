@@ -107,7 +107,10 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     consumer generic that reads it, so the chain is one loop nest and no
     intermediate tensor is written), restricted to producers with a single
     use: a producer with several uses would be recomputed in each consumer,
-    which along a recurrence grows the work with every step. The exception is a producer whose other uses are stores into
+    which along a recurrence grows the work with every step. Nor is a
+    producer without loops (a scalar: Adam's bias correction 1 - beta^t)
+    fused into a consumer with loops, which would compute it again for
+    every element. The exception is a producer whose other uses are stores into
     buffers (bufferization.materialize_in_destination: an optimizer's new
     momentum, stored into its variable and read by the parameter's
     update): the fused op yields the producer's values as well, the stores

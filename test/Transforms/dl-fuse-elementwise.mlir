@@ -140,6 +140,41 @@ func.func @windows(%x: tensor<16xf32>) -> tensor<8xf32> {
   return %p : tensor<8xf32>
 }
 
+// A scalar (a producer without loops: Adam's bias correction 1 - beta^t)
+// stays its own op, computed once, rather than again for every element of
+// its consumer; scalars still fuse with each other.
+#scalar = affine_map<() -> ()>
+#all = affine_map<(d0) -> ()>
+// CHECK-LABEL: func.func @scalar
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} iterator_types = []
+// CHECK: math.powf
+// CHECK: arith.subf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%arg0, %[[S]] :
+// CHECK-NOT: math.powf
+// CHECK: arith.divf
+// CHECK-NOT: linalg.generic
+func.func @scalar(%x: tensor<16xf32>, %beta: tensor<f32>, %t: tensor<f32>) -> tensor<16xf32> {
+  %e0 = tensor.empty() : tensor<f32>
+  %e = tensor.empty() : tensor<16xf32>
+  %one = arith.constant 1.0 : f32
+  %pow = linalg.generic {indexing_maps = [#scalar, #scalar, #scalar], iterator_types = []} ins(%beta, %t : tensor<f32>, tensor<f32>) outs(%e0 : tensor<f32>) {
+  ^bb0(%b: f32, %n: f32, %out: f32):
+    %0 = math.powf %b, %n : f32
+    linalg.yield %0 : f32
+  } -> tensor<f32>
+  %c = linalg.generic {indexing_maps = [#scalar, #scalar], iterator_types = []} ins(%pow : tensor<f32>) outs(%e0 : tensor<f32>) {
+  ^bb0(%p: f32, %out: f32):
+    %0 = arith.subf %one, %p : f32
+    linalg.yield %0 : f32
+  } -> tensor<f32>
+  %r = linalg.generic {indexing_maps = [#id, #all, #id], iterator_types = ["parallel"]} ins(%x, %c : tensor<16xf32>, tensor<f32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %0 = arith.divf %in, %s : f32
+    linalg.yield %0 : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
+
 // A stored producer that its consumer reads twice, transposed once, stays
 // (one fusion replaces one operand).
 #ij = affine_map<(i, j) -> (i, j)>
