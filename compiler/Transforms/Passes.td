@@ -199,7 +199,13 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     MR filters by NJ kernel columns (the most FMAs per FMA slot with
     MR + NJ loads a step and MR NJ + MR + 1 registers) carries its MR NJ
     vectors through the loop over t, each step MR reads of g, NJ of x and
-    MR NJ FMAs. Generic contractions tile the
+    MR NJ FMAs. A pooling (an all-parallel generic reading windows at
+    s * d + o) of a channels-last result transposed back to NCHW, which
+    nothing else reads, pools the NHWC result instead: each window
+    position a strided slice, the pooling elementwise over the slices
+    (contiguous along the channels), other inputs (a bias per channel)
+    read in the new loop order, then the pooled result is transposed.
+    Generic contractions tile the
     same way. Transposes that move the innermost dimension are tiled in
     16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
     dimensions (one input, identity map) become an scf.forall over the

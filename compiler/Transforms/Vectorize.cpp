@@ -1251,6 +1251,133 @@ void tileTransposes(IRRewriter &rewriter, Operation *root) {
   }
 }
 
+/// `e` as `stride * d + offset` of one loop dimension d (stride >= 1,
+/// offset >= 0): (d, stride, offset); none otherwise.
+std::optional<std::array<int64_t, 3>> strideOffset(AffineExpr e) {
+  int64_t offset = 0;
+  if (auto sum = dyn_cast<AffineBinaryOpExpr>(e);
+      sum && sum.getKind() == AffineExprKind::Add) {
+    auto c = dyn_cast<AffineConstantExpr>(sum.getRHS());
+    if (!c || c.getValue() < 0)
+      return std::nullopt;
+    offset = c.getValue();
+    e = sum.getLHS();
+  }
+  int64_t stride = 1;
+  if (auto product = dyn_cast<AffineBinaryOpExpr>(e);
+      product && product.getKind() == AffineExprKind::Mul) {
+    auto c = dyn_cast<AffineConstantExpr>(product.getRHS());
+    if (!c || c.getValue() < 1)
+      return std::nullopt;
+    stride = c.getValue();
+    e = product.getLHS();
+  }
+  auto d = dyn_cast<AffineDimExpr>(e);
+  if (!d)
+    return std::nullopt;
+  return std::array<int64_t, 3>{d.getPosition(), stride, offset};
+}
+
+/// A pooling of a transpose that moves the last dimension (a channels-last
+/// convolution's NHWC result back to NCHW, its only use) pools the
+/// transpose's input instead, then transposes the pooled result, a
+/// quarter of the size with 2 x 2 windows. The pooling is an all-parallel
+/// generic whose inputs all read the transpose, result k of each at
+/// `s * d_k + o` (a window position), and whose output is indexed by its
+/// loops. Each window position becomes a strided slice of the NHWC tensor
+/// and the pooling an elementwise op of the slices, contiguous along the
+/// channels (vectors), where it read rows of the NCHW tensor with a
+/// stride (shuffles) after a full-size transpose.
+void poolBeforeTranspose(IRRewriter &rewriter, Operation *root) {
+  SmallVector<std::pair<linalg::TransposeOp, linalg::GenericOp>> pairs;
+  root->walk([&](linalg::TransposeOp op) {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!op.hasPureTensorSemantics() || !type || !type.hasStaticShape() ||
+        perm.back() == int64_t(perm.size()) - 1 || op->use_empty())
+      return;
+    auto pool = dyn_cast<linalg::GenericOp>(*op->user_begin());
+    if (llvm::any_of(op->getUsers(),
+                     [&](Operation *user) { return user != pool; }))
+      return;
+    if (!pool || !pool.hasPureTensorSemantics() || pool.getNumDpsInits() != 1 ||
+        pool.getNumParallelLoops() != pool.getNumLoops() ||
+        pool.hasIndexSemantics() ||
+        !pool.getMatchingIndexingMap(pool.getDpsInitOperand(0)).isIdentity() ||
+        !pool.getMatchingBlockArgument(pool.getDpsInitOperand(0)).use_empty())
+      return;
+    // (The input dimension contiguous in memory is read with stride 1.)
+    unsigned rank = perm.size();
+    unsigned contiguous = llvm::find(perm, int64_t(rank) - 1) - perm.begin();
+    // (A window: some position read with a stride or an offset. A pooling
+    // that reads two transposes moves below the first.)
+    bool windows = false;
+    for (OpOperand *in : pool.getDpsInputOperands()) {
+      AffineMap map = pool.getMatchingIndexingMap(in);
+      if (in->get() != op.getResult()[0])
+        continue; // (read in the new loop order: a bias per channel)
+      if (map.getNumResults() != rank)
+        return;
+      for (auto [k, e] : llvm::enumerate(map.getResults())) {
+        std::optional<std::array<int64_t, 3>> so = strideOffset(e);
+        if (!so || (*so)[0] != int64_t(k) || (k == contiguous && (*so)[1] != 1))
+          return;
+        windows |= (*so)[1] != 1 || (*so)[2] != 0;
+      }
+    }
+    if (windows &&
+        llvm::none_of(pairs, [&](auto &pair) { return pair.second == pool; }))
+      pairs.push_back({op, pool});
+  });
+  for (auto [transpose, pool] : pairs) {
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    unsigned rank = perm.size();
+    Location loc = pool.getLoc();
+    rewriter.setInsertionPoint(pool);
+    auto outType = cast<RankedTensorType>(pool.getResult(0).getType());
+    SmallVector<int64_t> shape(rank);
+    for (unsigned k = 0; k < rank; ++k)
+      shape[perm[k]] = outType.getDimSize(k);
+    // Loop k of the pooling is loop perm[k] of the new one, whose output
+    // is indexed like the transpose's input.
+    SmallVector<AffineExpr> moved;
+    for (unsigned k = 0; k < rank; ++k)
+      moved.push_back(rewriter.getAffineDimExpr(perm[k]));
+    auto identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : pool.getDpsInputOperands()) {
+      if (in->get() != transpose.getResult()[0]) {
+        inputs.push_back(in->get());
+        maps.push_back(pool.getMatchingIndexingMap(in).replaceDimsAndSymbols(
+            moved, {}, rank, 0));
+        continue;
+      }
+      SmallVector<OpFoldResult> offsets(rank), sizes(rank), strides(rank);
+      for (auto [k, e] :
+           llvm::enumerate(pool.getMatchingIndexingMap(in).getResults())) {
+        std::array<int64_t, 3> so = *strideOffset(e);
+        offsets[perm[k]] = rewriter.getIndexAttr(so[2]);
+        strides[perm[k]] = rewriter.getIndexAttr(so[1]);
+        sizes[perm[k]] = rewriter.getIndexAttr(shape[perm[k]]);
+      }
+      inputs.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, transpose.getInput(), offsets, sizes, strides));
+      maps.push_back(identity);
+    }
+    maps.push_back(identity);
+    Value init = lowering::emptyTensor(rewriter, loc, outType.clone(shape));
+    auto pooled = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+        maps, pool.getIteratorTypesArray());
+    rewriter.cloneRegionBefore(pool.getRegion(), pooled.getRegion(),
+                               pooled.getRegion().end());
+    rewriter.replaceOp(
+        pool, lowering::transpose(rewriter, loc, pooled.getResult(0), perm));
+    rewriter.eraseOp(transpose);
+  }
+}
+
 /// A copy into a new tensor of `shape` whose last dimension is whole
 /// rows of `source`: for each index (i0, ..., ik) of the other dimensions,
 /// the row at `at(b, ivs)` of `source` (contiguous, `shape.back()`
@@ -2001,6 +2128,7 @@ struct DLTileAndVectorize
       rewriter.replaceOp(conv, shifted ? *shifted
                                        : im2colProduct(rewriter, conv, vectorWidth));
     }
+    poolBeforeTranspose(rewriter, getOperation());
     foldTransposedLhs(rewriter, getOperation());
     tileTransposes(rewriter, getOperation());
     splitProducts(rewriter, getOperation(), vectorWidth);

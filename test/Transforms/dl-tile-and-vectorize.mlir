@@ -640,3 +640,90 @@ func.func @total_of_two(%x: tensor<4x64xf32>, %y: tensor<4x64xf32>, %o: tensor<f
   } -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// A pooling (with its bias and relu) of a channels-last convolution's
+// NHWC result transposed back to NCHW pools the NHWC tensor: each window
+// position a strided slice, the pooling elementwise over them (contiguous
+// along the channels), the bias read per channel in the new loop order;
+// then the pooled result, a quarter of the size, is transposed.
+#w00 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
+#w01 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2 + 1)>
+#w10 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 1, d3 * 2)>
+#w11 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 1, d3 * 2 + 1)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+#out4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, 0, 0)>
+// CHECK-LABEL: func.func @pool_before_transpose
+// CHECK: %[[S00:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [2, 2, 2, 16] [1, 2, 2, 1] : tensor<2x4x4x16xf32> to tensor<2x2x2x16xf32>
+// CHECK: %[[S01:.*]] = tensor.extract_slice %arg0[0, 0, 1, 0] [2, 2, 2, 16] [1, 2, 2, 1]
+// CHECK: %[[S10:.*]] = tensor.extract_slice %arg0[0, 1, 0, 0] [2, 2, 2, 16] [1, 2, 2, 1]
+// CHECK: %[[S11:.*]] = tensor.extract_slice %arg0[0, 1, 1, 0] [2, 2, 2, 16] [1, 2, 2, 1]
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ID]], #[[$ID]], #[[$ID]], #[[$BIAS]], #[[$ID]]], {{.*}} ins(%[[S00]], %[[S01]], %[[S10]], %[[S11]], %arg1 : {{.*}}) outs(%{{.*}} : tensor<2x2x2x16xf32>)
+// CHECK-COUNT-3: arith.maximumf
+// CHECK: arith.addf
+// CHECK: scf.forall
+// CHECK: tensor.extract_slice %[[P]]
+// CHECK: linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @pool_before_transpose(%x: tensor<2x4x4x16xf32>, %b: tensor<16x1x1xf32>) -> tensor<2x16x2x2xf32> {
+  %e = tensor.empty() : tensor<2x16x4x4xf32>
+  %t = linalg.transpose ins(%x : tensor<2x4x4x16xf32>) outs(%e : tensor<2x16x4x4xf32>) permutation = [0, 3, 1, 2]
+  %o = tensor.empty() : tensor<2x16x2x2xf32>
+  %p = linalg.generic {indexing_maps = [#w00, #w01, #w10, #w11, #chan, #out4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t, %t, %t, %t, %b : tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>, tensor<16x1x1xf32>) outs(%o : tensor<2x16x2x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %d: f32, %f: f32, %bias: f32, %out: f32):
+    %0 = arith.maximumf %a, %c : f32
+    %1 = arith.maximumf %d, %f : f32
+    %2 = arith.maximumf %0, %1 : f32
+    %3 = arith.addf %2, %bias : f32
+    linalg.yield %3 : f32
+  } -> tensor<2x16x2x2xf32>
+  return %p : tensor<2x16x2x2xf32>
+}
+
+// -----
+
+// Left alone: a transpose something else also reads (training keeps the
+// NCHW result for the pooling's gradient), an elementwise consumer (no
+// window: the transpose would stay as large), and windows that step along
+// the channels (not contiguous in the slices).
+#w00 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2, d3 * 2)>
+#w11 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 2 + 1, d3 * 2 + 1)>
+#c00 = affine_map<(d0, d1, d2, d3) -> (d0, d1 * 2, d2, d3)>
+#c11 = affine_map<(d0, d1, d2, d3) -> (d0, d1 * 2 + 1, d2, d3)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @pool_after_transpose
+// CHECK-NOT: [1, 2, 2, 1]
+// CHECK-COUNT-3: linalg.generic
+// CHECK-NOT: [1, 2, 2, 1]
+// CHECK: return
+func.func @pool_after_transpose(%x: tensor<2x4x4x16xf32>, %y: tensor<2x4x4x16xf32>, %z: tensor<2x4x4x16xf32>)
+    -> (tensor<2x16x2x2xf32>, tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>, tensor<2x8x4x4xf32>) {
+  %e = tensor.empty() : tensor<2x16x4x4xf32>
+  %t = linalg.transpose ins(%x : tensor<2x4x4x16xf32>) outs(%e : tensor<2x16x4x4xf32>) permutation = [0, 3, 1, 2]
+  %o = tensor.empty() : tensor<2x16x2x2xf32>
+  %p = linalg.generic {indexing_maps = [#w00, #w11, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t, %t : tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>) outs(%o : tensor<2x16x2x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %0 = arith.maximumf %a, %c : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x16x2x2xf32>
+  %e2 = tensor.empty() : tensor<2x16x4x4xf32>
+  %t2 = linalg.transpose ins(%y : tensor<2x4x4x16xf32>) outs(%e2 : tensor<2x16x4x4xf32>) permutation = [0, 3, 1, 2]
+  %n = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t2 : tensor<2x16x4x4xf32>) outs(%e2 : tensor<2x16x4x4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.negf %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x16x4x4xf32>
+  %e3 = tensor.empty() : tensor<2x16x4x4xf32>
+  %t3 = linalg.transpose ins(%z : tensor<2x4x4x16xf32>) outs(%e3 : tensor<2x16x4x4xf32>) permutation = [0, 3, 1, 2]
+  %o3 = tensor.empty() : tensor<2x8x4x4xf32>
+  %c = linalg.generic {indexing_maps = [#c00, #c11, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t3, %t3 : tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>) outs(%o3 : tensor<2x8x4x4xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %0 = arith.maximumf %a, %c : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x8x4x4xf32>
+  return %p, %t, %n, %c : tensor<2x16x2x2xf32>, tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>, tensor<2x8x4x4xf32>
+}
