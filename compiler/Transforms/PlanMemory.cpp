@@ -33,7 +33,59 @@ struct Buffer {
   memref::DeallocOp dealloc;
   size_t first, last;
   uint64_t bytes, offset = 0;
+  /// Inside scf.forall loops: the bytes of one iteration's slot (the
+  /// buffer has one per iteration of the loops), else 0.
+  uint64_t slot = 0;
 };
+
+/// The scf.forall loops around `op`, outermost first, when each has
+/// static bounds and steps and no other parallel loop is around it, and
+/// their number of iterations; none otherwise.
+std::optional<std::pair<SmallVector<scf::ForallOp>, uint64_t>>
+parallelLoops(Operation *op) {
+  if (op->getParentOfType<scf::ParallelOp>())
+    return std::nullopt;
+  SmallVector<scf::ForallOp> loops;
+  uint64_t iterations = 1;
+  for (auto loop = op->getParentOfType<scf::ForallOp>(); loop;
+       loop = loop->getParentOfType<scf::ForallOp>()) {
+    ArrayRef<int64_t> lbs = loop.getStaticLowerBound(),
+                      ubs = loop.getStaticUpperBound(),
+                      steps = loop.getStaticStep();
+    if (llvm::any_of(llvm::concat<const int64_t>(lbs, ubs, steps),
+                     ShapedType::isDynamic))
+      return std::nullopt;
+    for (auto [lb, ub, step] : llvm::zip(lbs, ubs, steps))
+      iterations *= std::max<int64_t>(0, (ub - lb + step - 1) / step);
+    loops.insert(loops.begin(), loop);
+  }
+  return std::pair{loops, iterations};
+}
+
+/// The index of the current iteration of `loops` (outermost first), in
+/// row-major order of their normalized induction variables.
+Value iterationIndex(OpBuilder &b, Location loc,
+                     ArrayRef<scf::ForallOp> loops) {
+  Value index = arith::ConstantIndexOp::create(b, loc, 0);
+  for (scf::ForallOp loop : loops) {
+    for (auto [iv, lb, ub, step] :
+         llvm::zip(loop.getInductionVars(), loop.getStaticLowerBound(),
+                   loop.getStaticUpperBound(), loop.getStaticStep())) {
+      auto constant = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(b, loc, v);
+      };
+      Value i = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, iv, constant(lb)),
+          constant(step));
+      index = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, index,
+                                constant((ub - lb + step - 1) / step)),
+          i);
+    }
+  }
+  return index;
+}
 
 /// Places buffers first-fit by start order: a buffer reuses the lowest
 /// space no live buffer occupies. Returns the scratch size.
@@ -89,8 +141,17 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
                                    fn.getResultTypes()));
       for (Buffer &b : buffers) {
         OpBuilder builder(b.alloc);
+        Location loc = b.alloc.getLoc();
         Value shift = arith::ConstantIndexOp::create(
-            builder, b.alloc.getLoc(), (int64_t)(variables + b.offset));
+            builder, loc, (int64_t)(variables + b.offset));
+        if (b.slot)
+          shift = arith::AddIOp::create(
+              builder, loc, shift,
+              arith::MulIOp::create(
+                  builder, loc,
+                  iterationIndex(builder, loc, parallelLoops(b.alloc)->first),
+                  arith::ConstantIndexOp::create(builder, loc,
+                                                 (int64_t)b.slot)));
         Value view = memref::ViewOp::create(builder, b.alloc.getLoc(),
                                             b.alloc.getType(), arena, shift,
                                             ValueRange{});
@@ -105,8 +166,10 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
 
   /// The statically shaped allocations of `fn` with their deallocation in
   /// the same block, by start. One in a loop or branch lives as long as
-  /// the op of the body that holds it; those in parallel loops stay on
-  /// malloc (iterations run at the same time on different threads).
+  /// the op of the body that holds it; one in scf.forall loops (whose
+  /// iterations run at the same time on different threads) gets a slot
+  /// per iteration, when the loops have static bounds (else, and in
+  /// scf.parallel loops, it stays on malloc).
   std::vector<Buffer> collect(func::FuncOp fn) {
     std::vector<Buffer> buffers;
     Block &body = fn.getBody().front();
@@ -116,9 +179,10 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
     fn.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
       if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
-          type.getMemorySpace() || !type.getElementType().isIntOrFloat() ||
-          alloc->getParentOfType<scf::ForallOp>() ||
-          alloc->getParentOfType<scf::ParallelOp>())
+          type.getMemorySpace() || !type.getElementType().isIntOrFloat())
+        return;
+      auto loops = parallelLoops(alloc);
+      if (!loops)
         return;
       memref::DeallocOp dealloc;
       for (Operation *user : alloc->getUsers())
@@ -129,6 +193,13 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
         return;
       uint64_t bytes =
           type.getNumElements() * dlc::elementBytes(type.getElementType());
+      if (!loops->first.empty()) {
+        uint64_t slot = alignUp(bytes);
+        size_t holder = index[body.findAncestorOpInBlock(*alloc)];
+        buffers.push_back(
+            {alloc, dealloc, holder, holder, slot * loops->second, 0, slot});
+        return;
+      }
       if (alloc->getBlock() == &body) {
         buffers.push_back({alloc, dealloc, index[alloc], index[dealloc], bytes});
         return;

@@ -34,9 +34,9 @@ module attributes {dl.arena_bytes = 64 : i64} {
 // A buffer allocated and freed inside a loop (or branch) lives, for the
 // plan, as long as the loop: it gets space disjoint from everything alive
 // meanwhile (here after %a, which is alive across the loop). Allocations
-// in parallel loops (iterations on several threads at once), with dynamic
-// shapes, or without a dealloc in the same block stay with malloc; a
-// module that is not a model is left alone (the pass rejects nothing).
+// in scf.parallel loops, with dynamic shapes, or without a dealloc in the
+// same block stay with malloc; a module that is not a model is left alone
+// (the pass rejects nothing).
 // CHECK-LABEL: func.func @loops
 // CHECK-SAME: %[[ARENA:.*]]: memref<192xi8>
 // CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
@@ -64,6 +64,37 @@ module attributes {dl.arena_bytes = 64 : i64} {
       scf.reduce
     }
     memref.dealloc %a : memref<16xf32>
+    return
+  }
+}
+
+// -----
+
+// A buffer in scf.forall loops (iterations on several threads at once)
+// gets a slot per iteration: 3 x 2 iterations of 64 bytes (16 floats)
+// after the 64 bytes of variables, the slot of (i, j) at 64 + (2 i + j)
+// x 64; one in a loop with a dynamic bound stays with malloc.
+// CHECK-LABEL: func.func @per_iteration
+// CHECK-SAME: %[[ARENA:.*]]: memref<448xi8>
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) in (3, 2)
+// CHECK-DAG: %[[I2:.*]] = arith.muli %{{.*}}, %c2
+// CHECK-DAG: %[[IJ:.*]] = arith.addi %[[I2]], %{{.*}}
+// CHECK: %[[BYTES:.*]] = arith.muli %[[IJ]], %c64
+// CHECK: %[[AT:.*]] = arith.addi %c64{{.*}}, %[[BYTES]]
+// CHECK: memref.view %[[ARENA]][%[[AT]]][] : memref<448xi8> to memref<16xf32>
+// CHECK-NOT: memref.dealloc %{{.*}} : memref<16xf32>
+// CHECK: scf.forall (%{{.*}}) in (%arg1)
+// CHECK: memref.alloc() : memref<8xf32>
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @per_iteration(%arena: memref<64xi8>, %n: index) {
+    scf.forall (%i, %j) in (3, 2) {
+      %t = memref.alloc() : memref<16xf32>
+      memref.dealloc %t : memref<16xf32>
+    }
+    scf.forall (%i) in (%n) {
+      %t = memref.alloc() : memref<8xf32>
+      memref.dealloc %t : memref<8xf32>
+    }
     return
   }
 }
