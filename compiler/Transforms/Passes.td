@@ -325,9 +325,13 @@ def DLPlanMemory : Pass<"dl-plan-memory", "mlir::ModuleOp"> {
     The module's `dl.arena_bytes` grows by the largest entry's scratch
     size, so no entry point allocates memory. An allocation inside a loop
     or branch (freed in the same block) lives, for the plan, as long as the
-    op of the entry's body that holds it. Allocations inside parallel loops
-    (their iterations run on several threads at once) or without a dealloc
-    beside them are left to malloc.
+    op of the entry's body that holds it. One inside scf.forall loops
+    with static bounds (their iterations run on several threads at once)
+    gets a slot per iteration: the buffer is iterations x its size, and
+    each iteration views its slot at the row-major index of its normalized
+    induction variables (col2im's columns of a group of images). Those in
+    other parallel loops or without a dealloc beside them are left to
+    malloc.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

@@ -5,7 +5,8 @@
 //    transposed weights with the gradient of each image gives its columns
 //    [C KH KW, OH OW] (the FMAs of the forward convolution), whose window
 //    for each kernel offset is added into the input gradient, in place
-//    (the window of the gradient is the add's destination). With a
+//    (the window of the gradient is the add's destination); by groups of
+//    images in an scf.forall when the columns of the batch outgrow 256 KB. With a
 //    larger stride, the gradient strided into a zero tensor (so the stride
 //    becomes a dilation of the gradient) and padded by the kernel size
 //    minus one, correlated with the weights flipped and transposed to
@@ -45,11 +46,20 @@ Value conv(OpBuilder &b, Location loc, RankedTensorType type, Value input,
       .getResult(0);
 }
 
+/// The columns of a group of images of a stride-1 convolution's input
+/// gradient fit in this many bytes (a share of L2).
+constexpr int64_t kColumnsChunkBytes = 256 * 1024;
+
 /// The input gradient of a stride-1 convolution as col2im: the columns
 /// `cols[n, (c, kh, kw), (oh, ow)] = sum_o w[o, c, kh, kw] g[n, o, oh, ow]`
 /// (one product per image, as many FMAs as the forward convolution), then
 /// for each kernel offset (kh, kw) the valid window of the columns is added
-/// into the input gradient at that offset.
+/// into the input gradient at that offset. An scf.forall over groups of
+/// images (threads share them) does each group's product, then its
+/// additions, while its columns are in L2: LeNet's second convolution has
+/// 60 KB of columns an image, 3.8 MB in all, which the additions read back
+/// from L3 when all the products came first; groups of 4 images keep 240
+/// KB (kColumnsChunkBytes).
 Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
                       Value g, Value w, int64_t pad) {
   RankedTensorType wType = tensorType(w), gType = tensorType(g);
@@ -67,63 +77,111 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
   Value gFlat =
       reshape(b, loc, g, RankedTensorType::get({n, o, cols}, elem));
   MLIRContext *ctx = b.getContext();
-  AffineExpr bi, m, j, k;
-  bindDims(ctx, bi, m, j, k);
-  auto colsType = RankedTensorType::get({n, rows, cols}, elem);
-  Value product =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{colsType}, ValueRange{wt, gFlat},
-          ValueRange{filledTensor(b, loc, colsType, 0)},
-          ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
-                              AffineMap::get(4, 0, {bi, k, j}, ctx),
-                              AffineMap::get(4, 0, {bi, m, j}, ctx)},
-          ArrayRef<utils::IteratorType>{
-              utils::IteratorType::parallel, utils::IteratorType::parallel,
-              utils::IteratorType::parallel, utils::IteratorType::reduction},
-          [](OpBuilder &b, Location l, ValueRange args) {
-            linalg::YieldOp::create(
-                b, l,
-                ValueRange{arith::AddFOp::create(
-                    b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]))});
-          })
-          .getResult(0);
-  Value windows = reshape(
-      b, loc, product, RankedTensorType::get({n, c, kh, kw, oh, ow}, elem));
-  // dx[n, c, y, x] gets cols[n, c, i, j, y + pad - i, x + pad - j] wherever
-  // that column exists.
-  Value dx = filledTensor(b, loc, type, 0);
-  for (int64_t i = 0; i < kh; ++i)
-    for (int64_t jj = 0; jj < kw; ++jj) {
-      int64_t y0 = std::max<int64_t>(0, i - pad),
-              y1 = std::min<int64_t>(h, oh + i - pad),
-              x0 = std::max<int64_t>(0, jj - pad),
-              x1 = std::min<int64_t>(wd, ow + jj - pad);
-      if (y0 >= y1 || x0 >= x1)
-        continue;
-      auto windowType = RankedTensorType::get({n, c, y1 - y0, x1 - x0}, elem);
-      Value src = reshape(
-          b, loc,
-          extractAt(b, loc, windows,
-                    {0, 0, i, jj, y0 + pad - i, x0 + pad - jj},
-                    {n, c, 1, 1, y1 - y0, x1 - x0}, {1, 1, 1, 1, 1, 1}),
-          windowType);
-      // Added in place: the window of dx is the sum's destination, so
-      // bufferization writes the sum into dx itself.
-      Value dst = extractAt(b, loc, dx, {0, 0, y0, x0},
-                            windowType.getShape(), {1, 1, 1, 1});
-      AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-      Value sum =
-          linalg::GenericOp::create(
-              b, loc, TypeRange{windowType}, ValueRange{src}, ValueRange{dst},
-              ArrayRef<AffineMap>{id, id},
-              SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-              [](OpBuilder &b, Location l, ValueRange args) {
-                linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
-              })
-              .getResult(0);
-      dx = insertAt(b, loc, sum, dx, {0, 0, y0, x0});
-    }
-  return dx;
+  // Images per group: the most (halving the batch) whose columns fit
+  // kColumnsChunkBytes.
+  int64_t images = n;
+  while (images > 1 && images * rows * cols * 4 > kColumnsChunkBytes)
+    images = images % 2 == 0 ? images / 2 : 1;
+  // The gradient `dx` of a group of images gets the windows of the columns
+  // of their gradient `gPart`.
+  auto addColumns = [&](OpBuilder &b, Value gPart, Value dx) {
+    AffineExpr bi, m, j, k;
+    bindDims(ctx, bi, m, j, k);
+    auto colsType = RankedTensorType::get({images, rows, cols}, elem);
+    Value product =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{colsType}, ValueRange{wt, gPart},
+            ValueRange{filledTensor(b, loc, colsType, 0)},
+            ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
+                                AffineMap::get(4, 0, {bi, k, j}, ctx),
+                                AffineMap::get(4, 0, {bi, m, j}, ctx)},
+            ArrayRef<utils::IteratorType>{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l,
+                  ValueRange{arith::AddFOp::create(
+                      b, l, args[2],
+                      arith::MulFOp::create(b, l, args[0], args[1]))});
+            })
+            .getResult(0);
+    Value windows =
+        reshape(b, loc, product,
+                RankedTensorType::get({images, c, kh, kw, oh, ow}, elem));
+    // dx[n, c, y, x] gets cols[n, c, i, j, y + pad - i, x + pad - j]
+    // wherever that column exists.
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t jj = 0; jj < kw; ++jj) {
+        int64_t y0 = std::max<int64_t>(0, i - pad),
+                y1 = std::min<int64_t>(h, oh + i - pad),
+                x0 = std::max<int64_t>(0, jj - pad),
+                x1 = std::min<int64_t>(wd, ow + jj - pad);
+        if (y0 >= y1 || x0 >= x1)
+          continue;
+        auto windowType =
+            RankedTensorType::get({images, c, y1 - y0, x1 - x0}, elem);
+        Value src = reshape(
+            b, loc,
+            extractAt(b, loc, windows,
+                      {0, 0, i, jj, y0 + pad - i, x0 + pad - jj},
+                      {images, c, 1, 1, y1 - y0, x1 - x0}, {1, 1, 1, 1, 1, 1}),
+            windowType);
+        // Added in place: the window of dx is the sum's destination, so
+        // bufferization writes the sum into dx itself.
+        Value dst = extractAt(b, loc, dx, {0, 0, y0, x0}, windowType.getShape(),
+                              {1, 1, 1, 1});
+        AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+        Value sum =
+            linalg::GenericOp::create(
+                b, loc, TypeRange{windowType}, ValueRange{src}, ValueRange{dst},
+                ArrayRef<AffineMap>{id, id},
+                SmallVector<utils::IteratorType>(4,
+                                                 utils::IteratorType::parallel),
+                [](OpBuilder &b, Location l, ValueRange args) {
+                  linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
+                })
+                .getResult(0);
+        dx = insertAt(b, loc, sum, dx, {0, 0, y0, x0});
+      }
+    return dx;
+  };
+  if (images == n)
+    return addColumns(b, gFlat, filledTensor(b, loc, type, 0));
+  // (The columns of a group are a buffer of the loop's body: the memory
+  // plan gives each iteration its own.)
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(n / images)},
+      ValueRange{filledTensor(b, loc, type, 0)}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value image =
+      arith::MulIOp::create(b, loc, forall.getInductionVars()[0],
+                            arith::ConstantIndexOp::create(b, loc, images));
+  Value dxAll = forall.getRegionIterArgs()[0];
+  auto at = [&](int64_t rank) {
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+    offsets[0] = image;
+    return offsets;
+  };
+  auto sizes = [&](ArrayRef<int64_t> shape) {
+    SmallVector<OpFoldResult> result = {b.getIndexAttr(images)};
+    for (int64_t d : shape)
+      result.push_back(b.getIndexAttr(d));
+    return result;
+  };
+  SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
+  auto slice = [&](Value source, ArrayRef<int64_t> shape) {
+    return tensor::ExtractSliceOp::create(
+               b, loc, source, at(shape.size() + 1), sizes(shape),
+               ArrayRef(ones).take_front(shape.size() + 1))
+        .getResult();
+  };
+  Value dx = addColumns(b, slice(gFlat, {o, cols}), slice(dxAll, {c, h, wd}));
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, dx, dxAll, at(4),
+                                        sizes({c, h, wd}), ones);
+  return forall.getResult(0);
 }
 
 struct Conv2dInputGradLowering : OpConversionPattern<dl::Conv2dInputGradOp> {

@@ -39,9 +39,10 @@ func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1x
 // CHECK-LABEL: func.func @conv_input_grad_col2im
 // CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<4x12xf32>) outs(%{{.*}} : tensor<12x4xf32>) permutation = [1, 0]
 // CHECK: %[[GF:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<2x4x4x4xf32> into tensor<2x4x16xf32>
+// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<2x3x3x3xf32>
+// CHECK-NOT: scf.forall
 // CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$W]], #[[$G]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[WT]], %[[GF]] : tensor<12x4xf32>, tensor<2x4x16xf32>) outs(%{{.*}} : tensor<2x12x16xf32>)
 // CHECK: %[[WIN:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<2x3x2x2x4x4xf32>
-// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<2x3x3x3xf32>
 // CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 0, 1, 1] [2, 3, 1, 1, 3, 3]
 // CHECK: %[[SRC:.*]] = tensor.collapse_shape
 // CHECK: %[[DST:.*]] = tensor.extract_slice %[[DX0]][0, 0, 0, 0] [2, 3, 3, 3]
@@ -58,6 +59,27 @@ func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1x
 func.func @conv_input_grad_col2im(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x2xf32>) -> tensor<2x3x3x3xf32> {
   %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x2xf32>) -> tensor<2x3x3x3xf32>
   return %0 : tensor<2x3x3x3xf32>
+}
+
+// -----
+
+// Columns of more than 256 KB for the batch (60 KB an image: 6 channels x
+// 5 x 5 offsets by 10 x 10 pixels) go by groups of images, each group's
+// product then its window additions in one step of an scf.forall that
+// threads share, while the columns are in L2: groups of 4 images here.
+// CHECK-LABEL: func.func @conv_input_grad_groups
+// CHECK: %[[DX:.*]] = linalg.fill {{.*}} -> tensor<8x6x14x14xf32>
+// CHECK: scf.forall (%[[I:.*]]) in (2) shared_outs(%[[ALL:.*]] = %[[DX]])
+// CHECK: %[[FIRST:.*]] = arith.muli %[[I]], %c4
+// CHECK: %[[G:.*]] = tensor.extract_slice %{{.*}}[%[[FIRST]], 0, 0] [4, 16, 100] [1, 1, 1]
+// CHECK: %[[PART:.*]] = tensor.extract_slice %[[ALL]][%[[FIRST]], 0, 0, 0] [4, 6, 14, 14] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[G]] : tensor<150x16xf32>, tensor<4x16x100xf32>) outs(%{{.*}} : tensor<4x150x100xf32>)
+// CHECK-COUNT-25: linalg.generic
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[ALL]][%[[FIRST]], 0, 0, 0] [4, 6, 14, 14] [1, 1, 1, 1]
+func.func @conv_input_grad_groups(%g: tensor<8x16x10x10xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<8x6x14x14xf32> {
+  %0 = dl.conv2d_input_grad %g, %w : (tensor<8x16x10x10xf32>, tensor<16x6x5x5xf32>) -> tensor<8x6x14x14xf32>
+  return %0 : tensor<8x6x14x14xf32>
 }
 
 // -----
