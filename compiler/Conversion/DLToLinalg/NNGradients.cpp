@@ -5,7 +5,8 @@
 //    transposed weights with the gradient of each image gives its columns
 //    [C KH KW, OH OW] (the FMAs of the forward convolution), whose window
 //    for each kernel offset is added into the input gradient, in place
-//    (the window of the gradient is the add's destination); by groups of
+//    (the window of the gradient is the add's destination; without
+//    padding, one add in loops over the kernel offsets); by groups of
 //    images in an scf.forall when the columns of the batch outgrow 256 KB. With a
 //    larger stride, the gradient strided into a zero tensor (so the stride
 //    becomes a dilation of the gradient) and padded by the kernel size
@@ -109,6 +110,63 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
     Value windows =
         reshape(b, loc, product,
                 RankedTensorType::get({images, c, kh, kw, oh, ow}, elem));
+    // `dst` (a window of dx) plus `src` (the columns of one kernel offset),
+    // written into `dst`: in place, the window of dx being the sum's
+    // destination, so bufferization writes the sum into dx itself.
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    auto addWindow = [&](OpBuilder &b, Value src, Value dst) {
+      return linalg::GenericOp::create(
+                 b, loc, TypeRange{dst.getType()}, ValueRange{src},
+                 ValueRange{dst}, ArrayRef<AffineMap>{id, id},
+                 SmallVector<utils::IteratorType>(
+                     4, utils::IteratorType::parallel),
+                 [](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
+                 })
+          .getResult(0);
+    };
+    auto windowType = RankedTensorType::get({images, c, oh, ow}, elem);
+    if (pad == 0) {
+      // Every window is whole (OH x OW at (kh, kw)): one add in loops over
+      // the kernel offsets, rather than KH KW adds of the same shape (25
+      // loop nests in one function for LeNet's second convolution, a
+      // quarter of a second of LLVM's time).
+      auto index = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(b, loc, v);
+      };
+      auto rowsLoop = scf::ForOp::create(
+          b, loc, index(0), index(kh), index(1), ValueRange{dx},
+          [&](OpBuilder &b, Location l, Value i, ValueRange outer) {
+            auto colsLoop = scf::ForOp::create(
+                b, l, index(0), index(kw), index(1), outer,
+                [&](OpBuilder &b, Location l, Value j, ValueRange inner) {
+                  auto attr = [&](int64_t v) -> OpFoldResult {
+                    return b.getIndexAttr(v);
+                  };
+                  Value src = tensor::ExtractSliceOp::create(
+                      b, l, windowType, windows,
+                      ArrayRef<OpFoldResult>{attr(0), attr(0), i, j, attr(0),
+                                             attr(0)},
+                      ArrayRef<OpFoldResult>{attr(images), attr(c), attr(1),
+                                             attr(1), attr(oh), attr(ow)},
+                      SmallVector<OpFoldResult>(6, attr(1)));
+                  SmallVector<OpFoldResult> at = {attr(0), attr(0), i, j},
+                                            sizes = {attr(images), attr(c),
+                                                     attr(oh), attr(ow)},
+                                            ones(4, attr(1));
+                  Value dst = tensor::ExtractSliceOp::create(b, l, inner[0], at,
+                                                             sizes, ones);
+                  scf::YieldOp::create(
+                      b, l,
+                      ValueRange{tensor::InsertSliceOp::create(
+                                     b, l, addWindow(b, src, dst), inner[0], at,
+                                     sizes, ones)
+                                     .getResult()});
+                });
+            scf::YieldOp::create(b, l, colsLoop.getResults());
+          });
+      return rowsLoop.getResult(0);
+    }
     // dx[n, c, y, x] gets cols[n, c, i, j, y + pad - i, x + pad - j]
     // wherever that column exists.
     for (int64_t i = 0; i < kh; ++i)
@@ -119,30 +177,16 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
                 x1 = std::min<int64_t>(wd, ow + jj - pad);
         if (y0 >= y1 || x0 >= x1)
           continue;
-        auto windowType =
-            RankedTensorType::get({images, c, y1 - y0, x1 - x0}, elem);
+        auto type = RankedTensorType::get({images, c, y1 - y0, x1 - x0}, elem);
         Value src = reshape(
             b, loc,
             extractAt(b, loc, windows,
                       {0, 0, i, jj, y0 + pad - i, x0 + pad - jj},
                       {images, c, 1, 1, y1 - y0, x1 - x0}, {1, 1, 1, 1, 1, 1}),
-            windowType);
-        // Added in place: the window of dx is the sum's destination, so
-        // bufferization writes the sum into dx itself.
-        Value dst = extractAt(b, loc, dx, {0, 0, y0, x0}, windowType.getShape(),
+            type);
+        Value dst = extractAt(b, loc, dx, {0, 0, y0, x0}, type.getShape(),
                               {1, 1, 1, 1});
-        AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-        Value sum =
-            linalg::GenericOp::create(
-                b, loc, TypeRange{windowType}, ValueRange{src}, ValueRange{dst},
-                ArrayRef<AffineMap>{id, id},
-                SmallVector<utils::IteratorType>(4,
-                                                 utils::IteratorType::parallel),
-                [](OpBuilder &b, Location l, ValueRange args) {
-                  linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
-                })
-                .getResult(0);
-        dx = insertAt(b, loc, sum, dx, {0, 0, y0, x0});
+        dx = insertAt(b, loc, addWindow(b, src, dst), dx, {0, 0, y0, x0});
       }
     return dx;
   };

@@ -67,14 +67,23 @@ func.func @conv_input_grad_col2im(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x2xf3
 // 5 x 5 offsets by 10 x 10 pixels) go by groups of images, each group's
 // product then its window additions in one step of an scf.forall that
 // threads share, while the columns are in L2: groups of 4 images here.
+// Without padding every window is whole, so the additions are one add in
+// loops over the kernel offsets (not 25 adds).
 // CHECK-LABEL: func.func @conv_input_grad_groups
 // CHECK: %[[DX:.*]] = linalg.fill {{.*}} -> tensor<8x6x14x14xf32>
 // CHECK: scf.forall (%[[I:.*]]) in (2) shared_outs(%[[ALL:.*]] = %[[DX]])
 // CHECK: %[[FIRST:.*]] = arith.muli %[[I]], %c4
 // CHECK: %[[G:.*]] = tensor.extract_slice %{{.*}}[%[[FIRST]], 0, 0] [4, 16, 100] [1, 1, 1]
 // CHECK: %[[PART:.*]] = tensor.extract_slice %[[ALL]][%[[FIRST]], 0, 0, 0] [4, 6, 14, 14] [1, 1, 1, 1]
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[G]] : tensor<150x16xf32>, tensor<4x16x100xf32>) outs(%{{.*}} : tensor<4x150x100xf32>)
-// CHECK-COUNT-25: linalg.generic
+// CHECK: %[[COLS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[G]] : tensor<150x16xf32>, tensor<4x16x100xf32>) outs(%{{.*}} : tensor<4x150x100xf32>)
+// CHECK: %[[WIN:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<4x6x5x5x10x10xf32>
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c5 step %c1 iter_args(%[[OUTER:.*]] = %[[PART]])
+// CHECK: scf.for %[[KW:.*]] = %c0{{.*}} to %c5{{.*}} step %c1{{.*}} iter_args(%[[INNER:.*]] = %[[OUTER]])
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[WIN]][0, 0, %[[KH]], %[[KW]], 0, 0] [4, 6, 1, 1, 10, 10]
+// CHECK: %[[DST:.*]] = tensor.extract_slice %[[INNER]][0, 0, %[[KH]], %[[KW]]] [4, 6, 10, 10]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SRC]] : tensor<4x6x10x10xf32>) outs(%[[DST]] : tensor<4x6x10x10xf32>)
+// CHECK: tensor.insert_slice %[[SUM]] into %[[INNER]][0, 0, %[[KH]], %[[KW]]] [4, 6, 10, 10]
+// CHECK-NOT: linalg.generic
 // CHECK: scf.forall.in_parallel
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[ALL]][%[[FIRST]], 0, 0, 0] [4, 6, 14, 14] [1, 1, 1, 1]
 func.func @conv_input_grad_groups(%g: tensor<8x16x10x10xf32>, %w: tensor<16x6x5x5xf32>) -> tensor<8x6x14x14xf32> {
