@@ -1251,31 +1251,31 @@ void tileTransposes(IRRewriter &rewriter, Operation *root) {
   }
 }
 
+/// The constant c of `e` = `lhs kind c`, when c >= `least` (`e` becomes
+/// lhs); `otherwise` when `e` is not of that kind; none when c is not a
+/// constant or smaller.
+std::optional<int64_t> peelConstant(AffineExpr &e, AffineExprKind kind,
+                                    int64_t least, int64_t otherwise) {
+  auto op = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!op || op.getKind() != kind)
+    return otherwise;
+  auto c = dyn_cast<AffineConstantExpr>(op.getRHS());
+  if (!c || c.getValue() < least)
+    return std::nullopt;
+  e = op.getLHS();
+  return c.getValue();
+}
+
 /// `e` as `stride * d + offset` of one loop dimension d (stride >= 1,
 /// offset >= 0): (d, stride, offset); none otherwise.
 std::optional<std::array<int64_t, 3>> strideOffset(AffineExpr e) {
-  int64_t offset = 0;
-  if (auto sum = dyn_cast<AffineBinaryOpExpr>(e);
-      sum && sum.getKind() == AffineExprKind::Add) {
-    auto c = dyn_cast<AffineConstantExpr>(sum.getRHS());
-    if (!c || c.getValue() < 0)
-      return std::nullopt;
-    offset = c.getValue();
-    e = sum.getLHS();
-  }
-  int64_t stride = 1;
-  if (auto product = dyn_cast<AffineBinaryOpExpr>(e);
-      product && product.getKind() == AffineExprKind::Mul) {
-    auto c = dyn_cast<AffineConstantExpr>(product.getRHS());
-    if (!c || c.getValue() < 1)
-      return std::nullopt;
-    stride = c.getValue();
-    e = product.getLHS();
-  }
+  std::optional<int64_t> offset = peelConstant(e, AffineExprKind::Add, 0, 0);
+  std::optional<int64_t> stride =
+      offset ? peelConstant(e, AffineExprKind::Mul, 1, 1) : std::nullopt;
   auto d = dyn_cast<AffineDimExpr>(e);
-  if (!d)
+  if (!stride || !d)
     return std::nullopt;
-  return std::array<int64_t, 3>{d.getPosition(), stride, offset};
+  return std::array<int64_t, 3>{d.getPosition(), *stride, *offset};
 }
 
 /// A pooling of a transpose that moves the last dimension (a channels-last
