@@ -329,9 +329,9 @@ def DLPlanMemory : Pass<"dl-plan-memory", "mlir::ModuleOp"> {
     with static bounds (their iterations run on several threads at once)
     gets a slot per iteration: the buffer is iterations x its size, and
     each iteration views its slot at the row-major index of its normalized
-    induction variables (col2im's columns of a group of images). Those in
-    other parallel loops or without a dealloc beside them are left to
-    malloc.
+    induction variables (col2im's columns of a group of images), when the
+    slots take at most 64 MiB. Those in other parallel loops, with more
+    slots, or without a dealloc beside them are left to malloc.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

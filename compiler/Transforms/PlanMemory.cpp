@@ -24,6 +24,10 @@ namespace {
 
 constexpr uint64_t kAlignment = 64;
 
+/// The most bytes the slots of one buffer in parallel loops may take (a
+/// slot per iteration); a larger one stays on malloc.
+constexpr uint64_t kMaxSlotsBytes = uint64_t(64) << 20;
+
 uint64_t alignUp(uint64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
 
 /// A buffer of the plan: alive from op `first` to op `last` (indices in
@@ -168,8 +172,9 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
   /// the same block, by start. One in a loop or branch lives as long as
   /// the op of the body that holds it; one in scf.forall loops (whose
   /// iterations run at the same time on different threads) gets a slot
-  /// per iteration, when the loops have static bounds (else, and in
-  /// scf.parallel loops, it stays on malloc).
+  /// per iteration, when the loops have static bounds and the slots take
+  /// at most kMaxSlotsBytes (else, and in scf.parallel loops, it stays on
+  /// malloc).
   std::vector<Buffer> collect(func::FuncOp fn) {
     std::vector<Buffer> buffers;
     Block &body = fn.getBody().front();
@@ -195,6 +200,8 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
           type.getNumElements() * dlc::elementBytes(type.getElementType());
       if (!loops->first.empty()) {
         uint64_t slot = alignUp(bytes);
+        if (slot * loops->second > kMaxSlotsBytes)
+          return;
         size_t holder = index[body.findAncestorOpInBlock(*alloc)];
         buffers.push_back(
             {alloc, dealloc, holder, holder, slot * loops->second, 0, slot});
