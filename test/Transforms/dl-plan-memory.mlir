@@ -73,7 +73,8 @@ module attributes {dl.arena_bytes = 64 : i64} {
 // A buffer in scf.forall loops (iterations on several threads at once)
 // gets a slot per iteration: 3 x 2 iterations of 64 bytes (16 floats)
 // after the 64 bytes of variables, the slot of (i, j) at 64 + (2 i + j)
-// x 64; one in a loop with a dynamic bound stays with malloc.
+// x 64; one in a loop with a dynamic bound, or whose slots would take
+// more than 64 MiB (6 x 16 MiB), stays with malloc.
 // CHECK-LABEL: func.func @per_iteration
 // CHECK-SAME: %[[ARENA:.*]]: memref<448xi8>
 // CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) in (3, 2)
@@ -85,6 +86,8 @@ module attributes {dl.arena_bytes = 64 : i64} {
 // CHECK-NOT: memref.dealloc %{{.*}} : memref<16xf32>
 // CHECK: scf.forall (%{{.*}}) in (%arg1)
 // CHECK: memref.alloc() : memref<8xf32>
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (3, 2)
+// CHECK: memref.alloc() : memref<4194304xf32>
 module attributes {dl.arena_bytes = 64 : i64} {
   func.func @per_iteration(%arena: memref<64xi8>, %n: index) {
     scf.forall (%i, %j) in (3, 2) {
@@ -94,6 +97,10 @@ module attributes {dl.arena_bytes = 64 : i64} {
     scf.forall (%i) in (%n) {
       %t = memref.alloc() : memref<8xf32>
       memref.dealloc %t : memref<8xf32>
+    }
+    scf.forall (%i, %j) in (3, 2) {
+      %t = memref.alloc() : memref<4194304xf32>
+      memref.dealloc %t : memref<4194304xf32>
     }
     return
   }
