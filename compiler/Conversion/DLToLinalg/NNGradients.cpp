@@ -131,14 +131,15 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
       // the kernel offsets, rather than KH KW adds of the same shape (25
       // loop nests in one function for LeNet's second convolution, a
       // quarter of a second of LLVM's time).
-      auto index = [&](int64_t v) -> Value {
-        return arith::ConstantIndexOp::create(b, loc, v);
-      };
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0),
+            one = arith::ConstantIndexOp::create(b, loc, 1),
+            rowsEnd = arith::ConstantIndexOp::create(b, loc, kh),
+            colsEnd = arith::ConstantIndexOp::create(b, loc, kw);
       auto rowsLoop = scf::ForOp::create(
-          b, loc, index(0), index(kh), index(1), ValueRange{dx},
+          b, loc, zero, rowsEnd, one, ValueRange{dx},
           [&](OpBuilder &b, Location l, Value i, ValueRange outer) {
             auto colsLoop = scf::ForOp::create(
-                b, l, index(0), index(kw), index(1), outer,
+                b, l, zero, colsEnd, one, outer,
                 [&](OpBuilder &b, Location l, Value j, ValueRange inner) {
                   auto attr = [&](int64_t v) -> OpFoldResult {
                     return b.getIndexAttr(v);
