@@ -1297,10 +1297,11 @@ void poolBeforeTranspose(IRRewriter &rewriter, Operation *root) {
         perm.back() == int64_t(perm.size()) - 1 || op->use_empty())
       return;
     auto pool = dyn_cast<linalg::GenericOp>(*op->user_begin());
-    if (llvm::any_of(op->getUsers(),
-                     [&](Operation *user) { return user != pool; }))
+    if (!pool || llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return user != pool.getOperation();
+        }))
       return;
-    if (!pool || !pool.hasPureTensorSemantics() || pool.getNumDpsInits() != 1 ||
+    if (!pool.hasPureTensorSemantics() || pool.getNumDpsInits() != 1 ||
         pool.getNumParallelLoops() != pool.getNumLoops() ||
         pool.hasIndexSemantics() ||
         !pool.getMatchingIndexingMap(pool.getDpsInitOperand(0)).isIdentity() ||
@@ -1335,9 +1336,9 @@ void poolBeforeTranspose(IRRewriter &rewriter, Operation *root) {
     Location loc = pool.getLoc();
     rewriter.setInsertionPoint(pool);
     auto outType = cast<RankedTensorType>(pool.getResult(0).getType());
-    SmallVector<int64_t> shape(rank);
-    for (unsigned k = 0; k < rank; ++k)
-      shape[perm[k]] = outType.getDimSize(k);
+    // (The transpose's input shape, of the pooled size.)
+    SmallVector<int64_t> shape =
+        applyPermutation(outType.getShape(), invertPermutationVector(perm));
     // Loop k of the pooling is loop perm[k] of the new one, whose output
     // is indexed like the transpose's input.
     SmallVector<AffineExpr> moved;

@@ -81,7 +81,8 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
   // Images per group: the most (halving the batch) whose columns fit
   // kColumnsChunkBytes.
   int64_t images = n;
-  while (images > 1 && images * rows * cols * 4 > kColumnsChunkBytes)
+  int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
+  while (images > 1 && images * rows * cols * bytes > kColumnsChunkBytes)
     images = images % 2 == 0 ? images / 2 : 1;
   // The gradient `dx` of a group of images gets the windows of the columns
   // of their gradient `gPart`.
