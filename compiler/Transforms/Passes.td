@@ -153,7 +153,7 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     vector.transfer_read/write of the tile; column blocks iterate outside
     row blocks, so a block column of B stays in cache. Before that, a
     product whose rows (then columns) are covered better by two blocks is
-    split in two ops (64 rows: 60 in 6 x 16 blocks and 4 in 4 x 16); a
+    split in two ops (64 rows: 54 in 6 x 16 blocks and 10 in 5 x 16); a
     product of a transposed matrix (linalg.transpose [1, 0] feeding the
     left operand) reads the matrix in place; and a linalg.fill producing
     the accumulator is fused into the tiles, so blocks start from zero

@@ -99,21 +99,24 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
 }
 
 /// The part of `total` rows or columns that the main register blocks of a
-/// product cover: all, or `total - total % step` for the `step` whose two
-/// parts cost at least 5 % less (the cost of a part: its size over
-/// `score(size)`, its register block's score).
+/// product cover: all, or a multiple `head` of some `step` (the largest,
+/// or up to two steps fewer: a larger rest may take a better block) whose
+/// two parts cost at least 5 % less, the cheapest such split (the cost of
+/// a part: its size over `score(size)`, its register block's score).
 int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
                  function_ref<double(int64_t)> score) {
-  double best = double(total) / score(total);
+  double whole = double(total) / score(total), best = 0.95 * whole;
   int64_t main = total;
   for (int64_t step : steps) {
-    int64_t head = total - total % step, rest = total % step;
-    if (head == 0 || rest == 0)
-      continue;
-    double cost = double(head) / score(head) + double(rest) / score(rest);
-    if (cost < 0.95 * best) {
-      best = cost;
-      main = head;
+    for (int64_t fewer = 0; fewer <= 2; ++fewer) {
+      int64_t head = total - total % step - fewer * step, rest = total - head;
+      if (head <= 0 || rest == 0)
+        continue;
+      double cost = double(head) / score(head) + double(rest) / score(rest);
+      if (cost < best) {
+        best = cost;
+        main = head;
+      }
     }
   }
   return main;
@@ -121,9 +124,9 @@ int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 
 /// The rows of an M x N product that its main register blocks cover: M,
 /// or fewer when the divisors of M only allow small blocks and a split
-/// pays (64 rows: 60 in 6 x 16 blocks, 12 FMAs per step, and 4 in 4 x 16
+/// pays (64 rows: 54 in 6 x 16 blocks, 12 FMAs per step, and 10 in 5 x 16
 /// blocks, instead of 64 in 4 x 16 blocks whose 8 accumulators leave the
-/// FMA units waiting).
+/// FMA units waiting, or 60 and a rest of 4 in such blocks).
 int64_t mainRows(int64_t M, int64_t N, int64_t width) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
