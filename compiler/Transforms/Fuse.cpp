@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -131,6 +132,110 @@ struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// Whether `op` adds its two inputs element by element: identity maps, all
+/// loops parallel, and a body that yields the sum of its two arguments.
+bool isPlainAdd(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  return add && &body.front() == add.getOperation() &&
+         llvm::is_contained(add->getOperands(), body.getArgument(0)) &&
+         llvm::is_contained(add->getOperands(), body.getArgument(1));
+}
+
+/// The gradient of a parameter added to its buffer (`g = g + A B`, the
+/// product into a zero fill, the sum stored back into g) becomes the
+/// product into g itself: its register blocks start from g's values
+/// instead of zeros, and the separate pass over both (a read of each, a
+/// write of g) goes. g + (A B) becomes (g + a1 b1) + a2 b2 ...: the same
+/// values when g is zero, as it is at the start of every step.
+///
+/// Only when the buffer is loaded for the sum alone, the product's result
+/// is used by the sum alone, the sum is stored into that buffer alone, all
+/// in one block, and nothing between the product and the store reads or
+/// writes the buffer: the product now writes it where it stands.
+struct AccumulateIntoProduct : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp sum,
+                                PatternRewriter &rewriter) const override {
+    if (!isPlainAdd(sum) || !sum->hasOneUse())
+      return failure();
+    auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(
+        *sum->getUsers().begin());
+    if (!store || store->getBlock() != sum->getBlock())
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      auto product = sum.getDpsInputs()[i].getDefiningOp<linalg::LinalgOp>();
+      auto load =
+          sum.getDpsInputs()[1 - i].getDefiningOp<bufferization::ToTensorOp>();
+      if (!product || !load || !zeroFilled(product) || !product->hasOneUse() ||
+          !load->hasOneUse() || load.getBuffer() != store.getDest() ||
+          product->getBlock() != sum->getBlock() ||
+          !untouchedBetween(product, store, load))
+        continue;
+      Value buffer = load.getBuffer();
+      if (auto arg = dyn_cast<BlockArgument>(buffer)) {
+        if (arg.getOwner() != product->getBlock())
+          continue;
+      } else if (!buffer.getDefiningOp()->isBeforeInBlock(product)) {
+        continue;
+      }
+      rewriter.setInsertionPoint(product);
+      auto init = bufferization::ToTensorOp::create(
+          rewriter, load.getLoc(), load.getType(), buffer, /*restrict=*/true,
+          /*writable=*/true);
+      rewriter.modifyOpInPlace(
+          product, [&] { product.getDpsInitsMutable()[0].set(init); });
+      rewriter.replaceOp(sum, product->getResult(0));
+      rewriter.eraseOp(load);
+      return success();
+    }
+    return failure();
+  }
+
+  /// Whether `op` is a contraction into a fill of zero.
+  static bool zeroFilled(linalg::LinalgOp op) {
+    if (!linalg::isaContractionOpInterface(op) || op->getNumResults() != 1 ||
+        !op.hasPureTensorSemantics())
+      return false;
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  }
+
+  /// Whether no op from `product` to `store` but `load` reads or writes
+  /// the buffer `store` writes.
+  static bool untouchedBetween(Operation *product, Operation *store,
+                               bufferization::ToTensorOp load) {
+    Value buffer = load.getBuffer();
+    for (Operation *op = product->getNextNode(); op != store;
+         op = op->getNextNode()) {
+      if (op == load.getOperation())
+        continue;
+      if (auto other = dyn_cast<bufferization::ToTensorOp>(op)) {
+        if (mayAlias(other.getBuffer(), buffer))
+          return false;
+        continue;
+      }
+      if (auto other =
+              dyn_cast<bufferization::MaterializeInDestinationOp>(op)) {
+        if (!isa<MemRefType>(other.getDest().getType()) ||
+            mayAlias(other.getDest(), buffer))
+          return false;
+        continue;
+      }
+      if (!isMemoryEffectFree(op))
+        return false;
+    }
+    return true;
+  }
+};
+
 struct DLFuseElementwise
     : dlc::impl::DLFuseElementwiseBase<DLFuseElementwise> {
   void runOnOperation() override {
@@ -172,7 +277,7 @@ struct DLFuseElementwise
           return producer && producer->hasOneUse() &&
                  producer.getNumParallelLoops() == producer.getNumLoops();
         });
-    patterns.add<FuseIntoStores>(&getContext());
+    patterns.add<FuseIntoStores, AccumulateIntoProduct>(&getContext());
     linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -120,6 +120,14 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     nothing between them loads a buffer a moved store writes: the fused op
     reads what the producer would have read.
 
+    A parameter's gradient added to its buffer (an elementwise add of the
+    buffer's load and a contraction into a zero fill, stored back into the
+    buffer) becomes the contraction into the buffer itself (loaded
+    restrict writable, so it bufferizes in place), and the add goes: no
+    separate pass reads both and writes the sum. Only when the load, the
+    product and the sum each have that one use, in one block, and nothing
+    between the product and the store reads or writes the buffer.
+
     An all-parallel generic reading, through a tensor.collapse_shape used
     only there, the result of an all-parallel generic used only there (a
     pooling's input gradient computed as cells of window rows, read by
@@ -157,7 +165,11 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     product of a transposed matrix (linalg.transpose [1, 0] feeding the
     left operand) reads the matrix in place; and a linalg.fill producing
     the accumulator is fused into the tiles, so blocks start from zero
-    vectors and no buffer is filled. A row vector times a matrix of 512
+    vectors and no buffer is filled. A block read from a product's result
+    (an accumulated gradient, a reduction blocked by 256) is not carried
+    into its reduction loop: the loop starts from zeros, and the block is
+    read and added after it (C + AB; the read no longer holds up the
+    loop's first FMAs, nor its registers the loop). A row vector times a matrix of 512
     KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
     row instead: threads share chunks of up to 128 columns, and for every
     4 rows of B (2 or 1 when K requires) the 4 elements of A are read once

@@ -2110,6 +2110,44 @@ Operation *shiftedStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   return product;
 }
 
+/// A reduction loop that carries a block read from the product's result
+/// (a gradient accumulated into its buffer, a product blocked along its
+/// reduction) starts from zeros instead, and the block is read and added
+/// after the loop: the loop's first FMAs waited for that read (from L3 or
+/// memory, for a parameter's gradient), and the block took registers
+/// during the loop. C + (a1 b1 + a2 b2 ...) instead of (C + a1 b1) + ...:
+/// the same values when C is zero. Only for a carried vector that each
+/// step adds one contraction to.
+void addBlockAfterLoop(RewriterBase &rewriter, scf::ForOp loop) {
+  for (unsigned index = 0; index < loop.getNumRegionIterArgs(); ++index) {
+    BlockArgument arg = loop.getRegionIterArgs()[index];
+    auto read =
+        loop.getInitArgs()[index].getDefiningOp<vector::TransferReadOp>();
+    auto type = dyn_cast<VectorType>(arg.getType());
+    if (!read || !read->hasOneUse() || !type || !arg.hasOneUse())
+      continue;
+    auto contract = dyn_cast<vector::ContractionOp>(*arg.getUsers().begin());
+    if (!contract || contract.getAcc() != arg ||
+        contract.getKind() != vector::CombiningKind::ADD ||
+        !contract->hasOneUse() ||
+        *contract->getUsers().begin() != loop.getBody()->getTerminator() ||
+        loop.getBody()->getTerminator()->getOperand(index) !=
+            contract.getResult())
+      continue;
+    Location loc = read.getLoc();
+    rewriter.setInsertionPoint(loop);
+    Value zeros = arith::ConstantOp::create(rewriter, loc, type,
+                                            rewriter.getZeroAttr(type));
+    rewriter.modifyOpInPlace(
+        loop, [&] { loop.getInitArgsMutable()[index].set(zeros); });
+    rewriter.moveOpAfter(read, loop);
+    rewriter.setInsertionPointAfter(read);
+    Value result = loop.getResult(index);
+    auto sum = arith::AddFOp::create(rewriter, loc, read.getResult(), result);
+    rewriter.replaceAllUsesExcept(result, sum.getResult(), sum);
+  }
+}
+
 struct DLTileAndVectorize
     : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
@@ -2255,6 +2293,11 @@ struct DLTileAndVectorize
     getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)
       hoistLoopInvariantSubsets(rewriter, loop);
+    // (Hoisting replaced the loops.)
+    loops.clear();
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      addBlockAfterLoop(rewriter, loop);
   }
 };
 

@@ -252,3 +252,86 @@ func.func @collapse_used_twice(%g: tensor<2x2xf32>, %h: tensor<4x4xf32>) -> (ten
   } -> tensor<4x4xf32>
   return %r, %dx : tensor<4x4xf32>, tensor<4x4xf32>
 }
+
+// A parameter's gradient added to its buffer: g + A B, the product into a
+// zero fill, the sum stored back into g. The product writes into g
+// itself (its blocks start from g's values), and the sum goes.
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @accumulated
+// CHECK: %[[G:.*]] = memref.view
+// CHECK: %[[INIT:.*]] = bufferization.to_tensor %[[G]] restrict writable
+// CHECK: %[[P:.*]] = linalg.matmul ins(%arg1, %arg2 : tensor<4x3xf32>, tensor<3x8xf32>) outs(%[[INIT]] : tensor<4x8xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: bufferization.materialize_in_destination %[[P]] in writable %[[G]]
+func.func @accumulated(%arena: memref<256xi8>, %a: tensor<4x3xf32>, %b: tensor<3x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %gb = memref.view %arena[%c0][] : memref<256xi8> to memref<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x8xf32>) outs(%z : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %g = bufferization.to_tensor %gb restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%g, %p : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %s in writable %gb : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  return
+}
+
+// Left alone: the product's result has another use (it is stored too), the
+// sum goes to another buffer, or g is loaded again before the store (the
+// product would have written it by then).
+// CHECK-LABEL: func.func @not_accumulated
+// CHECK-NOT: restrict writable
+// CHECK: arith.addf
+// CHECK-NOT: restrict writable
+// CHECK: arith.addf
+// CHECK-NOT: restrict writable
+// CHECK: arith.addf
+// CHECK-NOT: restrict writable
+// CHECK: return
+func.func @not_accumulated(%arena: memref<512xi8>, %a: tensor<4x3xf32>, %b: tensor<3x8xf32>) -> tensor<4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  %c384 = arith.constant 384 : index
+  %zero = arith.constant 0.0 : f32
+  %gb = memref.view %arena[%c0][] : memref<512xi8> to memref<4x8xf32>
+  %hb = memref.view %arena[%c128][] : memref<512xi8> to memref<4x8xf32>
+  %kb = memref.view %arena[%c256][] : memref<512xi8> to memref<4x8xf32>
+  %lb = memref.view %arena[%c384][] : memref<512xi8> to memref<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %p1 = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x8xf32>) outs(%z : tensor<4x8xf32>) -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %p1 in writable %lb : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  %g = bufferization.to_tensor %gb restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %s1 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%g, %p1 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %s1 in writable %gb : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  %p2 = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x8xf32>) outs(%z : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %h = bufferization.to_tensor %hb restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %s2 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%h, %p2 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %s2 in writable %kb : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  %p3 = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x8xf32>) outs(%z : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %again = bufferization.to_tensor %kb restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %k = bufferization.to_tensor %kb restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %s3 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%k, %p3 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.addf %x, %y : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %s3 in writable %kb : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  return %again : tensor<4x8xf32>
+}

@@ -4,20 +4,24 @@
 // vectors: 12 accumulators, enough FMAs in flight) with a reduction step
 // of 1. The column blocks are an scf.forall (threads share them once on
 // buffers) outside the row blocks (a block column of B stays in cache
-// across the rows); the block of C is read once before the reduction
-// loop, carried in registers, and written once after it.
+// across the rows); the sums of a block are carried in registers from
+// zero across the reduction loop, then the block of C is read once, added
+// to them (C + AB: its read no longer holds up the loop's first FMAs, nor
+// its registers the loop), and written once.
 // CHECK-LABEL: func.func @matmul
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<6x16xf32>
 // CHECK: scf.forall (%[[J:.*]]) = (0) to (32) step (16) shared_outs(%[[OUT:.*]] = %arg2)
 // CHECK: %[[T:.*]] = tensor.extract_slice %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
 // CHECK: scf.for %[[I:.*]] = %c0 to %c12 step %c6 iter_args(%[[TILE:.*]] = %[[T]])
 // CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[TILE]][%[[I]], 0] [6, 16] [1, 1]
-// CHECK: %[[C:.*]] = vector.transfer_read %[[BLOCK]][%c0, %c0]{{.*}} : tensor<6x16xf32>, vector<6x16xf32>
-// CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[C]]) -> (vector<6x16xf32>)
+// CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (vector<6x16xf32>)
 // CHECK: %[[A:.*]] = vector.transfer_read %arg0[%[[I]], %[[K]]]{{.*}} : tensor<12x6xf32>, vector<6x1xf32>
 // CHECK: %[[B:.*]] = vector.transfer_read %arg1[%[[K]], %[[J]]]{{.*}} : tensor<6x32xf32>, vector<1x16xf32>
 // CHECK: %[[D:.*]] = vector.contract {{.*}} %[[A]], %[[B]], %[[ACC]] : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
 // CHECK: scf.yield %[[D]]
-// CHECK: %[[W:.*]] = vector.transfer_write %[[R]], %[[BLOCK]][%c0, %c0]
+// CHECK: %[[C:.*]] = vector.transfer_read %[[BLOCK]][%c0, %c0]{{.*}} : tensor<6x16xf32>, vector<6x16xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[C]], %[[R]] : vector<6x16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_write %[[S]], %[[BLOCK]][%c0, %c0]
 // CHECK: tensor.insert_slice %[[W]] into %[[TILE]][%[[I]], 0] [6, 16] [1, 1]
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
 func.func @matmul(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12x32xf32>) -> tensor<12x32xf32> {
