@@ -458,8 +458,13 @@ bool elementwise(linalg::GenericOp op) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
       return false;
+    // (Past the results at 0, which dropZeroIndices drops: a bias of
+    // shape [C, 1, 1] added along the channels of an NHWC tensor.)
+    ArrayRef<AffineExpr> results = map.getResults();
+    while (!results.empty() && isa<AffineConstantExpr>(results.back()))
+      results = results.drop_back();
     if (map.isFunctionOfDim(innermost) &&
-        map.getResults().back() != getAffineDimExpr(innermost, op.getContext()))
+        results.back() != getAffineDimExpr(innermost, op.getContext()))
       return false;
     Type elem = getElementTypeOrSelf(operand.get().getType());
     if (!elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() != 32)

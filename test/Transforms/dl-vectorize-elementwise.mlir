@@ -51,6 +51,27 @@ func.func @bias(%x: memref<4x6x28x28xf32>, %b: memref<6x1x1xf32>, %y: memref<4x6
   return
 }
 
+// The same bias along the channels of an NHWC tensor (a pooling with bias
+// and relu of a channels-last convolution's result, before its transpose
+// back): the channels are the contiguous, vectorized loop, and the bias a
+// plain vector of them.
+#nhwc_bias = affine_map<(a, b, c, d) -> (d, 0, 0)>
+// CHECK-LABEL: func.func @bias_channels_last
+// CHECK-DAG: %[[B:.*]] = memref.collapse_shape %arg1 {{\[\[}}0, 1, 2]] : memref<16x1x1xf32> into memref<16xf32>
+// CHECK: scf.forall
+// CHECK: %[[V:.*]] = vector.transfer_read %[[B]][%{{.*}}]{{.*}} : memref<16xf32>, vector<16xf32>
+// CHECK: arith.addf %{{.*}}, %[[V]] : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @bias_channels_last(%x: memref<4x5x5x16xf32>, %b: memref<16x1x1xf32>, %y: memref<4x5x5x16xf32>) {
+  linalg.generic {indexing_maps = [#id4, #nhwc_bias, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %b : memref<4x5x5x16xf32>, memref<16x1x1xf32>) outs(%y : memref<4x5x5x16xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %r = arith.addf %in, %c : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // Rows of 84 with a broadcast row and column, one row per step: its first
 // 80 columns are vectors of 16, then its last 4 one vector of 4 (half a
 // register), in the same pass over the row.
