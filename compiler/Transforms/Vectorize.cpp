@@ -99,18 +99,20 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
 }
 
 /// The part of `total` rows or columns that the main register blocks of a
-/// product cover: all, or a multiple `head` of some `step` (the largest,
-/// or up to two steps fewer: a larger rest may take a better block) whose
-/// two parts cost at least 5 % less, the cheapest such split (the cost of
-/// a part: its size over `score(size)`, its register block's score).
+/// product cover: all, or a multiple `head` of some `step` whose two parts
+/// cost at least 5 % less, the cheapest such split (the cost of a part:
+/// its size over `score(size)`, its register block's score). The head is
+/// the largest multiple, or, where `fewer` allows it for the rest, up to
+/// two steps fewer: a larger rest may take a better block.
 int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
-                 function_ref<double(int64_t)> score) {
+                 function_ref<double(int64_t)> score,
+                 function_ref<bool(int64_t)> fewer = nullptr) {
   double whole = double(total) / score(total), best = 0.95 * whole;
   int64_t main = total;
   for (int64_t step : steps) {
-    for (int64_t fewer = 0; fewer <= 2; ++fewer) {
-      int64_t head = total - total % step - fewer * step, rest = total - head;
-      if (head <= 0 || rest == 0)
+    for (int64_t less = 0; less <= 2; ++less) {
+      int64_t head = total - total % step - less * step, rest = total - head;
+      if (head <= 0 || rest == 0 || (less && !(fewer && fewer(rest))))
         continue;
       double cost = double(head) / score(head) + double(rest) / score(rest);
       if (cost < best) {
@@ -126,14 +128,21 @@ int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 /// or fewer when the divisors of M only allow small blocks and a split
 /// pays (64 rows: 54 in 6 x 16 blocks, 12 FMAs per step, and 10 in 5 x 16
 /// blocks, instead of 64 in 4 x 16 blocks whose 8 accumulators leave the
-/// FMA units waiting, or 60 and a rest of 4 in such blocks).
+/// FMA units waiting, or 60 and a rest of 4 in such blocks). A rest of
+/// more rows than the largest multiple leaves is at most two blocks: each
+/// row block reads B's column block again, over all of K (an LSTM's 128
+/// rows as 108 and 20, four blocks of 5 over K = 1792: the 20 rows took
+/// twice the time per row of the 108).
 int64_t mainRows(int64_t M, int64_t N, int64_t width) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
     blockRows.push_back(mr);
-  return mainPart(M, blockRows, [&](int64_t rows) {
-    return registerBlock(rows, N, width).score;
-  });
+  return mainPart(
+      M, blockRows,
+      [&](int64_t rows) { return registerBlock(rows, N, width).score; },
+      [&](int64_t rest) {
+        return rest <= 2 * registerBlock(rest, N, width).mr;
+      });
 }
 
 /// The columns of an M x N product that its main register blocks cover:

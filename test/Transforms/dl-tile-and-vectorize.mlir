@@ -246,12 +246,14 @@ func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: 
 // chunks of its rows would each stream all of B (3.5 MB). Threads share
 // the column blocks instead; in each, the reduction is blocked by 256
 // (A's 128 x 256 stay in L2, B's 256 x 16 in L1) in an scf.for carrying
-// the result, which is zeroed once per share beforehand.
+// the result, which is zeroed once per share beforehand. The rows are 126
+// in 6 x 16 blocks and 2 in 2 x 32, not 108 and a rest of 20 (four blocks
+// of 5, each reading B's column block again).
 // CHECK-LABEL: func.func @deep
 // CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (16)
-// CHECK: vector.transfer_write %{{.*}} : vector<108x16xf32>, tensor<108x16xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<126x16xf32>, tensor<126x16xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c1792 step %c256
-// CHECK: scf.for %{{.*}} = %c0 to %c108 step %c6
+// CHECK: scf.for %{{.*}} = %c0 to %c126 step %c6
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
 // CHECK: vector.contract {{.*}} into vector<6x16xf32>
 func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<128x512xf32> {
