@@ -157,8 +157,9 @@ bool isPlainAdd(linalg::GenericOp op) {
 ///
 /// Only when the buffer is loaded for the sum alone, the product's result
 /// is used by the sum alone, the sum is stored into that buffer alone, all
-/// in one block, and nothing between the product and the store reads or
-/// writes the buffer: the product now writes it where it stands.
+/// in one block, the block reads and writes the buffer nowhere else, and
+/// nothing between the product and the store has other memory effects:
+/// the product now reads and writes the buffer where it stands.
 struct AccumulateIntoProduct : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -208,30 +209,29 @@ struct AccumulateIntoProduct : OpRewritePattern<linalg::GenericOp> {
     return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
   }
 
-  /// Whether no op from `product` to `store` but `load` reads or writes
-  /// the buffer `store` writes.
+  /// Whether `load` and `store` are the only ops of their block that read
+  /// or write the buffer `store` writes, and the ops from `product` to
+  /// `store` have no memory effects but loads and stores of other buffers.
   static bool untouchedBetween(Operation *product, Operation *store,
                                bufferization::ToTensorOp load) {
     Value buffer = load.getBuffer();
-    for (Operation *op = product->getNextNode(); op != store;
-         op = op->getNextNode()) {
-      if (op == load.getOperation())
-        continue;
-      if (auto other = dyn_cast<bufferization::ToTensorOp>(op)) {
-        if (mayAlias(other.getBuffer(), buffer))
-          return false;
-        continue;
-      }
-      if (auto other =
-              dyn_cast<bufferization::MaterializeInDestinationOp>(op)) {
-        if (!isa<MemRefType>(other.getDest().getType()) ||
-            mayAlias(other.getDest(), buffer))
-          return false;
-        continue;
-      }
-      if (!isMemoryEffectFree(op))
+    auto touches = [&](Operation *op) {
+      if (auto other = dyn_cast<bufferization::ToTensorOp>(op))
+        return mayAlias(other.getBuffer(), buffer);
+      if (auto other = dyn_cast<bufferization::MaterializeInDestinationOp>(op))
+        return !isa<MemRefType>(other.getDest().getType()) ||
+               mayAlias(other.getDest(), buffer);
+      return false;
+    };
+    for (Operation &op : *store->getBlock())
+      if (&op != load.getOperation() && &op != store && touches(&op))
         return false;
-    }
+    for (Operation *op = product->getNextNode(); op != store;
+         op = op->getNextNode())
+      if (!isa<bufferization::ToTensorOp,
+               bufferization::MaterializeInDestinationOp>(op) &&
+          !isMemoryEffectFree(op))
+        return false;
     return true;
   }
 };
