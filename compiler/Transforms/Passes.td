@@ -265,7 +265,12 @@ def DLVectorizeElementwise
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias
     added to every pixel of an image keeps its channel loop. The
     innermost loop's elements up to a multiple of `vector-width` are an
-    scf.forall (the runtime's threads share it) with one vector per step.
+    scf.forall (the runtime's threads share it) with up to four vectors
+    per value and step: four when the body keeps few values live, two or
+    one when it keeps more (estimated as its operands plus three for each
+    exp, tanh, log or erf, which dl-approximate-math expands: up to 4,
+    four vectors; up to 8, two; else one, so an LSTM cell's gradient stays
+    in registers).
     When each row has a rest of 2 to `vector-width` - 1 elements, the
     scf.forall is over the rows instead, each an scf.for of vectors, then
     the rest as one short vector: one pass over each row. (A

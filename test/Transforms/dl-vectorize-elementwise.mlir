@@ -30,6 +30,39 @@ func.func @activation(%x: memref<4x6x28x28xf32>, %y: memref<4x6x28x28xf32>) {
   return
 }
 
+// Fewer vectors per step for bodies that keep more values live: two
+// operands and an exp (estimated 5 live values) take two vectors per
+// step; seven operands and two tanh (13) one, which keeps them all in
+// registers.
+// CHECK-LABEL: func.func @live_values
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (16)
+// CHECK: math.exp {{.*}} : vector<16xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (8)
+// CHECK: math.tanh {{.*}} : vector<8xf32>
+func.func @live_values(%a: memref<1024xf32>, %b: memref<1024xf32>, %c: memref<1024xf32>,
+                       %d: memref<1024xf32>, %e: memref<1024xf32>, %f: memref<1024xf32>,
+                       %y: memref<1024xf32>) {
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : memref<1024xf32>) outs(%y : memref<1024xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %r = math.exp %x : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1, #id1, #id1, #id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%a, %b, %c, %d, %e, %f : memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>) outs(%y : memref<1024xf32>) {
+  ^bb0(%x0: f32, %x1: f32, %x2: f32, %x3: f32, %x4: f32, %x5: f32, %out: f32):
+    %t0 = math.tanh %x0 : f32
+    %t1 = math.tanh %x1 : f32
+    %s0 = arith.mulf %t0, %x2 : f32
+    %s1 = arith.mulf %t1, %x3 : f32
+    %s2 = arith.addf %s0, %s1 : f32
+    %s3 = arith.mulf %x4, %x5 : f32
+    %r = arith.addf %s2, %s3 : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // A bias of shape [C, 1, 1] added to every pixel: read through a view
 // without its unit dimensions, broadcast along the pixels, which are one
 // loop; the channel loop stays.
