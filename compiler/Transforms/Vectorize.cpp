@@ -129,19 +129,22 @@ int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 /// pays (64 rows: 54 in 6 x 16 blocks, 12 FMAs per step, and 10 in 5 x 16
 /// blocks, instead of 64 in 4 x 16 blocks whose 8 accumulators leave the
 /// FMA units waiting, or 60 and a rest of 4 in such blocks). A rest of
-/// more rows than the largest multiple leaves is at most two blocks: each
-/// row block reads B's column block again, over all of K (an LSTM's 128
-/// rows as 108 and 20, four blocks of 5 over K = 1792: the 20 rows took
-/// twice the time per row of the 108).
-int64_t mainRows(int64_t M, int64_t N, int64_t width) {
+/// more rows than the largest multiple leaves is at most two blocks, unless
+/// B's column blocks (K x 16 lanes) fit in 16 KB of L1: each row block
+/// reads its column block of B again, over all of K (an LSTM's 128 rows as
+/// 108 and 20, four blocks of 5 over K = 1792: the 20 rows took twice the
+/// time per row of the 108; an autoencoder's 128 x 784 over K = 256 is
+/// faster as 108 and 20 than as 115 and 13).
+int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
     blockRows.push_back(mr);
+  bool inL1 = K * 16 * 4 <= 16 * 1024;
   return mainPart(
       M, blockRows,
       [&](int64_t rows) { return registerBlock(rows, N, width).score; },
       [&](int64_t rest) {
-        return rest <= 2 * registerBlock(rest, N, width).mr;
+        return inL1 || rest <= 2 * registerBlock(rest, N, width).mr;
       });
 }
 
@@ -425,7 +428,10 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width) {
     unsigned m = dims->m.back(), n = dims->n.back();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     SmallVector<linalg::LinalgOp> parts = {op};
-    int64_t rows = mainRows(ranges[m], ranges[n], width);
+    int64_t depth = 1;
+    for (unsigned k : dims->k)
+      depth *= ranges[k];
+    int64_t rows = mainRows(ranges[m], ranges[n], depth, width);
     if (rows < ranges[m]) {
       auto [first, rest] = splitProduct(rewriter, op, m, rows);
       parts = {first};
@@ -2600,6 +2606,58 @@ struct DLVectorizeElementwise
   }
 };
 
+/// A vector read from a buffer only for its elements one by one (the
+/// elements of A that a product's block broadcasts, contiguous when A is
+/// read transposed) becomes one scalar load per element: LLVM then
+/// broadcasts each straight from memory (a load), where it had loaded the
+/// vector in pieces and broadcast its lanes with shuffles, which compete
+/// with the FMAs (the LSTM's recurrent weight gradient ran at 64 % of the
+/// FMA peak).
+void scalarizeExtractedReads(RewriterBase &rewriter, Operation *root) {
+  // (vector.load, or an in-bounds transfer along the buffer's last
+  // dimension.)
+  SmallVector<Operation *> reads;
+  root->walk([&](Operation *op) {
+    auto type = op->getNumResults() == 1
+                    ? dyn_cast<VectorType>(op->getResult(0).getType())
+                    : VectorType();
+    if (!type || type.getRank() != 1 || type.getNumElements() < 2)
+      return;
+    if (auto read = dyn_cast<vector::TransferReadOp>(op)) {
+      if (read.getMask() || !isa<MemRefType>(read.getBase().getType()) ||
+          !read.getPermutationMap().isMinorIdentity() ||
+          !read.getInBoundsValues()[0])
+        return;
+    } else if (!isa<vector::LoadOp>(op)) {
+      return;
+    }
+    if (llvm::all_of(op->getUsers(), [](Operation *user) {
+          auto extract = dyn_cast<vector::ExtractOp>(user);
+          return extract && extract.getDynamicPosition().empty() &&
+                 !isa<VectorType>(extract.getType());
+        }))
+      reads.push_back(op);
+  });
+  for (Operation *read : reads) {
+    Value base = read->getOperand(0);
+    ValueRange readIndices = read->getOperands().drop_front();
+    if (auto transfer = dyn_cast<vector::TransferReadOp>(read))
+      readIndices = transfer.getIndices();
+    for (Operation *user : llvm::make_early_inc_range(read->getUsers())) {
+      auto extract = cast<vector::ExtractOp>(user);
+      rewriter.setInsertionPoint(extract);
+      SmallVector<Value> indices(readIndices);
+      int64_t position = extract.getStaticPosition()[0];
+      if (position != 0)
+        indices.back() = arith::AddIOp::create(
+            rewriter, read->getLoc(), indices.back(),
+            arith::ConstantIndexOp::create(rewriter, read->getLoc(), position));
+      rewriter.replaceOpWithNewOp<memref::LoadOp>(extract, base, indices);
+    }
+    rewriter.eraseOp(read);
+  }
+}
+
 struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
   using DLLowerVectorsBase::DLLowerVectorsBase;
 
@@ -2638,6 +2696,7 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
     getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)
       unrollAccumulators(rewriter, loop, vectorWidth);
+    scalarizeExtractedReads(rewriter, getOperation());
   }
 };
 

@@ -102,3 +102,32 @@ func.func @not_a_sum(%x: memref<8x8xf32>, %init: vector<8xf32>) -> vector<8xf32>
   }
   return %r : vector<8xf32>
 }
+
+// A block of a product whose A is read transposed (the elements of A for
+// its rows are contiguous): the vector read only for its elements one by
+// one becomes one scalar load per element, which LLVM broadcasts straight
+// from memory. A read also used as a whole stays.
+// CHECK-LABEL: func.func @transposed_a
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: %[[K:.*]] = arith.addi %arg3, %[[C1]] : index
+// CHECK: memref.load %arg0[%arg3, %[[K]]] : memref<16x8xf32>
+// CHECK: %[[K2:.*]] = arith.addi %arg3, %[[C2]] : index
+// CHECK: memref.load %arg0[%arg3, %[[K2]]] : memref<16x8xf32>
+// CHECK: memref.load %arg0[%arg3, %arg3] : memref<16x8xf32>
+// CHECK: vector.load %arg1{{.*}} : memref<16x8xf32>, vector<3xf32>
+// CHECK-NOT: memref.load
+func.func @transposed_a(%a: memref<16x8xf32>, %b: memref<16x8xf32>, %out: memref<3xf32>, %i: index) -> vector<3xf32> {
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %a[%i, %i], %pad {in_bounds = [true]} : memref<16x8xf32>, vector<3xf32>
+  %x1 = vector.extract %v[1] : f32 from vector<3xf32>
+  %x2 = vector.extract %v[2] : f32 from vector<3xf32>
+  %x0 = vector.extract %v[0] : f32 from vector<3xf32>
+  %s = arith.addf %x0, %x1 : f32
+  %t = arith.addf %s, %x2 : f32
+  memref.store %t, %out[%i] : memref<3xf32>
+  %w = vector.transfer_read %b[%i, %i], %pad {in_bounds = [true]} : memref<16x8xf32>, vector<3xf32>
+  %y = vector.extract %w[0] : f32 from vector<3xf32>
+  memref.store %y, %out[%i] : memref<3xf32>
+  return %w : vector<3xf32>
+}

@@ -205,6 +205,21 @@ func.func @narrow(%a: tensor<28x64xf32>, %b: tensor<64x512xf32>, %c: tensor<28x5
 
 // -----
 
+// The same 128 rows over K = 256, whose column blocks of B (16 KB) stay
+// in L1 while the row blocks pass: 108 rows in 6 x 16 blocks and 20 in
+// four blocks of 5 x 16 (an autoencoder's weight gradient).
+// CHECK-LABEL: func.func @rest_in_l1
+// CHECK: scf.for %{{.*}} = %c0 to %c108 step %c6
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c20 step %c5
+// CHECK: vector.contract {{.*}} into vector<5x16xf32>
+func.func @rest_in_l1(%a: tensor<128x256xf32>, %b: tensor<256x784xf32>, %c: tensor<128x784xf32>) -> tensor<128x784xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<128x256xf32>, tensor<256x784xf32>) outs(%c : tensor<128x784xf32>) -> tensor<128x784xf32>
+  return %0 : tensor<128x784xf32>
+}
+
+// -----
+
 // A row vector times a large matrix (batch-1 inference: B of 1.6 MB does
 // not stay in L2) streams B row by row: threads share chunks of 128
 // columns; for every 4 rows of B, the 4 elements of A are read once, then
