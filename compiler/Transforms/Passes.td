@@ -320,7 +320,11 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     of accumulators per copy (the extra sets start from zero, and the sets
     are added after the loop, in a fixed order), when the copies divide its
     trip count and the accumulators and a row of B still fit in the
-    16 registers.
+    16 registers. A 1-D vector read from a buffer only for its elements
+    one by one (the elements of A a block broadcasts, contiguous when A is
+    read transposed) becomes one scalar load per element, which LLVM
+    broadcasts straight from memory instead of loading the vector in
+    pieces and broadcasting its lanes with shuffles.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
