@@ -829,17 +829,6 @@ void transposeInBlocks(IRRewriter &rewriter, linalg::TransposeOp op, unsigned a,
   rewriter.eraseOp(op);
 }
 
-/// Elementwise ops (activations and their gradients, bias additions,
-/// optimizer updates) become vectors of `width` lanes. The loops that are
-/// contiguous in every operand are first collapsed into one (a 64 x 6 x
-/// 28 x 28 activation is one loop of 301056 elements, a bias added to
-/// each pixel keeps its channel loop), so the innermost loop is long and
-/// a multiple of the vector more often; a remainder of it (2 to `width`
-/// - 1 elements) is one short vector per row, in the same pass over the
-/// row, a single element a scalar loop. The rest is an scf.forall
-/// (threads share it) with one vector per step. Left to LLVM, such loops
-/// were vectorized behind runtime overlap checks of every operand pair,
-/// and unrolled, at a large cost in compile time.
 /// The vectors per value one step of an elementwise loop may take: four,
 /// or fewer for a body that keeps many values live, whose registers four
 /// vectors per value would outgrow (an LSTM cell's gradient, 19 buffers
@@ -858,6 +847,18 @@ int64_t stepVectors(Operation *op) {
   return live <= 4 ? 4 : live <= 8 ? 2 : 1;
 }
 
+/// Elementwise ops (activations and their gradients, bias additions,
+/// optimizer updates) become vectors of `width` lanes. The loops that are
+/// contiguous in every operand are first collapsed into one (a 64 x 6 x
+/// 28 x 28 activation is one loop of 301056 elements, a bias added to
+/// each pixel keeps its channel loop), so the innermost loop is long and
+/// a multiple of the vector more often; a remainder of it (2 to `width`
+/// - 1 elements) is one short vector per row, in the same pass over the
+/// row, a single element a scalar loop. The rest is an scf.forall
+/// (threads share it) with up to four vectors per value and step
+/// (stepVectors). Left to LLVM, such loops
+/// were vectorized behind runtime overlap checks of every operand pair,
+/// and unrolled, at a large cost in compile time.
 void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
                           int64_t width) {
   // Transposes of whole rows (the last dimension stays last: a gradient
