@@ -236,6 +236,110 @@ struct AccumulateIntoProduct : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// A buffer filled with a constant after an elementwise op read it (a
+/// gradient cleared after the optimizer's update read it) is filled by
+/// that op instead: an extra result, the constant, stored into the buffer,
+/// so each element is cleared in the same pass that reads it (it was a
+/// second pass over the buffer, a memset).
+///
+/// Only when the fill's result is stored into that buffer alone, the op
+/// is all parallel, reads the buffer's load with an identity map and
+/// writes results of the fill's shape, and nothing between the op and the
+/// store reads or writes the buffer.
+struct FillIntoReader : OpRewritePattern<linalg::FillOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::FillOp fill,
+                                PatternRewriter &rewriter) const override {
+    if (!fill.hasPureTensorSemantics() || !fill->hasOneUse())
+      return failure();
+    auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(
+        *fill->getUsers().begin());
+    if (!store || store->getBlock() != fill->getBlock() ||
+        !isa<MemRefType>(store.getDest().getType()))
+      return failure();
+    Value buffer = store.getDest();
+    auto type = cast<RankedTensorType>(fill.getResult(0).getType());
+    // The last op before the store that reads the buffer.
+    linalg::GenericOp reader;
+    for (Operation *op = store->getPrevNode(); op && !reader;
+         op = op->getPrevNode()) {
+      if (auto load = dyn_cast<bufferization::ToTensorOp>(op)) {
+        if (mayAlias(load.getBuffer(), buffer))
+          return failure(); // (a load after the reader)
+        continue;
+      }
+      if (auto other =
+              dyn_cast<bufferization::MaterializeInDestinationOp>(op)) {
+        if (!isa<MemRefType>(other.getDest().getType()) ||
+            mayAlias(other.getDest(), buffer))
+          return failure();
+        continue;
+      }
+      if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+        if (llvm::any_of(generic.getDpsInputOperands(), [&](OpOperand *in) {
+              auto load = in->get().getDefiningOp<bufferization::ToTensorOp>();
+              return load && load.getBuffer() == buffer;
+            }))
+          reader = generic;
+        continue;
+      }
+      if (!isMemoryEffectFree(op))
+        return failure();
+    }
+    if (!reader || !reads(reader, buffer) || !reader.hasPureTensorSemantics() ||
+        reader.getNumParallelLoops() != reader.getNumLoops() ||
+        llvm::any_of(reader->getResultTypes(),
+                     [&](Type t) { return t != type; }) ||
+        !llvm::all_of(reader.getDpsInitsMutable(), [&](OpOperand &init) {
+          return reader.getMatchingIndexingMap(&init).isIdentity();
+        }))
+      return failure();
+    // The fill's value must be defined before the reader.
+    Value value = fill.getInputs()[0];
+    if (auto def = value.getDefiningOp();
+        def && def->getBlock() == reader->getBlock() &&
+        !def->isBeforeInBlock(reader))
+      return failure();
+    SmallVector<Value> inits(reader.getDpsInits());
+    inits.push_back(fill.getOutputs()[0]);
+    if (auto def = inits.back().getDefiningOp();
+        def && def->getBlock() == reader->getBlock() &&
+        !def->isBeforeInBlock(reader))
+      return failure();
+    SmallVector<AffineMap> maps = reader.getIndexingMapsArray();
+    maps.push_back(rewriter.getMultiDimIdentityMap(type.getRank()));
+    SmallVector<Type> results(reader->getResultTypes());
+    results.push_back(type);
+    rewriter.setInsertionPoint(reader);
+    auto fused = linalg::GenericOp::create(rewriter, reader.getLoc(), results,
+                                           reader.getDpsInputs(), inits, maps,
+                                           reader.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(reader.getRegion(), fused.getRegion(),
+                                fused.getRegion().end());
+    Block &body = fused.getRegion().front();
+    body.addArgument(type.getElementType(), fill.getLoc());
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    rewriter.modifyOpInPlace(yield,
+                             [&] { yield.getValuesMutable().append(value); });
+    rewriter.replaceOp(reader, fused->getResults().drop_back());
+    rewriter.modifyOpInPlace(store, [&] {
+      store.getSourceMutable().set(fused->getResults().back());
+    });
+    rewriter.eraseOp(fill);
+    return success();
+  }
+
+  /// Whether `op` reads `buffer`'s load with an identity map.
+  static bool reads(linalg::GenericOp op, Value buffer) {
+    return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+      auto load = in->get().getDefiningOp<bufferization::ToTensorOp>();
+      return load && load.getBuffer() == buffer &&
+             op.getMatchingIndexingMap(in).isIdentity();
+    });
+  }
+};
+
 struct DLFuseElementwise
     : dlc::impl::DLFuseElementwiseBase<DLFuseElementwise> {
   void runOnOperation() override {
@@ -280,6 +384,11 @@ struct DLFuseElementwise
     patterns.add<FuseIntoStores, AccumulateIntoProduct>(&getContext());
     linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Then fills join the fused ops that read their buffers last.
+    RewritePatternSet fills(&getContext());
+    fills.add<FillIntoReader>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(fills))))
       signalPassFailure();
   }
 };

@@ -128,6 +128,15 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     product and the sum each have that one use, in one block, and nothing
     between the product and the store reads or writes the buffer.
 
+    Last, a buffer filled with a constant after an all-parallel op read it
+    (a gradient cleared after the optimizer's update) is filled by that
+    op: an extra result, the constant, stored into the buffer, so each
+    element is cleared in the pass that reads it instead of a second pass
+    (a memset). Only when the fill's result is stored into that buffer
+    alone, the op reads the buffer's load with an identity map and writes
+    results of the fill's shape, and nothing between the op and the store
+    reads or writes the buffer.
+
     An all-parallel generic reading, through a tensor.collapse_shape used
     only there, the result of an all-parallel generic used only there (a
     pooling's input gradient computed as cells of window rows, read by

@@ -335,3 +335,54 @@ func.func @not_accumulated(%arena: memref<512xi8>, %a: tensor<4x3xf32>, %b: tens
   bufferization.materialize_in_destination %s3 in writable %kb : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
   return %again : tensor<4x8xf32>
 }
+
+// A gradient cleared after the optimizer's update read it: the update
+// clears it too (a third result, zero, stored into the gradient), in the
+// same pass, and the fill goes. Left alone: a fill whose buffer is loaded
+// again between its last reader and its store.
+// CHECK-LABEL: func.func @cleared
+// CHECK: %[[R:.*]]:3 = linalg.generic
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %cst : f32, f32, f32
+// CHECK: bufferization.materialize_in_destination %[[R]]#2 in writable %[[G:.*]] :
+// CHECK: %[[F:.*]] = linalg.fill
+// CHECK: bufferization.materialize_in_destination %[[F]]
+func.func @cleared(%arena: memref<512xi8>) -> tensor<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c96 = arith.constant 96 : index
+  %c128 = arith.constant 128 : index
+  %cst = arith.constant 0.0 : f32
+  %lr = arith.constant 0.5 : f32
+  %wb = memref.view %arena[%c0][] : memref<512xi8> to memref<8xf32>
+  %gb = memref.view %arena[%c32][] : memref<512xi8> to memref<8xf32>
+  %mb = memref.view %arena[%c64][] : memref<512xi8> to memref<8xf32>
+  %hb = memref.view %arena[%c96][] : memref<512xi8> to memref<8xf32>
+  %kb = memref.view %arena[%c128][] : memref<512xi8> to memref<8xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %w = bufferization.to_tensor %wb restrict : memref<8xf32> to tensor<8xf32>
+  %g = bufferization.to_tensor %gb restrict : memref<8xf32> to tensor<8xf32>
+  %m = bufferization.to_tensor %mb restrict : memref<8xf32> to tensor<8xf32>
+  %u:2 = linalg.generic {indexing_maps = [#id, #id, #id, #id, #id], iterator_types = ["parallel"]} ins(%w, %g, %m : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) outs(%e, %e : tensor<8xf32>, tensor<8xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32, %o1: f32, %o2: f32):
+    %0 = arith.addf %z, %y : f32
+    %1 = arith.mulf %0, %lr : f32
+    %2 = arith.subf %x, %1 : f32
+    linalg.yield %0, %2 : f32, f32
+  } -> (tensor<8xf32>, tensor<8xf32>)
+  bufferization.materialize_in_destination %u#0 in writable %mb : (tensor<8xf32>, memref<8xf32>) -> ()
+  bufferization.materialize_in_destination %u#1 in writable %wb : (tensor<8xf32>, memref<8xf32>) -> ()
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  bufferization.materialize_in_destination %z in writable %gb : (tensor<8xf32>, memref<8xf32>) -> ()
+  %h = bufferization.to_tensor %hb restrict : memref<8xf32> to tensor<8xf32>
+  %v = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%h : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %0 = arith.mulf %x, %lr : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  bufferization.materialize_in_destination %v in writable %kb : (tensor<8xf32>, memref<8xf32>) -> ()
+  %again = bufferization.to_tensor %hb restrict : memref<8xf32> to tensor<8xf32>
+  %z2 = linalg.fill ins(%cst : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  bufferization.materialize_in_destination %z2 in writable %hb : (tensor<8xf32>, memref<8xf32>) -> ()
+  return %again : tensor<8xf32>
+}
