@@ -132,6 +132,17 @@ struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// Whether `op` is a load or a store of a view that may alias `buffer` (a
+/// store into something other than a buffer counts).
+bool touches(Operation *op, Value buffer) {
+  if (auto load = dyn_cast<bufferization::ToTensorOp>(op))
+    return mayAlias(load.getBuffer(), buffer);
+  if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op))
+    return !isa<MemRefType>(store.getDest().getType()) ||
+           mayAlias(store.getDest(), buffer);
+  return false;
+}
+
 /// Whether `op` adds its two inputs element by element: identity maps, all
 /// loops parallel, and a body that yields the sum of its two arguments.
 bool isPlainAdd(linalg::GenericOp op) {
@@ -215,16 +226,8 @@ struct AccumulateIntoProduct : OpRewritePattern<linalg::GenericOp> {
   static bool untouchedBetween(Operation *product, Operation *store,
                                bufferization::ToTensorOp load) {
     Value buffer = load.getBuffer();
-    auto touches = [&](Operation *op) {
-      if (auto other = dyn_cast<bufferization::ToTensorOp>(op))
-        return mayAlias(other.getBuffer(), buffer);
-      if (auto other = dyn_cast<bufferization::MaterializeInDestinationOp>(op))
-        return !isa<MemRefType>(other.getDest().getType()) ||
-               mayAlias(other.getDest(), buffer);
-      return false;
-    };
     for (Operation &op : *store->getBlock())
-      if (&op != load.getOperation() && &op != store && touches(&op))
+      if (&op != load.getOperation() && &op != store && touches(&op, buffer))
         return false;
     for (Operation *op = product->getNextNode(); op != store;
          op = op->getNextNode())
@@ -264,16 +267,10 @@ struct FillIntoReader : OpRewritePattern<linalg::FillOp> {
     linalg::GenericOp reader;
     for (Operation *op = store->getPrevNode(); op && !reader;
          op = op->getPrevNode()) {
-      if (auto load = dyn_cast<bufferization::ToTensorOp>(op)) {
-        if (mayAlias(load.getBuffer(), buffer))
-          return failure(); // (a load after the reader)
-        continue;
-      }
-      if (auto other =
-              dyn_cast<bufferization::MaterializeInDestinationOp>(op)) {
-        if (!isa<MemRefType>(other.getDest().getType()) ||
-            mayAlias(other.getDest(), buffer))
-          return failure();
+      if (isa<bufferization::ToTensorOp,
+              bufferization::MaterializeInDestinationOp>(op)) {
+        if (touches(op, buffer))
+          return failure(); // (read or written after the reader)
         continue;
       }
       if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
