@@ -26,7 +26,8 @@
 
 /* Spins of a waiting thread before it sleeps (workers) or yields (caller). */
 #define SPINS 20000
-/* Shares per thread: enough to even out uneven shares and busy cores. */
+/* Equal shares per thread of the application's parallel_for (the pool's
+   threads claim guided shares instead, run_shares). */
 #define SHARES_PER_THREAD 4
 
 typedef void (*dlrt_task)(void *ctx, int64_t lo, int64_t hi);
