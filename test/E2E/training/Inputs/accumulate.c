@@ -1,8 +1,10 @@
-/* Gradient accumulation: on a model compiled for batch 2, two
+/* Gradient accumulation: on a model compiled for batch B, two
    step_accumulate calls and one step_apply give the same params as one step
-   of the model compiled for batch 4 on the two batches concatenated (three
-   rounds, so optimizer state carries over). Both libraries are opened with
-   the generic loader. */
+   of the model compiled for batch 2B on the two batches concatenated (three
+   rounds, so optimizer state carries over, and gradients are cleared
+   between them). Both libraries are opened with the generic loader, which
+   also gives the inputs' shapes: any model whose inputs all have the batch
+   as their first dimension. */
 #include "dlrt.h"
 
 #include <math.h>
@@ -21,23 +23,63 @@ static char *read_file(const char *path, size_t *size) {
   return data;
 }
 
+/* The entry `name` of `model`, or NULL. */
+static const dl_entry_info *entry_of(const dlrt_model *model, const char *name) {
+  const dl_model_info *info = dlrt_info(model);
+  for (int32_t i = 0; i < info->num_entries; ++i)
+    if (strcmp(info->entries[i].name, name) == 0)
+      return &info->entries[i];
+  return NULL;
+}
+
+static size_t elements(const dl_arg_info *arg) {
+  size_t n = 1;
+  for (int32_t d = 0; d < arg->rank; ++d)
+    n *= (size_t)arg->shape[d];
+  return n;
+}
+
+#define MAX_ARGS 16
+
 int main(int argc, char **argv) {
   dlrt_model *small = dlrt_open(argv[1]), *large = dlrt_open(argv[2]);
   if (!small || !large) {
     printf("FAILED: %s\n", dlrt_open_error());
     return 1;
   }
+  /* The large model's step takes the inputs of both halves: its batch is
+     twice the small model's, and the batch is every input's first
+     dimension, so the second half starts half way through each buffer. */
+  const dl_entry_info *step = entry_of(large, "step"), *acc = entry_of(small, "step_accumulate");
+  if (!step || !acc || step->num_args != acc->num_args || step->num_args > MAX_ARGS) {
+    printf("FAILED: the models' entries differ\n");
+    return 1;
+  }
   void *a = dlrt_create(small), *b = dlrt_create(large);
-  float x[12], loss;
-  int32_t y[4];
+  void *buffers[MAX_ARGS], *first[MAX_ARGS], *second[MAX_ARGS];
+  for (int32_t i = 0; i < step->num_args; ++i) {
+    const dl_arg_info *arg = &step->args[i];
+    size_t size = arg->dtype == DL_F32 || arg->dtype == DL_I32 ? 4 : 2;
+    buffers[i] = calloc(elements(arg), size);
+    first[i] = buffers[i];
+    second[i] = arg->role == DL_INPUT ? (char *)buffers[i] + elements(&acc->args[i]) * size
+                                      : buffers[i];
+  }
   for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < 12; ++i)
-      x[i] = (float)sin(1.7 * i + round);
-    for (int i = 0; i < 4; ++i)
-      y[i] = (i + round) % 2;
-    void *first[] = {x, y, &loss}, *second[] = {x + 6, y + 2, &loss}, *all[] = {x, y, &loss};
+    for (int32_t i = 0; i < step->num_args; ++i) {
+      const dl_arg_info *arg = &step->args[i];
+      if (arg->role != DL_INPUT)
+        continue;
+      for (size_t j = 0; j < elements(arg); ++j) {
+        if (arg->dtype == DL_F32)
+          ((float *)buffers[i])[j] = (float)sin(1.7 * (double)j + round);
+        else
+          ((int32_t *)buffers[i])[j] =
+              arg->index_limit > 0 ? (int32_t)((j + (size_t)round) % (size_t)arg->index_limit) : 0;
+      }
+    }
     if (dlrt_call(small, a, "step_accumulate", first) || dlrt_call(small, a, "step_accumulate", second) ||
-        dlrt_call(small, a, "step_apply", NULL) || dlrt_call(large, b, "step", all)) {
+        dlrt_call(small, a, "step_apply", NULL) || dlrt_call(large, b, "step", buffers)) {
       printf("FAILED: an entry failed\n");
       return 1;
     }
