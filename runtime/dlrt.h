@@ -87,8 +87,12 @@ typedef struct dl_model_info {
   int32_t num_variables;
 } dl_model_info;
 
-/** Bytes of one element of `dtype`. */
-size_t dl_dtype_size(int32_t dtype);
+/** Bytes of one element of `dtype`. (Inline: the model libraries keep their
+    runtime hidden, and a program using the generic loader alone has no
+    library defining it.) */
+static inline size_t dl_dtype_size(int32_t dtype) {
+  return dtype == DL_F16 || dtype == DL_BF16 ? 2 : 4;
+}
 
 /* ---- Generic loader: any compiled model, called by entry name. ---------- */
 

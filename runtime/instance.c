@@ -16,12 +16,6 @@
 
 #define ALIGNMENT 64
 
-static size_t align_up(size_t n) { return (n + ALIGNMENT - 1) & ~(size_t)(ALIGNMENT - 1); }
-
-size_t dl_dtype_size(int32_t dtype) {
-  return dtype == DL_F16 || dtype == DL_BF16 ? 2 : 4;
-}
-
 uint64_t dlrt_variable_elements(const dl_variable_info *v) {
   uint64_t n = 1;
   for (int32_t i = 0; i < v->rank; ++i)

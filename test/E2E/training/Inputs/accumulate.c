@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
   void *buffers[MAX_ARGS], *first[MAX_ARGS], *second[MAX_ARGS];
   for (int32_t i = 0; i < step->num_args; ++i) {
     const dl_arg_info *arg = &step->args[i];
-    size_t size = arg->dtype == DL_F32 || arg->dtype == DL_I32 ? 4 : 2;
+    size_t size = dl_dtype_size(arg->dtype);
     buffers[i] = calloc(elements(arg), size);
     first[i] = buffers[i];
     second[i] = arg->role == DL_INPUT ? (char *)buffers[i] + elements(&acc->args[i]) * size
