@@ -125,8 +125,9 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     buffer) becomes the contraction into the buffer itself (loaded
     restrict writable, so it bufferizes in place), and the add goes: no
     separate pass reads both and writes the sum. Only when the load, the
-    product and the sum each have that one use, in one block, and nothing
-    between the product and the store reads or writes the buffer.
+    product and the sum each have that one use, in one block, the block
+    reads and writes the buffer nowhere else, and nothing between the
+    product and the store has other memory effects.
 
     Last, a buffer filled with a constant after an all-parallel op read it
     (a gradient cleared after the optimizer's update) is filled by that
@@ -178,8 +179,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     (an accumulated gradient, a reduction blocked by 256) is not carried
     into its reduction loop: the loop starts from zeros, and the block is
     read and added after it (C + AB; the read no longer holds up the
-    loop's first FMAs, nor its registers the loop). A row vector times a matrix of 512
-    KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
+    loop's first FMAs, nor its registers the loop). A row vector times a
+    matrix of 512 KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
     row instead: threads share chunks of up to 128 columns, and for every
     4 rows of B (2 or 1 when K requires) the 4 elements of A are read once
     and each 8-lane vector of the result row (in L1) gets 4 FMAs (the
@@ -256,8 +257,9 @@ def DLVectorizeElementwise
     On buffers, after dl-plan-memory: a linalg.generic whose loops are all
     parallel and static, whose operands are 32-bit elements indexed by
     some of the loops (broadcasts; the outer loops may be permuted, but an
-    operand that reads the innermost loop reads it as its last index), and
-    whose body reads no loop index, runs on vectors of `vector-width`
+    operand that reads the innermost loop reads it as its last index, or
+    last before unit dimensions at 0: a [C, 1, 1] bias along the channels
+    of an NHWC tensor), and whose body reads no loop index, runs on vectors of `vector-width`
     lanes. A linalg.transpose that keeps the last dimension last (a copy
     of whole rows) and a static linalg.copy (such as an image into its
     padded buffer) become such generics first. With 8 lanes or more, a
