@@ -274,10 +274,7 @@ struct FillIntoReader : OpRewritePattern<linalg::FillOp> {
         continue;
       }
       if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
-        if (llvm::any_of(generic.getDpsInputOperands(), [&](OpOperand *in) {
-              auto load = in->get().getDefiningOp<bufferization::ToTensorOp>();
-              return load && load.getBuffer() == buffer;
-            }))
+        if (reads(generic, buffer, /*identity=*/false))
           reader = generic;
         continue;
       }
@@ -327,12 +324,12 @@ struct FillIntoReader : OpRewritePattern<linalg::FillOp> {
     return success();
   }
 
-  /// Whether `op` reads `buffer`'s load with an identity map.
-  static bool reads(linalg::GenericOp op, Value buffer) {
+  /// Whether `op` reads `buffer`'s load (with an identity map).
+  static bool reads(linalg::GenericOp op, Value buffer, bool identity = true) {
     return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
       auto load = in->get().getDefiningOp<bufferization::ToTensorOp>();
       return load && load.getBuffer() == buffer &&
-             op.getMatchingIndexingMap(in).isIdentity();
+             (!identity || op.getMatchingIndexingMap(in).isIdentity());
     });
   }
 };

@@ -2641,9 +2641,9 @@ void scalarizeExtractedReads(RewriterBase &rewriter, Operation *root) {
   });
   for (Operation *read : reads) {
     Value base = read->getOperand(0);
-    ValueRange readIndices = read->getOperands().drop_front();
-    if (auto transfer = dyn_cast<vector::TransferReadOp>(read))
-      readIndices = transfer.getIndices();
+    auto transfer = dyn_cast<vector::TransferReadOp>(read);
+    ValueRange readIndices = transfer ? transfer.getIndices()
+                                      : cast<vector::LoadOp>(read).getIndices();
     for (Operation *user : llvm::make_early_inc_range(read->getUsers())) {
       auto extract = cast<vector::ExtractOp>(user);
       rewriter.setInsertionPoint(extract);
