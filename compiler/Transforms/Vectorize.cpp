@@ -139,7 +139,8 @@ int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
     blockRows.push_back(mr);
-  bool inL1 = K * 16 * 4 <= 16 * 1024;
+  constexpr int64_t kL1ColumnBlock = 16 * 1024, kColumnBlockLanes = 16;
+  bool inL1 = K * kColumnBlockLanes * 4 <= kL1ColumnBlock;
   return mainPart(
       M, blockRows,
       [&](int64_t rows) { return registerBlock(rows, N, width).score; },
