@@ -179,7 +179,17 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     (an accumulated gradient, a reduction blocked by 256) is not carried
     into its reduction loop: the loop starts from zeros, and the block is
     read and added after it (C + AB; the read no longer holds up the
-    loop's first FMAs, nor its registers the loop). A row vector times a
+    loop's first FMAs, nor its registers the loop). With fuse-epilogues
+    (the default; dlc --no-fuse turns it off), a linalg.generic that is
+    the only reader of a contraction from a zero fill, all parallel,
+    reading it at the identity (a bias, a relu, a relu's mask; no exp,
+    tanh, log or erf, whose polynomials on a whole block would spill) is
+    split with the product and fused into its loops as their consumer
+    (scf::tileAndFuseConsumer, into the share's scf.forall, then the
+    register blocks' loops unless a reduction loop encloses them): each
+    block applies it in registers after its reduction loop and writes
+    only the consumer's result; the product's loops no longer carry its
+    own. A row vector times a
     matrix of 512 KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
     row instead: threads share chunks of up to 128 columns, and for every
     4 rows of B (2 or 1 when K requires) the 4 elements of A are read once
@@ -242,7 +252,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
-           "f32 lanes of the target's vector registers (8: AVX2, 16: AVX-512)">
+           "f32 lanes of the target's vector registers (8: AVX2, 16: AVX-512)">,
+    Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
+           "apply a product's elementwise consumer in its blocks">
   ];
   let dependentDialects = [
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",

@@ -10,8 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/Transforms/Passes.h"
 #include "compiler/Conversion/DLToLinalg/Utils.h"
+#include "compiler/Transforms/Aliasing.h"
+#include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,6 +32,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/X86Vector/Transforms.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -368,6 +370,124 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
   }
 }
 
+/// Products (the parts a split leaves of them, then) and the elementwise
+/// op their blocks apply before writing (epilogueOf).
+using Epilogues = llvm::DenseMap<Operation *, linalg::GenericOp>;
+
+/// Whether dl-approximate-math expands `op` into a polynomial (a dozen
+/// vector instructions or more, several values live).
+bool isApproximated(Operation *op) {
+  return isa<math::ExpOp, math::ExpM1Op, math::TanhOp, math::LogOp,
+             math::Log1pOp, math::Log2Op, math::ErfOp>(op);
+}
+
+/// Whether the definition of `value` (a constant, a view, a load of a
+/// buffer none of the ops from `before` on writes) can move before
+/// `before`, in the same block, its own operands defined there already.
+bool movableBefore(Value value, Operation *before, DominanceInfo &dominance) {
+  if (dominance.properlyDominates(value, before))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getBlock() != before->getBlock() ||
+      def->getNumRegions() != 0 ||
+      llvm::any_of(def->getOperands(), [&](Value operand) {
+        return !dominance.properlyDominates(operand, before);
+      }))
+    return false;
+  auto load = dyn_cast<bufferization::ToTensorOp>(def);
+  if (!load)
+    return isMemoryEffectFree(def);
+  for (Operation *op = before; op != def; op = op->getNextNode())
+    if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op);
+        (store && (!isa<MemRefType>(store.getDest().getType()) ||
+                   dlc::mayAlias(load.getBuffer(), store.getDest()))) ||
+        (!store && !isMemoryEffectFree(op)))
+      return false;
+  return true;
+}
+
+/// The elementwise op a product's blocks can apply to their results (an
+/// epilogue: a bias, an activation, a mask) before writing them: the
+/// product's only user, a linalg.generic on tensors with every loop
+/// parallel, reading the product once, at the identity, and no loop
+/// index, and no op of the body expanded into a polynomial (a sigmoid's
+/// exp on a 6 x 16 block would be 12 vectors of it, in the block loop:
+/// more code for LLVM, and spills); the definitions of its other operands
+/// move before the product (movableBefore). Null when there is none.
+linalg::GenericOp epilogueOf(RewriterBase &rewriter, linalg::LinalgOp op,
+                             DominanceInfo &dominance) {
+  if (op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
+    return {};
+  OpOperand &use = *op->getResult(0).getUses().begin();
+  auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!consumer || !op.getDpsInits()[0].getDefiningOp<linalg::FillOp>() ||
+      !consumer.hasPureTensorSemantics() || !consumer.isDpsInput(&use) ||
+      consumer.hasIndexSemantics() ||
+      consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+      !consumer.getMatchingIndexingMap(&use).isIdentity() ||
+      consumer->getBlock() != op->getBlock() ||
+      consumer
+          ->walk([](Operation *inner) {
+            return isApproximated(inner) ? WalkResult::interrupt()
+                                         : WalkResult::advance();
+          })
+          .wasInterrupted())
+    return {};
+  SmallVector<Value> others;
+  for (OpOperand &operand : consumer->getOpOperands())
+    if (&operand != &use) {
+      if (!movableBefore(operand.get(), op, dominance))
+        return {};
+      others.push_back(operand.get());
+    }
+  for (Value value : others)
+    if (!dominance.properlyDominates(value, op))
+      rewriter.moveOpBefore(value.getDefiningOp(), op);
+  return consumer;
+}
+
+/// An epilogue split as its product was: the product's result dimension
+/// `position` at `point`; each part reads operand `index` from its part
+/// of the product directly.
+void splitEpilogue(IRRewriter &rewriter, linalg::GenericOp epilogue,
+                   unsigned index, unsigned position, int64_t point,
+                   linalg::LinalgOp first, linalg::LinalgOp rest,
+                   Epilogues &epilogues) {
+  rewriter.setInsertionPoint(epilogue);
+  auto [head, tail] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(epilogue.getOperation()),
+                      position, rewriter.getIndexAttr(point));
+  if (!head || !tail)
+    return;
+  for (auto [part, product] : {std::make_pair(head.getOperation(), first),
+                               std::make_pair(tail.getOperation(), rest)}) {
+    Value read = product->getResult(0);
+    Operation *reader = part;
+    rewriter.modifyOpInPlace(reader, [&] { reader->setOperand(index, read); });
+    epilogues[product] = cast<linalg::GenericOp>(part);
+  }
+  // The rest writes into the slice of the epilogue's destination itself,
+  // not of the first part's result (which its loops would then wait for).
+  for (OpOperand &init : cast<linalg::GenericOp>(tail.getOperation())
+                             .getDpsInitsMutable()) {
+    auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+    auto insert = slice
+                      ? slice.getSource().getDefiningOp<tensor::InsertSliceOp>()
+                      : nullptr;
+    if (insert && insert.getSource().getDefiningOp() == head.getOperation())
+      rewriter.modifyOpInPlace(
+          slice, [&] { slice.getSourceMutable().set(insert.getDest()); });
+  }
+  // The whole product (its parts inserted into the fill's destination)
+  // and the slices the epilogue's parts read of it are no longer used
+  // (backwards, users before what they use).
+  Block *block = head->getBlock();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*block)))
+    if (isa<tensor::InsertSliceOp, tensor::ExtractSliceOp>(op) &&
+        op.use_empty())
+      rewriter.eraseOp(&op);
+}
+
 /// `op` split in two along loop `dim` at `point` (linalg::splitOp); the
 /// parts, the second null when empty. Parts of a product from a zero
 /// fill get a fill of their own, which is fused into their blocks
@@ -376,8 +496,17 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
 /// result.
 std::pair<linalg::LinalgOp, linalg::LinalgOp>
 splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
-             int64_t point) {
+             int64_t point, Epilogues &epilogues) {
   Value init = op.getDpsInits()[0];
+  linalg::GenericOp epilogue = epilogues.lookup(op);
+  std::optional<unsigned> position =
+      op.getMatchingIndexingMap(op.getDpsInitOperand(0))
+          .getResultPosition(getAffineDimExpr(dim, op.getContext()));
+  unsigned index = 0;
+  if (epilogue) {
+    epilogues.erase(op);
+    index = op->getResult(0).getUses().begin()->getOperandNumber();
+  }
   rewriter.setInsertionPoint(op);
   auto [first, rest] =
       linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), dim,
@@ -386,6 +515,8 @@ splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
       cast_or_null<linalg::LinalgOp>(first.getOperation()),
       cast_or_null<linalg::LinalgOp>(rest.getOperation()));
   auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!rest && epilogue)
+    epilogues[parts.first] = epilogue;
   if (!rest || !fill)
     return parts;
   for (linalg::LinalgOp part : {parts.first, parts.second}) {
@@ -395,7 +526,7 @@ splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
       continue;
     rewriter.setInsertionPoint(slice);
     Value zeros = slice;
-    if (slice.getSource() == init)
+    if (slice.getSource() == init || epilogue)
       zeros = tensor::ExtractSliceOp::create(
           rewriter, slice.getLoc(), fill.getOutputs()[0],
           slice.getMixedOffsets(), slice.getMixedSizes(),
@@ -411,13 +542,17 @@ splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
       rewriter.modifyOpInPlace(insert, [&] {
         insert.getDestMutable().set(fill.getOutputs()[0]);
       });
+  if (epilogue && position)
+    splitEpilogue(rewriter, epilogue, index, *position, point, parts.first,
+                  parts.second, epilogues);
   return parts;
 }
 
 /// Contractions whose rows (mainRows), then columns (mainColumns), two
 /// register blocks cover better become two ops, split along that
 /// dimension.
-void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width) {
+void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
+                   Epilogues &epilogues) {
   SmallVector<linalg::LinalgOp> products;
   root->walk([&](linalg::LinalgOp op) {
     if (contractionTiles(op, width))
@@ -434,7 +569,7 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width) {
       depth *= ranges[k];
     int64_t rows = mainRows(ranges[m], ranges[n], depth, width);
     if (rows < ranges[m]) {
-      auto [first, rest] = splitProduct(rewriter, op, m, rows);
+      auto [first, rest] = splitProduct(rewriter, op, m, rows, epilogues);
       parts = {first};
       if (rest)
         parts.push_back(rest);
@@ -445,7 +580,7 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width) {
       int64_t partRows = part.getStaticLoopRanges()[m];
       int64_t columns = mainColumns(partRows, ranges[n], width);
       if (columns < ranges[n])
-        splitProduct(rewriter, part, n, columns);
+        splitProduct(rewriter, part, n, columns, epilogues);
     }
   }
 }
@@ -841,8 +976,7 @@ void transposeInBlocks(IRRewriter &rewriter, linalg::TransposeOp op, unsigned a,
 int64_t stepVectors(Operation *op) {
   int64_t live = op->getNumOperands();
   op->walk([&](Operation *inner) {
-    if (isa<math::ExpOp, math::ExpM1Op, math::TanhOp, math::LogOp,
-            math::Log1pOp, math::Log2Op, math::ErfOp>(inner))
+    if (isApproximated(inner))
       live += 3;
   });
   return live <= 4 ? 4 : live <= 8 ? 2 : 1;
@@ -1026,7 +1160,8 @@ FailureOr<linalg::LinalgOp>
 tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
                 ArrayRef<int64_t> tiles, ArrayRef<int64_t> interchange,
                 scf::SCFTilingOptions::LoopType type,
-                SmallVectorImpl<Operation *> &fills, bool fuse = true) {
+                SmallVectorImpl<Operation *> &fills, bool fuse = true,
+                SmallVectorImpl<LoopLikeOpInterface> *loops = nullptr) {
   using Options = scf::SCFTileAndFuseOptions;
   Options options;
   options.tilingOptions.setTileSizes(
@@ -1051,6 +1186,8 @@ tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
   rewriter.eraseOp(op);
   for (Operation *fused : llvm::drop_begin(tiled->tiledAndFusedOps))
     fills.push_back(fused);
+  if (loops)
+    loops->append(tiled->loops.begin(), tiled->loops.end());
   return cast<linalg::LinalgOp>(tiled->tiledAndFusedOps.front());
 }
 
@@ -2188,6 +2325,87 @@ void addBlockAfterLoop(RewriterBase &rewriter, scf::ForOp loop) {
   }
 }
 
+/// `epilogue`, which reads the result of the outermost loop of `nest`,
+/// fused into each loop in turn (scf::tileAndFuseConsumer, which replaces
+/// the loops); its tile in the innermost it joined, or null when it could
+/// not join the outermost. The definitions of its operands move before
+/// each loop.
+Operation *fuseEpilogue(RewriterBase &rewriter, Operation *epilogue,
+                        ArrayRef<LoopLikeOpInterface> nest) {
+  Operation *tile = nullptr;
+  SmallVector<SmallVector<LoopLikeOpInterface>> groups;
+  for (LoopLikeOpInterface loop : nest) {
+    if (groups.empty() || isa<scf::ForallOp>(loop) ||
+        isa<scf::ForallOp>(groups.back().back()))
+      groups.emplace_back();
+    groups.back().push_back(loop);
+  }
+  for (SmallVector<LoopLikeOpInterface> &group : groups) {
+    LoopLikeOpInterface loop = group.front();
+    DominanceInfo dominance(loop->getParentOp());
+    for (Value operand : epilogue->getOperands())
+      if (operand.getDefiningOp() != loop.getOperation() &&
+          !dominance.properlyDominates(operand, loop) &&
+          movableBefore(operand, loop, dominance))
+        rewriter.moveOpBefore(operand.getDefiningOp(), loop);
+    MutableArrayRef<LoopLikeOpInterface> loops = group;
+    FailureOr<scf::SCFFuseConsumerOfSliceResult> fused =
+        scf::tileAndFuseConsumer(rewriter, epilogue, loops);
+    if (failed(fused))
+      break;
+    // (Its results replaced by the loops', the op left behind reads the
+    // product still.)
+    if (epilogue->use_empty())
+      rewriter.eraseOp(epilogue);
+    tile = fused->tiledOps.front();
+    epilogue = tile;
+  }
+  return tile;
+}
+
+/// The results nothing uses of tiled loops (`nest` and the loops inside
+/// it), such as a product's once its epilogue writes the result instead,
+/// no longer written: the tiles an scf.forall inserts into them are
+/// dropped, and an scf.for carries them unchanged (canonicalization then
+/// removes them). Each iteration of a tiled loop writes its own tile, so
+/// no iteration reads what another wrote.
+void dropUnusedResults(RewriterBase &rewriter, LoopLikeOpInterface nest) {
+  // (Consumer fusion leaves the slices it inserted to read the product's
+  // tiles, dead now.)
+  for (bool erased = true; erased;) {
+    SmallVector<Operation *> dead;
+    nest->walk([&](Operation *op) {
+      if (op != nest.getOperation() && isOpTriviallyDead(op))
+        dead.push_back(op);
+    });
+    for (Operation *op : dead)
+      rewriter.eraseOp(op);
+    erased = !dead.empty();
+  }
+  SmallVector<Operation *> loops; // outer loops first
+  nest->walk<WalkOrder::PreOrder>([&](LoopLikeOpInterface loop) {
+    loops.push_back(loop);
+  });
+  for (Operation *op : loops) {
+    if (auto forall = dyn_cast<scf::ForallOp>(op)) {
+      for (auto [result, arg] :
+           llvm::zip(forall.getResults(), forall.getRegionIterArgs()))
+        if (result.use_empty())
+          for (Operation *user : llvm::make_early_inc_range(arg.getUsers()))
+            if (auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(user);
+                insert && insert.getDest() == arg)
+              rewriter.eraseOp(insert);
+    } else if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      Operation *yield = loop.getBody()->getTerminator();
+      for (unsigned index = 0; index < loop.getNumResults(); ++index)
+        if (loop.getResult(index).use_empty())
+          rewriter.modifyOpInPlace(yield, [&] {
+            yield->setOperand(index, loop.getRegionIterArgs()[index]);
+          });
+    }
+  }
+}
+
 struct DLTileAndVectorize
     : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
@@ -2213,7 +2431,17 @@ struct DLTileAndVectorize
     poolBeforeTranspose(rewriter, getOperation());
     foldTransposedLhs(rewriter, getOperation());
     tileTransposes(rewriter, getOperation());
-    splitProducts(rewriter, getOperation(), vectorWidth);
+    Epilogues epilogues;
+    if (fuseEpilogues) {
+      DominanceInfo dominance(getOperation());
+      getOperation().walk([&](linalg::LinalgOp op) {
+        if (!contractionTiles(op, vectorWidth))
+          return;
+        if (linalg::GenericOp epilogue = epilogueOf(rewriter, op, dominance))
+          epilogues[op] = epilogue;
+      });
+    }
+    splitProducts(rewriter, getOperation(), vectorWidth, epilogues);
     vectorizeReductions(rewriter, getOperation(), vectorWidth);
     SmallVector<std::pair<linalg::LinalgOp, Tiling>> targets;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -2239,6 +2467,8 @@ struct DLTileAndVectorize
       // then the reduction steps of one block.
       // The fills fused into a share are fused again into its blocks.
       SmallVector<Operation *> shareFills, blockFills;
+      SmallVector<LoopLikeOpInterface> nest;
+      linalg::GenericOp epilogue = epilogues.lookup(op);
       ProductKind kind = tiling.kind;
       std::optional<SmallVector<int64_t>> shared;
       std::optional<RowStream> stream;
@@ -2260,7 +2490,8 @@ struct DLTileAndVectorize
       }
       if (shared && !inside(tileFusingFills(
                         rewriter, op, *shared, {},
-                        scf::SCFTilingOptions::LoopType::ForallOp, shareFills)))
+                        scf::SCFTilingOptions::LoopType::ForallOp, shareFills,
+                        /*fuse=*/true, &nest)))
         continue;
       std::optional<SmallVector<int64_t>> depth =
           kind == ProductKind::Contraction && !stream ? depthBlock(op)
@@ -2283,11 +2514,23 @@ struct DLTileAndVectorize
         steps = stream->steps;
         interchange = stream->interchange;
       }
-      FailureOr<linalg::LinalgOp> block = tileFusingFills(
-          rewriter, op, blocks, interchange,
-          scf::SCFTilingOptions::LoopType::ForOp, blockFills, !stream);
+      // The epilogue joins the loops outside the reduction: the register
+      // blocks' (unless a reduction loop encloses them) and the share's.
+      FailureOr<linalg::LinalgOp> block =
+          tileFusingFills(rewriter, op, blocks, interchange,
+                          scf::SCFTilingOptions::LoopType::ForOp, blockFills,
+                          !stream, stream || depth ? nullptr : &nest);
       if (failed(block))
         continue;
+      Block *top = nest.empty() ? nullptr : nest.front()->getBlock();
+      Operation *epilogueTile =
+          epilogue && top ? fuseEpilogue(rewriter, epilogue, nest) : nullptr;
+      if (epilogueTile) {
+        Operation *outer = epilogueTile;
+        while (outer->getBlock() != top)
+          outer = outer->getParentOp();
+        dropUnusedResults(rewriter, cast<LoopLikeOpInterface>(outer));
+      }
       Operation *step = tileOp(rewriter, *block, steps);
       if (!step)
         continue;
@@ -2302,6 +2545,8 @@ struct DLTileAndVectorize
                                                        : step);
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
+      if (epilogueTile)
+        vectorizeInPlace(rewriter, epilogueTile);
       if (stream || depth)
         for (Operation *fill : shareFills)
           vectorizeInPlace(rewriter, fill);

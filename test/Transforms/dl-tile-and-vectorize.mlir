@@ -750,3 +750,160 @@ func.func @pool_after_transpose(%x: tensor<2x4x4x16xf32>, %y: tensor<2x4x4x16xf3
   } -> tensor<2x8x4x4xf32>
   return %p, %t, %n, %c : tensor<2x16x2x2xf32>, tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>, tensor<2x8x4x4xf32>
 }
+
+// -----
+
+// An elementwise op that reads a product from a zero fill (at the
+// identity, its only reader) becomes its epilogue: each register block
+// gets the bias and the relu in registers after its reduction loop and is
+// written once, into the epilogue's result. No block of the product is
+// written, and no loop of its own reads it back.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @epilogue
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<6x16xf32>
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (32) step (16) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<12x32xf32>)
+// CHECK: %[[T:.*]] = tensor.extract_slice %[[OUT]][0, %[[J]]] [12, 16] [1, 1]
+// CHECK: scf.for %[[I:.*]] = %c0 to %c12 step %c6 iter_args(%[[TILE:.*]] = %[[T]]) -> (tensor<12x16xf32>)
+// CHECK: %[[R:.*]] = scf.for {{.*}} -> (vector<6x16xf32>)
+// CHECK: vector.contract
+// CHECK: %[[P:.*]] = arith.addf %[[R]], %[[ZERO]] : vector<6x16xf32>
+// CHECK: %[[BIAS:.*]] = vector.transfer_read %arg2[%[[J]]]{{.*}} : tensor<32xf32>, vector<16xf32>
+// CHECK: %[[ROWS:.*]] = vector.broadcast %[[BIAS]] : vector<16xf32> to vector<6x16xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[P]], %[[ROWS]] : vector<6x16xf32>
+// CHECK: %[[M:.*]] = arith.maximumf %[[S]], %[[ZERO]] : vector<6x16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_write %[[M]], %[[TILE]][%[[I]], %c0]
+// CHECK: scf.yield %[[W]]
+// CHECK-NOT: vector.transfer_write
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %bias: tensor<32xf32>) -> tensor<12x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %bias : tensor<12x32xf32>, tensor<32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
+
+// -----
+
+// A split product's epilogue is split with it: both parts (rows 0-5 in
+// 6 x 16 blocks, rows 6-7 in one 2 x 32 block) apply it in their blocks,
+// and the second part writes into the epilogue's destination, not into
+// the first part's result.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @epilogue_split
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8x32xf32>
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %[[E]][0, 0] [6, 32] [1, 1]
+// CHECK: %[[REST:.*]] = tensor.extract_slice %[[E]][6, 0] [2, 32] [1, 1]
+// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %[[TOP]])
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: arith.maximumf %{{.*}} : vector<6x16xf32>
+// CHECK: vector.contract {{.*}} into vector<2x32xf32>
+// CHECK: %[[T:.*]] = arith.maximumf %{{.*}} : vector<2x32xf32>
+// CHECK: vector.transfer_write %[[T]], %[[REST]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @epilogue_split(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>) -> tensor<8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<8x6xf32>, tensor<6x32xf32>) outs(%f : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<8x32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.maximumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// Left alone: a product read by two ops (it must be written), read
+// transposed (a block of the epilogue is not a block of the product), not
+// from a zero fill, an epilogue reading a buffer that is stored to after
+// the product (its read cannot move before the product's loops), or one
+// with an exp (its polynomial on a whole block would spill).
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @no_epilogue
+// CHECK-COUNT-6: linalg.generic
+// CHECK: return
+func.func @no_epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12x32xf32>,
+                       %bias: tensor<32xf32>, %m: memref<32xf32>)
+    -> (tensor<12x32xf32>, tensor<12x32xf32>, tensor<32x12xf32>, tensor<12x32xf32>, tensor<12x32xf32>,
+        tensor<12x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %p0 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %r0 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p0 : tensor<12x32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.maximumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<12x32xf32>
+  %r0b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p0 : tensor<12x32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.minimumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<12x32xf32>
+  %p1 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %et = tensor.empty() : tensor<32x12xf32>
+  %r1 = linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]} ins(%p1 : tensor<12x32xf32>) outs(%et : tensor<32x12xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.maximumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<32x12xf32>
+  %p2 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %r2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p2 : tensor<12x32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.maximumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<12x32xf32>
+  %p3 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  bufferization.materialize_in_destination %bias in writable %m : (tensor<32xf32>, memref<32xf32>) -> ()
+  %stored = bufferization.to_tensor %m restrict : memref<32xf32> to tensor<32xf32>
+  %r3 = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%p3, %stored : tensor<12x32xf32>, tensor<32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<12x32xf32>
+  %p4 = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %r4 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p4 : tensor<12x32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = math.exp %x : f32
+    linalg.yield %t : f32
+  } -> tensor<12x32xf32>
+  return %r0b, %r0, %r1, %r2, %r3, %r4 : tensor<12x32xf32>, tensor<12x32xf32>, tensor<32x12xf32>, tensor<12x32xf32>, tensor<12x32xf32>,
+                                         tensor<12x32xf32>
+}
+
+// -----
+
+// fuse-epilogues=false (dlc --no-fuse) leaves the epilogue an op of its
+// own.
+// RUN: dl-opt %s -dl-tile-and-vectorize="vector-width=8 fuse-epilogues=false" -split-input-file | FileCheck %s --check-prefix=NOFUSE
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// NOFUSE-LABEL: func.func @epilogue_off
+// NOFUSE: scf.forall
+// NOFUSE: linalg.generic
+// NOFUSE-SAME: ins(%{{.*}} : tensor<12x32xf32>)
+func.func @epilogue_off(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>) -> tensor<12x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<12x32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.maximumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
