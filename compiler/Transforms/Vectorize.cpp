@@ -381,28 +381,48 @@ bool isApproximated(Operation *op) {
              math::Log1pOp, math::Log2Op, math::ErfOp>(op);
 }
 
-/// Whether the definition of `value` (a constant, a view, a load of a
-/// buffer none of the ops from `before` on writes) can move before
-/// `before`, in the same block, its own operands defined there already.
-bool movableBefore(Value value, Operation *before, DominanceInfo &dominance) {
+/// Collects into `defs` the ops that must move before `before` (in the
+/// same block) for `value` to be defined there: its definition and those
+/// of its operands, recursively, each free of side effects and regions, or
+/// a load of a buffer that none of the ops from `before` on stores to.
+/// False when some cannot move.
+bool movableBefore(Value value, Operation *before, DominanceInfo &dominance,
+                   llvm::SetVector<Operation *> &defs) {
   if (dominance.properlyDominates(value, before))
     return true;
   Operation *def = value.getDefiningOp();
   if (!def || def->getBlock() != before->getBlock() ||
-      def->getNumRegions() != 0 ||
-      llvm::any_of(def->getOperands(), [&](Value operand) {
-        return !dominance.properlyDominates(operand, before);
-      }))
+      def->getNumRegions() != 0)
     return false;
-  auto load = dyn_cast<bufferization::ToTensorOp>(def);
-  if (!load)
-    return isMemoryEffectFree(def);
-  for (Operation *op = before; op != def; op = op->getNextNode())
-    if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op);
-        (store && (!isa<MemRefType>(store.getDest().getType()) ||
-                   dlc::mayAlias(load.getBuffer(), store.getDest()))) ||
-        (!store && !isMemoryEffectFree(op)))
+  if (defs.contains(def))
+    return true;
+  if (auto load = dyn_cast<bufferization::ToTensorOp>(def)) {
+    for (Operation *op = before; op != def; op = op->getNextNode())
+      if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op);
+          (store && (!isa<MemRefType>(store.getDest().getType()) ||
+                     dlc::mayAlias(load.getBuffer(), store.getDest()))) ||
+          (!store && !isMemoryEffectFree(op)))
+        return false;
+  } else if (!isMemoryEffectFree(def)) {
+    return false;
+  }
+  for (Value operand : def->getOperands())
+    if (!movableBefore(operand, before, dominance, defs))
       return false;
+  defs.insert(def); // after its operands' definitions
+  return true;
+}
+
+/// Moves the definitions of `values` before `before` when they all can
+/// (movableBefore); whether they are defined there now.
+bool moveBefore(RewriterBase &rewriter, ValueRange values, Operation *before,
+                DominanceInfo &dominance) {
+  llvm::SetVector<Operation *> defs;
+  for (Value value : values)
+    if (!movableBefore(value, before, dominance, defs))
+      return false;
+  for (Operation *def : defs)
+    rewriter.moveOpBefore(def, before);
   return true;
 }
 
@@ -435,14 +455,10 @@ linalg::GenericOp epilogueOf(RewriterBase &rewriter, linalg::LinalgOp op,
     return {};
   SmallVector<Value> others;
   for (OpOperand &operand : consumer->getOpOperands())
-    if (&operand != &use) {
-      if (!movableBefore(operand.get(), op, dominance))
-        return {};
+    if (&operand != &use)
       others.push_back(operand.get());
-    }
-  for (Value value : others)
-    if (!dominance.properlyDominates(value, op))
-      rewriter.moveOpBefore(value.getDefiningOp(), op);
+  if (!moveBefore(rewriter, others, op, dominance))
+    return {};
   return consumer;
 }
 
@@ -465,18 +481,6 @@ void splitEpilogue(IRRewriter &rewriter, linalg::GenericOp epilogue,
     Operation *reader = part;
     rewriter.modifyOpInPlace(reader, [&] { reader->setOperand(index, read); });
     epilogues[product] = cast<linalg::GenericOp>(part);
-  }
-  // The rest writes into the slice of the epilogue's destination itself,
-  // not of the first part's result (which its loops would then wait for).
-  for (OpOperand &init : cast<linalg::GenericOp>(tail.getOperation())
-                             .getDpsInitsMutable()) {
-    auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
-    auto insert = slice
-                      ? slice.getSource().getDefiningOp<tensor::InsertSliceOp>()
-                      : nullptr;
-    if (insert && insert.getSource().getDefiningOp() == head.getOperation())
-      rewriter.modifyOpInPlace(
-          slice, [&] { slice.getSourceMutable().set(insert.getDest()); });
   }
   // The whole product (its parts inserted into the fill's destination)
   // and the slices the epilogue's parts read of it are no longer used
@@ -525,6 +529,8 @@ splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
     if (!slice)
       continue;
     rewriter.setInsertionPoint(slice);
+    // (With an epilogue, the whole product is not needed: no part writes
+    // into another's result.)
     Value zeros = slice;
     if (slice.getSource() == init || epilogue)
       zeros = tensor::ExtractSliceOp::create(
@@ -2342,12 +2348,24 @@ Operation *fuseEpilogue(RewriterBase &rewriter, Operation *epilogue,
   }
   for (SmallVector<LoopLikeOpInterface> &group : groups) {
     LoopLikeOpInterface loop = group.front();
+    // The outermost loop moves down to the epilogue when nothing before
+    // it reads the loop (it reads nothing defined after it), so that all
+    // the epilogue reads is defined before it: the first part of a split
+    // epilogue, fused, is the destination of the rest's. Otherwise, and in
+    // the loops inside, what the epilogue reads moves up.
+    if (loop->getBlock() == epilogue->getBlock() &&
+        llvm::all_of(loop->getUsers(), [&](Operation *user) {
+          return user->getBlock() == epilogue->getBlock() &&
+                 !user->isBeforeInBlock(epilogue);
+        }))
+      rewriter.moveOpBefore(loop, epilogue);
     DominanceInfo dominance(loop->getParentOp());
+    SmallVector<Value> operands;
     for (Value operand : epilogue->getOperands())
-      if (operand.getDefiningOp() != loop.getOperation() &&
-          !dominance.properlyDominates(operand, loop) &&
-          movableBefore(operand, loop, dominance))
-        rewriter.moveOpBefore(operand.getDefiningOp(), loop);
+      if (operand.getDefiningOp() != loop.getOperation())
+        operands.push_back(operand);
+    if (!moveBefore(rewriter, operands, loop, dominance))
+      break;
     MutableArrayRef<LoopLikeOpInterface> loops = group;
     FailureOr<scf::SCFFuseConsumerOfSliceResult> fused =
         scf::tileAndFuseConsumer(rewriter, epilogue, loops);

@@ -794,20 +794,23 @@ func.func @epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %bias: tensor<32
 // -----
 
 // A split product's epilogue is split with it: both parts (rows 0-5 in
-// 6 x 16 blocks, rows 6-7 in one 2 x 32 block) apply it in their blocks,
-// and the second part writes into the epilogue's destination, not into
-// the first part's result.
+// 6 x 16 blocks, rows 6-7 in one 2 x 32 block) apply it in their blocks.
+// The second part writes into the first part's result, in place, as the
+// parts of a product do (its loops move down to their epilogue, after the
+// first part's).
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @epilogue_split
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<8x32xf32>
 // CHECK: %[[TOP:.*]] = tensor.extract_slice %[[E]][0, 0] [6, 32] [1, 1]
-// CHECK: %[[REST:.*]] = tensor.extract_slice %[[E]][6, 0] [2, 32] [1, 1]
-// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %[[TOP]])
+// CHECK: %[[F:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[TOP]])
 // CHECK: vector.contract {{.*}} into vector<6x16xf32>
 // CHECK: arith.maximumf %{{.*}} : vector<6x16xf32>
+// CHECK: %[[PART:.*]] = tensor.insert_slice %[[F]] into %[[E]][0, 0] [6, 32] [1, 1]
+// CHECK: %[[REST:.*]] = tensor.extract_slice %[[PART]][6, 0] [2, 32] [1, 1]
 // CHECK: vector.contract {{.*}} into vector<2x32xf32>
 // CHECK: %[[T:.*]] = arith.maximumf %{{.*}} : vector<2x32xf32>
-// CHECK: vector.transfer_write %[[T]], %[[REST]]
+// CHECK: %[[W:.*]] = vector.transfer_write %[[T]], %[[REST]]
+// CHECK: tensor.insert_slice %[[W]] into %[[PART]][6, 0] [2, 32] [1, 1]
 // CHECK-NOT: linalg.generic
 // CHECK: return
 func.func @epilogue_split(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>) -> tensor<8x32xf32> {
