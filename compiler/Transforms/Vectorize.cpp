@@ -2532,15 +2532,17 @@ struct DLTileAndVectorize
         steps = stream->steps;
         interchange = stream->interchange;
       }
-      // The epilogue joins the loops outside the reduction: the register
-      // blocks' (unless a reduction loop encloses them) and the share's.
+      // The epilogue joins the share's loop and the register blocks'. Not
+      // when a reduction loop encloses the blocks: its tile would be all
+      // the rows of a column block, a vector of as many registers. A row
+      // stream's tile is a chunk of its row (up to 128 elements).
       FailureOr<linalg::LinalgOp> block =
           tileFusingFills(rewriter, op, blocks, interchange,
                           scf::SCFTilingOptions::LoopType::ForOp, blockFills,
                           !stream, stream || depth ? nullptr : &nest);
       if (failed(block))
         continue;
-      Block *top = nest.empty() ? nullptr : nest.front()->getBlock();
+      Block *top = nest.empty() || depth ? nullptr : nest.front()->getBlock();
       Operation *epilogueTile =
           epilogue && top ? fuseEpilogue(rewriter, epilogue, nest) : nullptr;
       if (epilogueTile) {

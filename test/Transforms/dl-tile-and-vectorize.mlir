@@ -890,6 +890,53 @@ func.func @no_epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12
 
 // -----
 
+// A deep product's blocks are inside its reduction blocks (of 256): the
+// epilogue of its main rows stays an op of its own (fused into the
+// threads' loop over column blocks, its tile would be all 126 rows of a
+// column block, a vector of 252 registers); its 2 remaining rows, not
+// blocked so, take theirs. A row vector streamed through B applies its
+// epilogue to each chunk of 128 columns of its row.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @epilogue_deep
+// CHECK: %[[MAIN:.*]] = scf.forall {{.*}} -> (tensor<126x512xf32>)
+// CHECK: scf.for {{.*}} step %c256
+// CHECK: linalg.generic {{.*}} ins(%[[MAIN]] : tensor<126x512xf32>)
+// CHECK: scf.forall {{.*}} -> (tensor<2x512xf32>)
+// CHECK: arith.maximumf %{{.*}} : vector<2x32xf32>
+// CHECK-LABEL: func.func @epilogue_row
+// CHECK: scf.forall {{.*}} step (128)
+// CHECK: %[[S:.*]] = arith.addf %{{.*}} : vector<1x128xf32>
+// CHECK: arith.maximumf %[[S]], %{{.*}} : vector<1x128xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @epilogue_deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<128x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<128x1792xf32>, tensor<1792x512xf32>) outs(%f : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<128x512xf32>) outs(%e : tensor<128x512xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.maximumf %x, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<128x512xf32>
+  return %r : tensor<128x512xf32>
+}
+func.func @epilogue_row(%a: tensor<1x784xf32>, %b: tensor<784x512xf32>, %bias: tensor<1x512xf32>) -> tensor<1x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x512xf32>) -> tensor<1x512xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<1x784xf32>, tensor<784x512xf32>) outs(%f : tensor<1x512xf32>) -> tensor<1x512xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %bias : tensor<1x512xf32>, tensor<1x512xf32>) outs(%e : tensor<1x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %t = arith.maximumf %s, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<1x512xf32>
+  return %r : tensor<1x512xf32>
+}
+
+// -----
+
 // fuse-epilogues=false (dlc --no-fuse) leaves the epilogue an op of its
 // own.
 // RUN: dl-opt %s -dl-tile-and-vectorize="vector-width=8 fuse-epilogues=false" -split-input-file | FileCheck %s --check-prefix=NOFUSE
