@@ -184,12 +184,13 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     the only reader of a contraction from a zero fill, all parallel,
     reading it at the identity (a bias, a relu, a relu's mask; no exp,
     tanh, log or erf, whose polynomials on a whole block would spill) is
-    split with the product and fused into its loops as their consumer
+    split with the product (the rest writing into the first part's
+    result, in place) and fused into its loops as their consumer
     (scf::tileAndFuseConsumer, into the share's scf.forall, then the
-    register blocks' loops unless a reduction loop encloses them): each
-    block applies it in registers after its reduction loop and writes
-    only the consumer's result; the product's loops no longer carry its
-    own. A row vector times a
+    register blocks' loops; not when a reduction loop encloses the
+    blocks): each block applies it in registers after its reduction loop
+    and writes only the consumer's result; the product's loops no longer
+    carry its own. A row vector times a
     matrix of 512 KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
     row instead: threads share chunks of up to 128 columns, and for every
     4 rows of B (2 or 1 when K requires) the 4 elements of A are read once
