@@ -40,11 +40,11 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
   if (fuse)
     tiling = "dl-fuse-elementwise,canonicalize,cse,";
   if (vectorWidth > 0) {
-    std::string width = "{vector-width=" + std::to_string(vectorWidth) + "}";
+    std::string lanes = "vector-width=" + std::to_string(vectorWidth);
+    std::string width = "{" + lanes + "}";
     // (--no-fuse: no epilogues in the products either.)
-    tiling +=
-        "dl-tile-and-vectorize{vector-width=" + std::to_string(vectorWidth) +
-        (fuse ? "" : " fuse-epilogues=false") + "},canonicalize,cse,";
+    tiling += "dl-tile-and-vectorize{" + lanes +
+              (fuse ? "" : " fuse-epilogues=false") + "},canonicalize,cse,";
     vectors = "dl-vectorize-elementwise" + width + ",dl-lower-vectors" + width +
               ",canonicalize,";
     loops = "dl-approximate-math,convert-linalg-to-parallel-loops,"
