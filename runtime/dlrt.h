@@ -54,7 +54,9 @@ typedef struct dl_arg_info {
 typedef struct dl_entry_info {
   const char *name;       /* "infer", "eval" or the train line's name */
   const dl_arg_info *args;
-  void (*fn)(void *arena, void **args); /* internal: the compiled body (NULL for TRAIN) */
+  /* internal: the compiled body; for TRAIN, the fused step or accumulate +
+     apply by the gradient count, NULL when there is no fused step */
+  void (*fn)(void *arena, void **args);
   int32_t kind;           /* dl_entry_kind */
   int32_t num_args;
 } dl_entry_info;

@@ -25,8 +25,9 @@
 
 using namespace mlir;
 
-std::string dlc::autodiffPipeline() {
-  return "dl-pool-early,dl-autodiff,dl-simplify";
+std::string dlc::autodiffPipeline(bool fuseStep) {
+  return std::string("dl-pool-early,dl-autodiff") +
+         (fuseStep ? "" : "{fuse-step-limit=0}") + ",dl-simplify";
 }
 
 std::string dlc::toLinalgPipeline() {

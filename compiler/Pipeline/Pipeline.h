@@ -18,8 +18,9 @@ namespace dlc {
 
 /// The pipelines are lists of module passes, as dl-opt takes them in
 /// --pass-pipeline='builtin.module(...)'.
-/// dl-autodiff, then CSE and canonicalization of the result.
-std::string autodiffPipeline();
+/// dl-autodiff, then CSE and canonicalization of the result; training
+/// entries get a fused step (ENTRY_fused) where it pays when `fuseStep`.
+std::string autodiffPipeline(bool fuseStep);
 /// dl -> linalg/tensor with the library's calling convention.
 std::string toLinalgPipeline();
 /// linalg on tensors -> LLVM dialect: elementwise fusion when `fuse`,

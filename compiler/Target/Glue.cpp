@@ -143,17 +143,40 @@ private:
   }
 
   /// void thunk(ptr arena, ptr args): calls the body with args unpacked.
+  /// A training entry's calls its fused body when the gradient count is 0
+  /// (nothing accumulated), else its accumulate and apply bodies.
   Function *buildThunk(const dlc::EntryInfo &e) {
-    Function *body = m.getFunction((dlc::kEntryPrefix + e.name).str());
     auto *thunk = Function::Create(
         FunctionType::get(Type::getVoidTy(ctx), {ptr, ptr}, false),
         GlobalValue::InternalLinkage, "__dl_thunk_" + e.name, m);
     IRBuilder<> b(BasicBlock::Create(ctx, "entry", thunk));
-    SmallVector<Value *> callArgs = {thunk->getArg(0)};
+    Value *arena = thunk->getArg(0);
+    SmallVector<Value *> callArgs = {arena};
     for (size_t i = 0; i < e.args.size(); ++i)
       callArgs.push_back(b.CreateLoad(
           ptr, b.CreateConstGEP1_64(ptr, thunk->getArg(1), i)));
-    b.CreateCall(body->getFunctionType(), body, callArgs);
+    auto call = [&](const std::string &name, ArrayRef<Value *> args) {
+      Function *body = m.getFunction((dlc::kEntryPrefix + name).str());
+      b.CreateCall(body->getFunctionType(), body, args);
+    };
+    if (!e.fused) {
+      call(e.name, callArgs);
+      b.CreateRetVoid();
+      return thunk;
+    }
+    Type *f32 = Type::getFloatTy(ctx);
+    Value *count = b.CreateLoad(
+        f32, b.CreateConstGEP1_64(Type::getInt8Ty(ctx), arena, e.countOffset));
+    BasicBlock *fused = BasicBlock::Create(ctx, "fused", thunk);
+    BasicBlock *split = BasicBlock::Create(ctx, "accumulate", thunk);
+    b.CreateCondBr(b.CreateFCmpOEQ(count, ConstantFP::get(f32, 0.0)), fused,
+                   split);
+    b.SetInsertPoint(fused);
+    call(e.name + "_fused", callArgs);
+    b.CreateRetVoid();
+    b.SetInsertPoint(split);
+    call(e.name + "_accumulate", callArgs);
+    call(e.name + "_apply", {arena});
     b.CreateRetVoid();
     return thunk;
   }

@@ -130,6 +130,16 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
     auto kind = fn->getAttrOfType<StringAttr>("dl.entry");
     if (!kind)
       continue;
+    if (kind.getValue() == "fused") {
+      // Not an entry of its own: the body of its training entry.
+      auto train = fn->getAttrOfType<StringAttr>("dl.train_entry").str();
+      for (EntryInfo &e : info.entries)
+        if (e.kind == EntryKind::Train && e.name == train) {
+          e.compiled = e.fused = true;
+          e.countOffset = layout.offsets.lookup("grad/" + train + "/count");
+        }
+      continue;
+    }
     EntryInfo entry;
     entry.name = fn.getSymName().str();
     entry.kind = llvm::StringSwitch<EntryKind>(kind.getValue())

@@ -48,6 +48,11 @@ struct EntryInfo {
   EntryKind kind;
   std::vector<ArgInfo> args; // inputs, then results
   bool compiled = true;      // false for a Train entry (accumulate + apply)
+  // A Train entry with an ENTRY_fused body (dl-autodiff): compiled, it
+  // calls that body when the f32 gradient count at `countOffset` in the
+  // arena is 0, and accumulate + apply otherwise.
+  bool fused = false;
+  uint64_t countOffset = 0;
 };
 
 struct VariableInfo {

@@ -32,7 +32,7 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
   let description = [{
     For each function with `dl.entry = "train"` (loss first, then metrics;
     `dl.over`, `dl.optimizer`, `dl.hyper` as the front end records them),
-    builds two functions:
+    builds two functions, sometimes three:
 
     - `ENTRY_accumulate` (`dl.entry = "accumulate"`): the forward graph,
       then the backward graph from the loss to every param of `dl.over`,
@@ -47,10 +47,26 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
       advances `optim/ENTRY/t`. Hyper-parameters are read from the states
       `hyper/ENTRY/NAME`, so they can change at run time.
 
+    - `ENTRY_fused` (`dl.entry = "fused"`), when the step does at most
+      `fuse-step-limit` multiply-adds per trained param element (an MLP,
+      about 3 per row of its batch): the forward and backward graphs, then
+      the update of `ENTRY_apply` from each gradient directly, with the
+      gradient buffers and the count left as they are. It is the training
+      entry whenever the count is 0 (no accumulated gradient: the buffers
+      are clear, the mean gradient is the batch's), and saves the update's
+      traffic through the gradient buffers: writing, reading back and
+      clearing them. The library's `ENTRY` calls it then, and
+      `ENTRY_accumulate` and `ENTRY_apply` otherwise.
+
     Only values that depend on a trained param through differentiable ops
     get gradients. Training through an op whose VJP is not implemented is
     an error at the op's location.
   }];
+  let options = [
+    Option<"fuseStepLimit", "fuse-step-limit", "int64_t", /*default=*/"1000",
+           "ENTRY_fused for steps of at most this many multiply-adds per "
+           "trained param element (0: never)">,
+  ];
 }
 
 def DLPoolEarly : Pass<"dl-pool-early", "mlir::ModuleOp"> {

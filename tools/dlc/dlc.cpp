@@ -62,7 +62,10 @@ OPTIONS:
                         grad    after dl-pool-early, dl-autodiff and
                                 dl-simplify (CSE): every training
                                 entry as ENTRY_accumulate (forward, backward,
-                                gradients) and ENTRY_apply (the optimizer)
+                                gradients) and ENTRY_apply (the optimizer),
+                                and, where it pays, ENTRY_fused (forward,
+                                backward, optimizer: the step when no
+                                gradient is accumulated)
                         linalg  after convert-dl-to-linalg and
                                 dl-lower-variables (linalg on tensors)
                         llvm    LLVM IR of the library, optimized
@@ -76,6 +79,8 @@ OPTIONS:
                         fusion, register tiling, vectorization, threads
                         and the inline exp/tanh/log approximations
   --no-fuse             do not fuse elementwise ops (each op its own loop)
+                        nor a training step with its optimizer update
+                        (ENTRY_fused)
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4
   --target=cpu          CPU code (the default and only target so far)
@@ -216,7 +221,10 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
           reported = true;
           return mlir::success();
         });
-    if (failed(dlc::runPipeline(module, dlc::autodiffPipeline(), opts.timing)))
+    if (failed(dlc::runPipeline(
+            module,
+            dlc::autodiffPipeline(opts.fuse && opts.codegen.optLevel > 0),
+            opts.timing)))
       return reported ? kUserError : kInternalError;
   }
   if (opts.emit == "grad")
