@@ -90,9 +90,13 @@ struct Update {
             u.sub(u.constant(1), make<dl::PowOp>(ub, u.loc, {h("beta1"), t}));
         Value bc2 =
             u.sub(u.constant(1), make<dl::PowOp>(ub, u.loc, {h("beta2"), t}));
-        Value vhat = make<dl::SqrtOp>(ub, u.loc, {u.div(v, bc2)});
-        updated = u.sub(
-            w, u.mul(h("lr"), u.div(u.div(m, bc1), u.add(vhat, h("eps")))));
+        // As torch.optim.Adam writes it: the bias corrections are scalars
+        // (lr / bc1, sqrt(bc2)), two divisions per element.
+        Value stepSize = u.div(h("lr"), bc1);
+        Value denom = u.add(u.div(make<dl::SqrtOp>(ub, u.loc, {v}),
+                                  make<dl::SqrtOp>(ub, u.loc, {bc2})),
+                            h("eps"));
+        updated = u.sub(w, u.mul(stepSize, u.div(m, denom)));
       }
       u.assign(name, updated);
       done(i, g);
