@@ -143,8 +143,8 @@ private:
   }
 
   /// void thunk(ptr arena, ptr args): calls the body with args unpacked.
-  /// A training entry's calls its fused body when the gradient count is 0
-  /// (nothing accumulated), else its accumulate and apply bodies.
+  /// A training entry's thunk calls its fused body when the gradient count
+  /// is 0 (nothing accumulated), else its accumulate and apply bodies.
   Function *buildThunk(const dlc::EntryInfo &e) {
     auto *thunk = Function::Create(
         FunctionType::get(Type::getVoidTy(ctx), {ptr, ptr}, false),
