@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "files.h"
 
 typedef struct tiny tiny;
 tiny *tiny_create(void);
@@ -38,22 +39,6 @@ static uint64_t mix(uint64_t x) {
 }
 static double u01(uint64_t seed, uint64_t i) {
   return (double)(mix(seed * 0x9E3779B97F4A7C15ull + i) >> 40) / 16777216.0;
-}
-
-static char *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  *size = (size_t)ftell(f);
-  rewind(f);
-  char *data = malloc(*size + 1);
-  if (fread(data, 1, *size, f) != *size) {
-    free(data);
-    data = NULL;
-  }
-  fclose(f);
-  return data;
 }
 
 /* Saves `m` to `path` and returns the file's bytes. */

@@ -6,22 +6,12 @@
    also gives the inputs' shapes: any model whose inputs all have the batch
    as their first dimension. */
 #include "dlrt.h"
+#include "../../Inputs/files.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  fseek(f, 0, SEEK_END);
-  *size = (size_t)ftell(f);
-  rewind(f);
-  char *data = malloc(*size);
-  fread(data, 1, *size, f);
-  fclose(f);
-  return data;
-}
 
 /* The entry `name` of `model`, or NULL. */
 static const dl_entry_info *entry_of(const dlrt_model *model, const char *name) {
@@ -30,13 +20,6 @@ static const dl_entry_info *entry_of(const dlrt_model *model, const char *name) 
     if (strcmp(info->entries[i].name, name) == 0)
       return &info->entries[i];
   return NULL;
-}
-
-static size_t elements(const dl_arg_info *arg) {
-  size_t n = 1;
-  for (int32_t d = 0; d < arg->rank; ++d)
-    n *= (size_t)arg->shape[d];
-  return n;
 }
 
 #define MAX_ARGS 16

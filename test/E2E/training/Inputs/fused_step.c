@@ -9,32 +9,12 @@
    value: the fused step computes the same float operations (0 + g = g, and
    g / max(1, 1) = g, exactly). No entry of the model is a fused body. */
 #include "dlrt.h"
+#include "../../Inputs/files.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  *size = (size_t)ftell(f);
-  rewind(f);
-  char *data = malloc(*size);
-  if (fread(data, 1, *size, f) != *size)
-    *size = 0;
-  fclose(f);
-  return data;
-}
-
-static size_t elements(const dl_arg_info *arg) {
-  size_t n = 1;
-  for (int32_t d = 0; d < arg->rank; ++d)
-    n *= (size_t)arg->shape[d];
-  return n;
-}
 
 #define MAX_ARGS 16
 
