@@ -126,8 +126,8 @@ private:
                               i32c(0)});
               },
               ".args");
-          Constant *thunk = e.compiled ? (Constant *)buildThunk(e)
-                                       : ConstantPointerNull::get(ptr);
+          Constant *thunk = e.compiled() ? (Constant *)buildThunk(e)
+                                         : ConstantPointerNull::get(ptr);
           return ConstantStruct::get(
               entryType, {string(e.name), args, thunk, i32c((int32_t)e.kind),
                           i32c(e.args.size())});
@@ -194,7 +194,7 @@ private:
       b.CreateStore(fn->getArg(i + 1), b.CreateConstGEP2_64(arrayType, array, 0, i));
     FunctionCallee invoke =
         m.getOrInsertFunction("dlrt_invoke", i32, ptr, i32, ptr);
-    if (e.compiled) {
+    if (e.compiled()) {
       b.CreateRet(b.CreateCall(invoke, {fn->getArg(0), i32c(index), array}));
       return;
     }

@@ -135,7 +135,7 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
       auto train = fn->getAttrOfType<StringAttr>("dl.train_entry").str();
       for (EntryInfo &e : info.entries)
         if (e.kind == EntryKind::Train && e.name == train) {
-          e.compiled = e.fused = true;
+          e.fused = true;
           e.countOffset = layout.offsets.lookup("grad/" + train + "/count");
         }
       continue;
@@ -184,7 +184,6 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
       EntryInfo train = entry;
       train.name = fn->getAttrOfType<StringAttr>("dl.train_entry").str();
       train.kind = EntryKind::Train;
-      train.compiled = false;
       info.entries.push_back(std::move(train));
     }
     info.entries.push_back(std::move(entry));

@@ -47,12 +47,16 @@ struct EntryInfo {
   std::string name;
   EntryKind kind;
   std::vector<ArgInfo> args; // inputs, then results
-  bool compiled = true;      // false for a Train entry (accumulate + apply)
-  // A Train entry with an ENTRY_fused body (dl-autodiff): compiled, it
-  // calls that body when the f32 gradient count at `countOffset` in the
-  // arena is 0, and accumulate + apply otherwise.
+  // A Train entry with an ENTRY_fused body (dl-autodiff) calls that body
+  // when the f32 gradient count at `countOffset` in the arena is 0, and
+  // accumulate + apply otherwise.
   bool fused = false;
   uint64_t countOffset = 0;
+
+  /// Whether the entry has a compiled body of its own (a thunk): all but a
+  /// Train entry without a fused body (its M_ENTRY calls accumulate, then
+  /// apply).
+  bool compiled() const { return kind != EntryKind::Train || fused; }
 };
 
 struct VariableInfo {
