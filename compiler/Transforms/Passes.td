@@ -379,9 +379,11 @@ def DLPlanMemory : Pass<"dl-plan-memory", "mlir::ModuleOp"> {
     On buffers, after deallocation is placed: every statically shaped
     memref.alloc in an entry's body whose memref.dealloc is in the same
     block becomes a memref.view of the entry's arena argument, in a scratch
-    region after the variables, and the dealloc goes. Buffers whose
-    lifetimes (alloc to dealloc, in program order) overlap get disjoint
-    space, placed first-fit in start order; the others share it. Entries
+    region after the variables, and the dealloc goes. A buffer lives from
+    its alloc to the last op of the body that uses it or a view of it (any
+    memref an op using it returns; bufferization puts every dealloc at the
+    end of the body). Buffers whose lifetimes overlap get disjoint space,
+    placed first-fit in start order; the others share it. Entries
     of one instance never run at the same time, so they share the region.
     The module's `dl.arena_bytes` grows by the largest entry's scratch
     size, so no entry point allocates memory. An allocation inside a loop

@@ -168,6 +168,30 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
                     IntegerAttr::get(arenaAttr.getType(), total));
   }
 
+  /// The index of the last op of `body` (or the op of `body` that holds
+  /// it) that uses `alloc` or a view of it (any memref that an op using it
+  /// returns), its deallocation aside: the deallocations all come at the
+  /// end of the body, and the buffer's space is free after its last use.
+  static size_t lastUse(Block &body, DenseMap<Operation *, size_t> &index,
+                        memref::AllocOp alloc) {
+    size_t last = index[alloc];
+    SmallVector<Value> aliases = {alloc.getResult()};
+    llvm::SmallPtrSet<Value, 8> seen(aliases.begin(), aliases.end());
+    while (!aliases.empty()) {
+      Value v = aliases.pop_back_val();
+      for (Operation *user : v.getUsers()) {
+        if (isa<memref::DeallocOp>(user))
+          continue;
+        if (Operation *at = body.findAncestorOpInBlock(*user))
+          last = std::max(last, index[at]);
+        for (Value result : user->getResults())
+          if (isa<BaseMemRefType>(result.getType()) && seen.insert(result).second)
+            aliases.push_back(result);
+      }
+    }
+    return last;
+  }
+
   /// The statically shaped allocations of `fn` with their deallocation in
   /// the same block, by start. One in a loop or branch lives as long as
   /// the op of the body that holds it; one in scf.forall loops (whose
@@ -208,7 +232,8 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
         return;
       }
       if (alloc->getBlock() == &body) {
-        buffers.push_back({alloc, dealloc, index[alloc], index[dealloc], bytes});
+        buffers.push_back(
+            {alloc, dealloc, index[alloc], lastUse(body, index, alloc), bytes});
         return;
       }
       size_t holder = index[body.findAncestorOpInBlock(*alloc)];

@@ -31,6 +31,36 @@ module attributes {dl.arena_bytes = 64 : i64} {
 
 // -----
 
+// Buffers live from their allocation to their last use, through views of
+// them (a subview, a reshape), whatever comes after (bufferization frees
+// them all at the end of the body): %v's subview is read by the copy
+// after %w's, so %w (dead after its copy) and %v get disjoint space, and
+// %x reuses %w's. Scratch: 2 x 256 bytes.
+// CHECK-LABEL: func.func @last_use
+// CHECK-SAME: %[[ARENA:.*]]: memref<576xi8>
+// CHECK: %[[V:.*]] = memref.view %[[ARENA]][%c64{{.*}}][] : memref<576xi8> to memref<64xf32>
+// CHECK: %[[W:.*]] = memref.view %[[ARENA]][%c320{{.*}}][] : memref<576xi8> to memref<64xf32>
+// CHECK: memref.copy %[[W]], %{{.*}}
+// CHECK: %[[X:.*]] = memref.view %[[ARENA]][%c320{{.*}}][] : memref<576xi8> to memref<64xf32>
+module attributes {dl.arena_bytes = 64 : i64} {
+  func.func @last_use(%arena: memref<64xi8>, %out: memref<64xf32>, %small: memref<8x8xf32>) {
+    %v = memref.alloc() : memref<64xf32>
+    %e = memref.expand_shape %v [[0, 1]] output_shape [8, 8] : memref<64xf32> into memref<8x8xf32>
+    %s = memref.subview %e[0, 0] [8, 8] [1, 1] : memref<8x8xf32> to memref<8x8xf32, strided<[8, 1]>>
+    %w = memref.alloc() : memref<64xf32>
+    memref.copy %w, %out : memref<64xf32> to memref<64xf32>
+    %x = memref.alloc() : memref<64xf32>
+    memref.copy %x, %out : memref<64xf32> to memref<64xf32>
+    memref.copy %s, %small : memref<8x8xf32, strided<[8, 1]>> to memref<8x8xf32>
+    memref.dealloc %v : memref<64xf32>
+    memref.dealloc %w : memref<64xf32>
+    memref.dealloc %x : memref<64xf32>
+    return
+  }
+}
+
+// -----
+
 // A buffer allocated and freed inside a loop (or branch) lives, for the
 // plan, as long as the loop: it gets space disjoint from everything alive
 // meanwhile (here after %a, which is alive across the loop). Allocations
@@ -63,6 +93,8 @@ module attributes {dl.arena_bytes = 64 : i64} {
       memref.dealloc %t : memref<8xf32>
       scf.reduce
     }
+    %z = arith.constant 0.0 : f32
+    memref.store %z, %a[%c0] : memref<16xf32>
     memref.dealloc %a : memref<16xf32>
     return
   }
