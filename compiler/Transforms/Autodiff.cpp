@@ -39,9 +39,12 @@ struct Update {
   const Params &params;
 
   /// Advances optim/ENTRY/t, then updates each param i and its slots from
-  /// its gradient `gradient(i)`, and calls `done(i, gradient)`.
+  /// its gradient `gradient(i)`, and calls `done(i, gradient)`; each
+  /// param's ops go where `place(i)` sets `u`'s insertion point, when
+  /// given.
   void emit(dl::GraphBuilder &u, function_ref<Value(size_t)> gradient,
-            function_ref<void(size_t, Value)> done) {
+            function_ref<void(size_t, Value)> done,
+            function_ref<void(size_t)> place = nullptr) {
     OpBuilder &ub = u.b;
     std::string prefix = "optim/" + entry + "/";
     std::string hyperPrefix = "hyper/" + entry + "/";
@@ -54,6 +57,8 @@ struct Update {
     for (auto [i, param] : llvm::enumerate(params)) {
       const std::string &name = param.first;
       RankedTensorType type = param.second;
+      if (place)
+        place(i);
       Value g = gradient(i);
       Value w = u.load(name, type);
       auto slot = [&](StringRef s) { return prefix + s.str() + "/" + name; };
@@ -122,6 +127,19 @@ int64_t multiplyAdds(Operation *op) {
   if (auto lstm = dyn_cast<dl::LstmOp>(op))
     return elements(lstm.getXw()) * dim(lstm.getWhhT(), 0);
   return 0;
+}
+
+/// The last op of `block` that defines `gradient` or reads a load of the
+/// variable `name`.
+Operation *lastUse(Block &block, StringRef name, Value gradient) {
+  Operation *last = block.findAncestorOpInBlock(*gradient.getDefiningOp());
+  for (Operation &op : block)
+    if (auto load = dyn_cast<dl::LoadOp>(op); load && load.getName() == name)
+      for (Operation *user : load->getUsers())
+        if (Operation *at = block.findAncestorOpInBlock(*user);
+            at && last->isBeforeInBlock(at))
+          last = at;
+  return last;
 }
 
 struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
@@ -376,11 +394,20 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     fused.setSymName(entry + "_fused");
     fused->setAttr("dl.entry", StringAttr::get(ctx, "fused"));
     fused->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
-    OpBuilder fb(fused.getBody().front().getTerminator());
+    // The step count first; each param's update right after the last op
+    // that reads the param or its gradient: the gradient's temporary dies
+    // there (the memory plan reuses it), and nothing reads the param after
+    // the update writes it.
+    Block &fusedBody = fused.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockBegin(&fusedBody);
     dl::GraphBuilder f{fb, fn.getLoc()};
     update.emit(
         f, [&](size_t i) { return fusedValues.lookup(gradients[i]); },
-        [](size_t, Value) {});
+        [](size_t, Value) {},
+        [&](size_t i) {
+          fb.setInsertionPointAfter(lastUse(
+              fusedBody, params[i].first, fusedValues.lookup(gradients[i])));
+        });
     return success();
   }
 };

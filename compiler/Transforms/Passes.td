@@ -49,9 +49,11 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
 
     - `ENTRY_fused` (`dl.entry = "fused"`), when the step does at most
       `fuse-step-limit` multiply-adds per trained param element (an MLP,
-      about 3 per row of its batch): the forward and backward graphs, then
-      the update of `ENTRY_apply` from each gradient directly, with the
-      gradient buffers and the count left as they are. It is the training
+      about 3 per row of its batch): the forward and backward graphs with
+      the update of `ENTRY_apply` from each gradient directly, each param's
+      right after the last op that reads the param or its gradient (its
+      temporary is then free for others), and the gradient buffers and the
+      count left as they are. It is the training
       entry whenever the count is 0 (no accumulated gradient: the buffers
       are clear, the mean gradient is the batch's), and saves the update's
       traffic through the gradient buffers: writing, reading back and

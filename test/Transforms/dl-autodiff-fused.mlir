@@ -22,21 +22,26 @@ dl.param @b : tensor<2xf32> {init = "zeros"}
 // CHECK-LABEL: func.func @step_fused(%{{.*}}: tensor<4x3xf32> {dl.name = "x"}, %{{.*}}: tensor<4xi32> {dl.name = "y"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"})
 // CHECK-SAME: dl.entry = "fused"
 // CHECK-SAME: dl.train_entry = "step"
+// The step count first, then the forward graph:
+// CHECK: dl.assign @"optim/step/t"
 // CHECK: %[[W:.*]] = dl.load @w
 // CHECK: dl.softmax_cross_entropy
-// The weight's gradient x^T dz goes to the update as it is: no gradient
-// buffer is read, added to, divided by the count or cleared.
+// No gradient buffer is read, added to, divided by the count or cleared;
+// each param's update comes right after the last op that reads the param
+// or its gradient: the bias's after its gradient (a sum over the batch),
 // CHECK-NOT: grad/step
-// CHECK: %[[DW:.*]] = dl.matmul %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x2xf32> -> tensor<3x2xf32>
+// CHECK: dl.sum %{{.*}} {axes = array<i64: 0>} : tensor<4x2xf32> -> tensor<2xf32>
 // CHECK-NOT: grad/step
-// CHECK: %[[T:.*]] = dl.add %{{.*}}, %{{.*}} : tensor<f32>, tensor<f32> -> tensor<f32>
-// CHECK: dl.assign @"optim/step/t", %[[T]]
-// CHECK: %[[WU:.*]] = dl.load @w
-// CHECK: %[[D:.*]] = dl.add %[[DW]], %{{.*}} : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
-// CHECK: dl.assign @"optim/step/momentum/w"
-// CHECK: dl.assign @w
 // CHECK: dl.assign @"optim/step/momentum/b"
 // CHECK: dl.assign @b
+// the weight's after dz w^T (which reads w) and its gradient x^T dz:
+// CHECK-NOT: grad/step
+// CHECK: dl.transpose %[[W]]
+// CHECK: %[[DW:.*]] = dl.matmul %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x2xf32> -> tensor<3x2xf32>
+// CHECK-NOT: grad/step
+// CHECK: dl.add %[[DW]], %{{.*}} : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
+// CHECK: dl.assign @"optim/step/momentum/w"
+// CHECK: dl.assign @w
 // CHECK-NOT: grad/step
 // CHECK: return
 
