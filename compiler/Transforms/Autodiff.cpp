@@ -405,8 +405,8 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
         f, [&](size_t i) { return fusedValues.lookup(gradients[i]); },
         [](size_t, Value) {},
         [&](size_t i) {
-          fb.setInsertionPointAfter(lastUse(
-              fusedBody, params[i].first, fusedValues.lookup(gradients[i])));
+          fb.setInsertionPointAfter(lastUse(fusedBody, params[i].first,
+                                            fusedValues.lookup(gradients[i])));
         });
     return success();
   }

@@ -185,7 +185,8 @@ struct DLPlanMemory : dlc::impl::DLPlanMemoryBase<DLPlanMemory> {
         if (Operation *at = body.findAncestorOpInBlock(*user))
           last = std::max(last, index[at]);
         for (Value result : user->getResults())
-          if (isa<BaseMemRefType>(result.getType()) && seen.insert(result).second)
+          if (isa<BaseMemRefType>(result.getType()) &&
+              seen.insert(result).second)
             aliases.push_back(result);
       }
     }
