@@ -2,8 +2,8 @@
 //
 //   dl-bench --peak
 //       measures this core's FMA peak (GFLOP/s) with independent
-//       fused multiply-add chains, the way the benchmark's "% of peak" is
-//       computed
+//       fused multiply-add chains at the widest vectors the core has
+//       (AVX-512 or AVX2), the way the benchmark's "% of peak" is computed
 //   dl-bench LIBRARY.so ENTRY [--flops F] [--threads T] [--iters N]
 //       calls ENTRY of a compiled model N times (after warm-up) on random
 //       inputs and prints "median_ms min_ms gflops"
@@ -37,29 +37,64 @@ double seconds(Clock::time_point a, Clock::time_point b) {
 }
 
 #if defined(__x86_64__)
-/// GFLOP/s of 12 independent chains of 8-wide FMAs (AVX2): enough chains to
-/// cover FMA latency on two pipes.
-__attribute__((target("avx2,fma"))) double peakGflops() {
-  __m256 acc[12];
+/// GFLOP/s of 12 independent chains of FMAs on `Vec` (8 or 16 f32 lanes):
+/// enough chains to cover FMA latency on two pipes.
+template <typename Vec, Vec (*set1)(float), Vec (*fmadd)(Vec, Vec, Vec)>
+inline __attribute__((always_inline)) double fmaChains() {
+  constexpr int lanes = sizeof(Vec) / sizeof(float);
+  Vec acc[12];
   for (int i = 0; i < 12; ++i)
-    acc[i] = _mm256_set1_ps(0.001f * i);
-  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+    acc[i] = set1(0.001f * i);
+  const Vec a = set1(0.999999f), b = set1(1e-7f);
   const long iters = 20000000;
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
     auto t0 = Clock::now();
     for (long i = 0; i < iters; ++i)
       for (int j = 0; j < 12; ++j)
-        acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+        acc[j] = fmadd(acc[j], a, b);
     auto t1 = Clock::now();
-    best = std::max(best, 12.0 * 8 * 2 * iters / seconds(t0, t1) / 1e9);
+    best = std::max(best, 12.0 * lanes * 2 * iters / seconds(t0, t1) / 1e9);
   }
-  float sink = 0;
-  for (int i = 0; i < 12; ++i)
-    sink += _mm256_cvtss_f32(acc[i]);
-  if (sink == 12345.0f)
-    std::puts("");
+  float sink[lanes];
+  for (int i = 0; i < 12; ++i) {
+    std::memcpy(sink, &acc[i], sizeof(sink));
+    if (sink[0] == 12345.0f)
+      std::puts("");
+  }
   return best;
+}
+
+__attribute__((target("avx2,fma"))) __m256 set1x8(float x) {
+  return _mm256_set1_ps(x);
+}
+__attribute__((target("avx2,fma"))) __m256 fmaddx8(__m256 a, __m256 b,
+                                                   __m256 c) {
+  return _mm256_fmadd_ps(a, b, c);
+}
+__attribute__((target("avx512f"))) __m512 set1x16(float x) {
+  return _mm512_set1_ps(x);
+}
+__attribute__((target("avx512f"))) __m512 fmaddx16(__m512 a, __m512 b,
+                                                   __m512 c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+
+__attribute__((target("avx2,fma"))) double peakAvx2() {
+  return fmaChains<__m256, set1x8, fmaddx8>();
+}
+__attribute__((target("avx512f"))) double peakAvx512() {
+  return fmaChains<__m512, set1x16, fmaddx16>();
+}
+
+/// The FMA peak at the widest vectors this core runs, as dlc's default
+/// `--cpu=native` code uses them: 16 lanes with AVX-512, 8 with AVX2.
+double peakGflops() {
+  if (__builtin_cpu_supports("avx512f"))
+    return peakAvx512();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return peakAvx2();
+  return 0;
 }
 #else
 double peakGflops() { return 0; }

@@ -1,4 +1,5 @@
 // RUN: dl-opt %s -dl-tile-and-vectorize=vector-width=8 -canonicalize -split-input-file | FileCheck %s
+// RUN: dl-opt %s -dl-tile-and-vectorize=vector-width=16 -canonicalize -split-input-file | FileCheck %s --check-prefix=AVX512
 
 // A matmul becomes register blocks of 6 rows by 16 columns (two 8-lane
 // vectors: 12 accumulators, enough FMAs in flight) with a reduction step
@@ -209,6 +210,7 @@ func.func @narrow(%a: tensor<28x64xf32>, %b: tensor<64x512xf32>, %c: tensor<28x5
 // in L1 while the row blocks pass: 108 rows in 6 x 16 blocks and 20 in
 // four blocks of 5 x 16 (an autoencoder's weight gradient).
 // CHECK-LABEL: func.func @rest_in_l1
+// CHECK-NOT: step %c128
 // CHECK: scf.for %{{.*}} = %c0 to %c108 step %c6
 // CHECK: vector.contract {{.*}} into vector<6x16xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c20 step %c5
@@ -277,6 +279,53 @@ func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<12
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<128x1792xf32>, tensor<1792x512xf32>) outs(%c : tensor<128x512xf32>) -> tensor<128x512xf32>
   return %0 : tensor<128x512xf32>
+}
+
+// -----
+
+// A column block of B (784 x 16, 49 KB) outgrows its share of L1 (16 KB):
+// the reduction is blocked by 196 (12 KB of it), so that each block stays
+// in L1 while the row blocks of A pass by it, where the whole column block
+// would come from L2 again for every row block (the MLP's first layer at
+// batch 64). Both parts of the split rows are blocked.
+// With AVX-512's 32 registers, the blocks are 8 x 32 (16 accumulators,
+// 10 loads per step), which 16 registers would not hold; a column block's
+// row is then 128 bytes, and the reduction is blocked by 112 (14 KB).
+// N = 32 is one column block, so threads share the rows.
+// CHECK-LABEL: func.func @panel_in_l1
+// CHECK: scf.forall (%{{.*}}) = (0) to (32) step (16)
+// CHECK: vector.transfer_write %{{.*}} : vector<54x16xf32>, tensor<54x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c196
+// CHECK: scf.for %{{.*}} = %c0 to %c54 step %c6
+// CHECK: scf.for %{{.*}} = %c0 to %c196 step %c1
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c196
+// CHECK: scf.for %{{.*}} = %c0 to %c10 step %c5
+// AVX512-LABEL: func.func @panel_in_l1
+// AVX512: scf.forall (%{{.*}}) = (0) to (64) step (32)
+// AVX512: scf.for %{{.*}} = %c0 to %c784 step %c112
+// AVX512: scf.for %{{.*}} = %c0 to %c32 step %c8
+// AVX512: scf.for %{{.*}} = %c0 to %c112 step %c1
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+func.func @panel_in_l1(%a: tensor<64x784xf32>, %b: tensor<784x32xf32>) -> tensor<64x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x32xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<64x784xf32>, tensor<784x32xf32>) outs(%c : tensor<64x32xf32>) -> tensor<64x32xf32>
+  return %0 : tensor<64x32xf32>
+}
+
+// -----
+
+// A single row block leaves nothing to share a column block of B with:
+// its reduction is not blocked, however deep.
+// CHECK-LABEL: func.func @panel_one_row_block
+// CHECK-NOT: step %c196
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+func.func @panel_one_row_block(%a: tensor<6x784xf32>, %b: tensor<784x32xf32>, %c: tensor<6x32xf32>) -> tensor<6x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<6x784xf32>, tensor<784x32xf32>) outs(%c : tensor<6x32xf32>) -> tensor<6x32xf32>
+  return %0 : tensor<6x32xf32>
 }
 
 // -----
