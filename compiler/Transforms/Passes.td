@@ -185,9 +185,15 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     with the most useful FMA lanes per cycle, counting a partial vector as
     a whole instruction and at least 10 accumulator registers to cover
     the FMA latency, with the accumulators, a row of B and two
-    broadcasts in the 16 vector registers); each block becomes a vector.contract on
+    broadcasts in the vector registers: 16, or 32 at 16 lanes (AVX-512));
+    each block becomes a vector.contract on
     vector.transfer_read/write of the tile; column blocks iterate outside
-    row blocks, so a block column of B stays in cache. Before that, a
+    row blocks, so a block column of B stays in cache. When that column
+    block (K x NR) outgrows 16 KB and two row blocks or more read it, an
+    scf.for (inside the share) blocks the reduction by the largest
+    divisor of K from 64 to 256 whose part of it fits, so that it stays
+    in L1 while the row blocks pass (the MLP's 784 x 512 layer: by 112
+    with AVX-512's 8 x 32 blocks, by 196 with AVX2's 6 x 16). Before that, a
     product whose rows (then columns) are covered better by two blocks is
     split in two ops (64 rows: 54 in 6 x 16 blocks and 10 in 5 x 16); a
     product of a transposed matrix (linalg.transpose [1, 0] feeding the
