@@ -144,7 +144,9 @@ private:
 
   /// void thunk(ptr arena, ptr args): calls the body with args unpacked.
   /// A training entry's thunk calls its fused body when the gradient count
-  /// is 0 (nothing accumulated), else its accumulate and apply bodies.
+  /// is 0 (nothing accumulated), else its accumulate and apply bodies; the
+  /// fused body is the plain one while the momentum is 0, where there is
+  /// one (SGD declared without momentum).
   Function *buildThunk(const dlc::EntryInfo &e) {
     auto *thunk = Function::Create(
         FunctionType::get(Type::getVoidTy(ctx), {ptr, ptr}, false),
@@ -159,12 +161,35 @@ private:
       Function *body = m.getFunction((dlc::kEntryPrefix + name).str());
       b.CreateCall(body->getFunctionType(), body, args);
     };
+    Type *f32 = Type::getFloatTy(ctx);
+    // Calls `plain` while the momentum is 0, else `general`.
+    auto callPlainOr = [&](const std::string &plain, const std::string &general,
+                           ArrayRef<Value *> args) {
+      if (!e.plain) {
+        call(general, args);
+        return;
+      }
+      Value *momentum =
+          b.CreateLoad(f32, b.CreateConstGEP1_64(Type::getInt8Ty(ctx), arena,
+                                                 e.momentumOffset));
+      BasicBlock *plainBlock = BasicBlock::Create(ctx, "plain", thunk);
+      BasicBlock *generalBlock = BasicBlock::Create(ctx, "general", thunk);
+      BasicBlock *join = BasicBlock::Create(ctx, "join", thunk);
+      b.CreateCondBr(b.CreateFCmpOEQ(momentum, ConstantFP::get(f32, 0.0)),
+                     plainBlock, generalBlock);
+      b.SetInsertPoint(plainBlock);
+      call(plain, args);
+      b.CreateBr(join);
+      b.SetInsertPoint(generalBlock);
+      call(general, args);
+      b.CreateBr(join);
+      b.SetInsertPoint(join);
+    };
     if (!e.fused) {
-      call(e.name, callArgs);
+      callPlainOr(e.name + "_plain", e.name, callArgs);
       b.CreateRetVoid();
       return thunk;
     }
-    Type *f32 = Type::getFloatTy(ctx);
     Value *count = b.CreateLoad(
         f32, b.CreateConstGEP1_64(Type::getInt8Ty(ctx), arena, e.countOffset));
     BasicBlock *fused = BasicBlock::Create(ctx, "fused", thunk);
@@ -172,11 +197,11 @@ private:
     b.CreateCondBr(b.CreateFCmpOEQ(count, ConstantFP::get(f32, 0.0)), fused,
                    split);
     b.SetInsertPoint(fused);
-    call(e.name + "_fused", callArgs);
+    callPlainOr(e.name + "_fused_plain", e.name + "_fused", callArgs);
     b.CreateRetVoid();
     b.SetInsertPoint(split);
     call(e.name + "_accumulate", callArgs);
-    call(e.name + "_apply", {arena});
+    callPlainOr(e.name + "_apply_plain", e.name + "_apply", {arena});
     b.CreateRetVoid();
     return thunk;
   }

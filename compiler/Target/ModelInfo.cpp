@@ -130,14 +130,25 @@ dlc::ModelInfo dlc::collectModelInfo(ModuleOp module) {
     auto kind = fn->getAttrOfType<StringAttr>("dl.entry");
     if (!kind)
       continue;
-    if (kind.getValue() == "fused") {
-      // Not an entry of its own: the body of its training entry.
+    if (kind.getValue() == "fused" || kind.getValue() == "fused_plain" ||
+        kind.getValue() == "apply_plain") {
+      // Not an entry of its own: a body of its training entry (fused) or
+      // of its apply entry (apply_plain).
       auto train = fn->getAttrOfType<StringAttr>("dl.train_entry").str();
-      for (EntryInfo &e : info.entries)
-        if (e.kind == EntryKind::Train && e.name == train) {
+      bool apply = kind.getValue() == "apply_plain";
+      for (EntryInfo &e : info.entries) {
+        if (apply ? e.kind != EntryKind::Apply || e.name != train + "_apply"
+                  : e.kind != EntryKind::Train || e.name != train)
+          continue;
+        if (kind.getValue() == "fused") {
           e.fused = true;
           e.countOffset = layout.offsets.lookup("grad/" + train + "/count");
+        } else {
+          e.plain = true;
+          e.momentumOffset =
+              layout.offsets.lookup("hyper/" + train + "/momentum");
         }
+      }
       continue;
     }
     EntryInfo entry;

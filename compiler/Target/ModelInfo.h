@@ -52,6 +52,12 @@ struct EntryInfo {
   // accumulate + apply otherwise.
   bool fused = false;
   uint64_t countOffset = 0;
+  // A Train entry with an ENTRY_fused_plain body too, or an Apply entry
+  // with an ENTRY_plain body (SGD declared without momentum), calls that
+  // body instead of the fused or apply one while the f32 momentum at
+  // `momentumOffset` is 0.
+  bool plain = false;
+  uint64_t momentumOffset = 0;
 
   /// Whether the entry has a compiled body of its own (a thunk): all but a
   /// Train entry without a fused body (its M_ENTRY calls accumulate, then

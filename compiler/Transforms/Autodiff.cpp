@@ -37,6 +37,11 @@ struct Update {
   std::string entry;
   StringRef optimizer;
   const Params &params;
+  /// SGD while its momentum is 0: the update neither reads nor writes the
+  /// momentum slots (w -= lr * (g + weight_decay * w)), as torch.optim
+  /// keeps no momentum buffer then. The general update with momentum 0
+  /// gives w the same values.
+  bool plain = false;
 
   /// Advances optim/ENTRY/t, then updates each param i and its slots from
   /// its gradient `gradient(i)`, and calls `done(i, gradient)`; each
@@ -65,12 +70,15 @@ struct Update {
       Value updated;
       if (optimizer == "sgd") {
         Value d = u.add(g, u.mul(h("weight_decay"), w));
-        Value buf =
-            u.add(u.mul(h("momentum"), u.load(slot("momentum"), type)), d);
-        u.assign(slot("momentum"), buf);
-        // nesterov (0 or 1): d + momentum * buf instead of buf.
-        Value nest = u.sub(u.add(d, u.mul(h("momentum"), buf)), buf);
-        Value step = u.add(buf, u.mul(h("nesterov"), nest));
+        Value step = d;
+        if (!plain) {
+          Value buf =
+              u.add(u.mul(h("momentum"), u.load(slot("momentum"), type)), d);
+          u.assign(slot("momentum"), buf);
+          // nesterov (0 or 1): d + momentum * buf instead of buf.
+          Value nest = u.sub(u.add(d, u.mul(h("momentum"), buf)), buf);
+          step = u.add(buf, u.mul(h("nesterov"), nest));
+        }
         updated = u.sub(w, u.mul(h("lr"), step));
       } else if (optimizer == "rmsprop") {
         Value v = u.add(u.mul(h("alpha"), u.load(slot("square_avg"), type)),
@@ -339,12 +347,21 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
         return fn.emitError() << "loss does not reach param '" << name << "'";
       gradients.push_back(g);
     }
+    // SGD declared without momentum gets plain bodies too (Update::plain),
+    // which M_ENTRY and M_ENTRY_apply call while the momentum is 0 (both,
+    // so that the slots come out the same either way).
+    auto momentum = hyper.getAs<FloatAttr>("momentum");
+    bool plainSgd =
+        optimizer == "sgd" && momentum && momentum.getValueAsDouble() == 0;
     // ENTRY_fused, when it pays: a copy of the forward and backward graphs
     // so far, with the update of each param from its gradient directly.
-    func::FuncOp fused;
-    IRMapping fusedValues;
-    if (stepFusionPays(forward, params))
+    func::FuncOp fused, plain;
+    IRMapping fusedValues, plainValues;
+    if (stepFusionPays(forward, params)) {
       fused = fn.clone(fusedValues);
+      if (plainSgd)
+        plain = fn.clone(plainValues);
+    }
     for (auto [param, g] : llvm::zip(params, gradients)) {
       const std::string &name = param.first;
       e.assign(gradPrefix + name,
@@ -360,36 +377,44 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     // clears the gradients.
     OpBuilder ab(ctx);
     ab.setInsertionPointAfter(fn);
-    auto apply = func::FuncOp::create(ab, fn.getLoc(), entry + "_apply",
-                                      ab.getFunctionType({}, {}));
-    apply->setAttr("dl.entry", StringAttr::get(ctx, "apply"));
-    apply->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
-    apply->setAttr("dl.optimizer", StringAttr::get(ctx, optimizer));
-    Block *body = apply.addEntryBlock();
-    OpBuilder ub = OpBuilder::atBlockEnd(body);
-    dl::GraphBuilder u{ub, fn.getLoc()};
-    Value count = u.load(gradPrefix + "count", scalar);
-    Value denom = make<dl::MaximumOp>(ub, u.loc, {count, u.constant(1)});
+    auto buildApply = [&](StringRef kind, Update update) {
+      auto apply =
+          func::FuncOp::create(ab, fn.getLoc(), entry + "_" + kind.str(),
+                               ab.getFunctionType({}, {}));
+      apply->setAttr("dl.entry", StringAttr::get(ctx, kind));
+      apply->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
+      apply->setAttr("dl.optimizer", StringAttr::get(ctx, optimizer));
+      Block *body = apply.addEntryBlock();
+      OpBuilder ub = OpBuilder::atBlockEnd(body);
+      dl::GraphBuilder u{ub, fn.getLoc()};
+      Value count = u.load(gradPrefix + "count", scalar);
+      Value denom = make<dl::MaximumOp>(ub, u.loc, {count, u.constant(1)});
+      update.emit(
+          u,
+          [&](size_t i) {
+            return u.div(u.load(gradPrefix + params[i].first, params[i].second),
+                         denom);
+          },
+          [&](size_t i, Value g) {
+            u.assign(gradPrefix + params[i].first,
+                     make<dl::ZerosLikeOp>(ub, u.loc, {g}));
+          });
+      u.assign(gradPrefix + "count", u.constant(0));
+      func::ReturnOp::create(ub, u.loc);
+      ab.setInsertionPointAfter(apply);
+    };
     Update update{entry, optimizer, params};
-    update.emit(
-        u,
-        [&](size_t i) {
-          return u.div(u.load(gradPrefix + params[i].first, params[i].second),
-                       denom);
-        },
-        [&](size_t i, Value g) {
-          u.assign(gradPrefix + params[i].first,
-                   make<dl::ZerosLikeOp>(ub, u.loc, {g}));
-        });
-    u.assign(gradPrefix + "count", u.constant(0));
-    func::ReturnOp::create(ub, u.loc);
+    Update plainUpdate = update;
+    plainUpdate.plain = true;
+    buildApply("apply", update);
+    if (plainSgd)
+      buildApply("apply_plain", plainUpdate);
     if (!fused)
       return success();
 
     // ENTRY_fused is ENTRY when no gradient is accumulated (the count is
     // 0, so are the buffers): the mean gradient is the batch's, and the
     // buffers stay clear (the library's ENTRY picks it at run time).
-    ab.setInsertionPointAfter(apply);
     ab.insert(fused);
     fused.setSymName(entry + "_fused");
     fused->setAttr("dl.entry", StringAttr::get(ctx, "fused"));
@@ -398,16 +423,30 @@ struct DLAutodiff : dlc::impl::DLAutodiffBase<DLAutodiff> {
     // that reads the param or its gradient: the gradient's temporary dies
     // there (the memory plan reuses it), and nothing reads the param after
     // the update writes it.
-    Block &fusedBody = fused.getBody().front();
-    OpBuilder fb = OpBuilder::atBlockBegin(&fusedBody);
-    dl::GraphBuilder f{fb, fn.getLoc()};
-    update.emit(
-        f, [&](size_t i) { return fusedValues.lookup(gradients[i]); },
-        [](size_t, Value) {},
-        [&](size_t i) {
-          fb.setInsertionPointAfter(lastUse(fusedBody, params[i].first,
-                                            fusedValues.lookup(gradients[i])));
-        });
+    auto fuseUpdate = [&](func::FuncOp body, const IRMapping &values,
+                          Update update) {
+      Block &block = body.getBody().front();
+      OpBuilder fb = OpBuilder::atBlockBegin(&block);
+      dl::GraphBuilder f{fb, fn.getLoc()};
+      update.emit(
+          f, [&](size_t i) { return values.lookup(gradients[i]); },
+          [](size_t, Value) {},
+          [&](size_t i) {
+            fb.setInsertionPointAfter(
+                lastUse(block, params[i].first, values.lookup(gradients[i])));
+          });
+    };
+    fuseUpdate(fused, fusedValues, update);
+    if (!plain)
+      return success();
+    // ENTRY_fused_plain: the same with the plain update, which streams two
+    // buffers fewer per param.
+    ab.setInsertionPointAfter(fused);
+    ab.insert(plain);
+    plain.setSymName(entry + "_fused_plain");
+    plain->setAttr("dl.entry", StringAttr::get(ctx, "fused_plain"));
+    plain->setAttr("dl.train_entry", StringAttr::get(ctx, entry));
+    fuseUpdate(plain, plainValues, plainUpdate);
     return success();
   }
 };

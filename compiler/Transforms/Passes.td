@@ -59,6 +59,11 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
       traffic through the gradient buffers: writing, reading back and
       clearing them. The library's `ENTRY` calls it then, and
       `ENTRY_accumulate` and `ENTRY_apply` otherwise.
+    - For sgd declared without momentum (`dl.hyper` momentum 0):
+      `ENTRY_apply_plain` (`dl.entry = "apply_plain"`) and, with a fused
+      step, `ENTRY_fused_plain` (`dl.entry = "fused_plain"`): the same
+      with an update that neither reads nor writes the momentum slots,
+      which the library calls instead while the momentum is 0.
 
     Only values that depend on a trained param through differentiable ops
     get gradients. Training through an op whose VJP is not implemented is

@@ -103,3 +103,43 @@ func.func @step(%x: tensor<4x3xf32> {dl.name = "x"}, %t: tensor<4x2xf32> {dl.nam
   %loss = dl.mse %z, %t : tensor<4x2xf32>, tensor<4x2xf32>
   return %loss : tensor<f32>
 }
+
+// -----
+
+// SGD declared without momentum: plain bodies besides the general ones,
+// step_apply_plain and step_fused_plain, whose updates neither read nor
+// write the momentum slots (w -= lr * (g + weight_decay * w)); M_step and
+// M_step_apply call them while the momentum is 0. No fused body under the
+// limit 0 (OFF), but still the plain apply.
+
+dl.param @w : tensor<3x2xf32> {init = "zeros"}
+
+// CHECK-LABEL: func.func @step_apply()
+// CHECK: dl.load @"optim/step/momentum/w"
+// CHECK: dl.assign @"optim/step/momentum/w"
+// CHECK-LABEL: func.func @step_apply_plain()
+// CHECK-SAME: dl.entry = "apply_plain"
+// CHECK-SAME: dl.train_entry = "step"
+// CHECK-NOT: momentum/w
+// CHECK: %[[WD:.*]] = dl.load @"hyper/step/weight_decay"
+// CHECK-NOT: momentum/w
+// CHECK: dl.assign @w
+// CHECK-NOT: momentum/w
+// CHECK: return
+// CHECK-LABEL: func.func @step_fused(
+// CHECK: dl.assign @"optim/step/momentum/w"
+// CHECK-LABEL: func.func @step_fused_plain(
+// CHECK-SAME: dl.entry = "fused_plain"
+// CHECK-NOT: momentum/w
+// CHECK: dl.assign @w
+// CHECK-NOT: momentum/w
+// CHECK: return
+
+// OFF-LABEL: func.func @step_apply_plain()
+// OFF-NOT: _fused
+func.func @step(%x: tensor<4x3xf32> {dl.name = "x"}, %y: tensor<4xi32> {dl.name = "y"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, nesterov = false, weight_decay = 1.000000e-02 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@w]} {
+  %w = dl.load @w : tensor<3x2xf32>
+  %z = dl.matmul %x, %w : tensor<4x3xf32>, tensor<3x2xf32> -> tensor<4x2xf32>
+  %loss = dl.softmax_cross_entropy %z, %y : tensor<4x2xf32>, tensor<4xi32>
+  return %loss : tensor<f32>
+}

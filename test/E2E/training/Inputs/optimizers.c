@@ -1,8 +1,10 @@
 /* Two steps of every optimizer against torch.optim's update formulas,
    written here in double precision (the documented algorithms of SGD,
    Adam, AdamW and RMSprop), with gradients c1 then c2. Also: a changed
-   hyper-parameter (M_set_hyper) takes effect, and checkpoints carry the
-   optimizer slots. */
+   hyper-parameter (M_set_hyper) takes effect, SGD declared without
+   momentum keeps no momentum buffer until its momentum is set (then,
+   as torch.optim.SGD, the buffer starts as the gradient), and checkpoints
+   carry the optimizer slots. */
 #include "opt.h"
 
 #include <math.h>
@@ -45,7 +47,8 @@ int main(int argc, char **argv) {
   opt *m = opt_create();
   for (int s = 0; s < 2; ++s)
     if (opt_nesterov(m, c[s], &loss) || opt_momentum(m, c[s], &loss) ||
-        opt_adam(m, c[s], &loss) || opt_adamw(m, c[s], &loss) || opt_rms(m, c[s], &loss)) {
+        opt_adam(m, c[s], &loss) || opt_adamw(m, c[s], &loss) || opt_rms(m, c[s], &loss) ||
+        opt_plain(m, c[s], &loss)) {
       printf("FAILED: %s\n", opt_last_error(m));
       return 1;
     }
@@ -114,6 +117,38 @@ int main(int argc, char **argv) {
   }
   read_param(path, "w4", got);
   check("rmsprop", got, want);
+
+  /* SGD with weight decay and no momentum: no buffer (the slot stays 0). */
+  double plain[4];
+  for (int i = 0; i < 4; ++i) {
+    plain[i] = 0.5;
+    for (int s = 0; s < 2; ++s)
+      plain[i] -= 0.1 * (c[s][i] + 0.01 * plain[i]);
+    want[i] = plain[i];
+  }
+  read_param(path, "w6", got);
+  check("sgd", got, want);
+  double zeros[4] = {0, 0, 0, 0};
+  read_param(path, "optim/plain/momentum/w6", got);
+  check("sgd's unused momentum slot", got, zeros);
+  /* Its momentum set to 0.5 at run time: two more steps; the buffer
+     starts as the first gradient. */
+  if (opt_set_hyper(m, "plain.momentum", 0.5f) != 0 || opt_plain(m, c[1], &loss) != 0 ||
+      opt_plain(m, c[0], &loss) != 0)
+    ++failures;
+  opt_save(m, path);
+  for (int i = 0; i < 4; ++i) {
+    for (int s = 0; s < 2; ++s) {
+      double g = c[1 - s][i] + 0.01 * plain[i];
+      buf[i] = s == 0 ? g : 0.5 * buf[i] + g;
+      plain[i] -= 0.1 * buf[i];
+    }
+    want[i] = plain[i];
+  }
+  read_param(path, "w6", got);
+  check("sgd, momentum set", got, want);
+  read_param(path, "optim/plain/momentum/w6", got);
+  check("sgd's momentum slot", got, buf);
 
   /* A run-time learning rate: momentum's lr set to 0 freezes w5. */
   float before[4], after[4];
