@@ -52,9 +52,10 @@ struct EntryInfo {
   // accumulate + apply otherwise.
   bool fused = false;
   uint64_t countOffset = 0;
-  // A Train entry with an ENTRY_fused_plain body too, or an Apply entry
-  // with an ENTRY_plain body (SGD declared without momentum), calls that
-  // body instead of the fused or apply one while the f32 momentum at
+  // SGD declared without momentum: a Train entry with an ENTRY_fused_plain
+  // body too calls it instead of ENTRY_fused, and the Apply entry
+  // ENTRY_apply calls ENTRY_apply_plain instead of its own body (so does
+  // the Train entry after accumulating), while the f32 momentum at
   // `momentumOffset` is 0.
   bool plain = false;
   uint64_t momentumOffset = 0;
