@@ -277,7 +277,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     summed after the loops. Totals over every element (inputs with identity maps, a
     rank-0 result, no linalg.index in the body) run over the flattened
     elements as a vector of partial sums (linalg::splitReduction), then
-    the sum of that vector. The accumulator block of each reduction loop
+    the sum of that vector; totals that broadcast an input (a loss fused
+    with a bias) are summed a row at a time, in pieces of a vector block
+    of the row, into such a vector. The accumulator block of each reduction loop
     becomes a loop-carried vector.
   }];
   let options = [

@@ -715,6 +715,39 @@ func.func @total_of_two(%x: tensor<4x64xf32>, %y: tensor<4x64xf32>, %o: tensor<f
 
 // -----
 
+// A total that broadcasts an input (a loss fused with the output layer's
+// bias and sigmoid) cannot be flattened: it is summed a row at a time in
+// pieces of a vector block of the row, into a vector of partial sums
+// carried in registers across both loops, then the sum of those.
+// CHECK-LABEL: func.func @total_with_bias
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: %[[SUMS:.*]] = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%[[ROW:.*]] = %{{.*}}) -> (vector<1x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32 iter_args(%[[ACC:.*]] = %[[ROW]]) -> (vector<1x32xf32>)
+// CHECK: vector.transfer_read %arg1[%{{.*}}]{{.*}} : tensor<64xf32>, vector<32xf32>
+// CHECK: math.exp %{{.*}} : vector<1x32xf32>
+// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<1x32xf32>
+// CHECK: vector.multi_reduction <add>, %[[SUMS]], %{{.*}} [0, 1] : vector<1x32xf32> to f32
+// AVX512-LABEL: func.func @total_with_bias
+// AVX512: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x64xf32>)
+func.func @total_with_bias(%x: tensor<4x64xf32>, %b: tensor<64xf32>, %t: tensor<4x64xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x, %b, %t : tensor<4x64xf32>, tensor<64xf32>, tensor<4x64xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%a: f32, %c: f32, %y: f32, %out: f32):
+    %one = arith.constant 1.0 : f32
+    %z = arith.addf %a, %c : f32
+    %n = arith.negf %z : f32
+    %e = math.exp %n : f32
+    %d1 = arith.addf %e, %one : f32
+    %s = arith.divf %one, %d1 : f32
+    %d = arith.subf %s, %y : f32
+    %q = arith.mulf %d, %d : f32
+    %1 = arith.addf %out, %q : f32
+    linalg.yield %1 : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
 // A pooling (with its bias and relu) of a channels-last convolution's
 // NHWC result transposed back to NCHW pools the NHWC tensor: each window
 // position a strided slice, the pooling elementwise over them (contiguous
