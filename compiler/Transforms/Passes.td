@@ -364,7 +364,10 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     an accumulator block that a reduction loop reads and writes at the same
     place are hoisted out of the loop (the block lives in registers), then
     vector.contract becomes outer products (one broadcast FMA per block
-    row and reduction step) and the remaining vector ops are lowered to the
+    row and reduction step), or, over a reduction of size 1 with both
+    operands spanning the result (a piece of a total of products, such as
+    an L2 term's squares), one elementwise FMA, and the remaining vector
+    ops are lowered to the
     forms convert-vector-to-llvm takes. A loop then carries the block as
     one 1-D vector per row, and in-bounds n-D transfers of buffers become
     one 1-D transfer per row, so the block is never rebuilt as an
@@ -385,7 +388,9 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
            "f32 lanes of the target's vector registers (8: AVX2, 16: AVX-512)">
   ];
-  let dependentDialects = ["mlir::vector::VectorDialect"];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def DLPlanMemory : Pass<"dl-plan-memory", "mlir::ModuleOp"> {

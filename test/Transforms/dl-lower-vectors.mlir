@@ -131,3 +131,37 @@ func.func @transposed_a(%a: memref<16x8xf32>, %b: memref<16x8xf32>, %out: memref
   memref.store %y, %out[%i] : memref<3xf32>
   return %w : vector<3xf32>
 }
+
+// A contraction over a reduction of size 1 whose operands both span the
+// result (a split total of squares: an L2 term) is one FMA per register
+// of the row, carried in registers, not a scalar multiply and add per
+// element.
+// CHECK-LABEL: func.func @unit_reduction
+// CHECK: scf.for {{.*}} step %c1 iter_args(%[[A0:.*]] = %{{.*}}) -> (vector<64xf32>)
+// CHECK: %[[X:.*]] = vector.transfer_read %arg0{{.*}} : memref<512x64xf32>, vector<64xf32>
+// CHECK: vector.fma %[[X]], %[[X]], %[[A0]] : vector<64xf32>
+// CHECK-NOT: memref.load
+// CHECK-NOT: vector.reduction
+func.func @unit_reduction(%m: memref<512x64xf32>) -> vector<64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 512 : index
+  %z = arith.constant dense<0.0> : vector<64xf32>
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %z) -> (vector<64xf32>) {
+    %x = vector.transfer_read %m[%i, %c0], %pad {in_bounds = [true, true]} : memref<512x64xf32>, vector<1x64xf32>
+    %s = vector.contract {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"], kind = #vector.kind<add>} %x, %x, %acc : vector<1x64xf32>, vector<1x64xf32> into vector<64xf32>
+    scf.yield %s : vector<64xf32>
+  }
+  return %r : vector<64xf32>
+}
+
+// Over a reduction of 2 rows the same contraction is a real sum of
+// products: the pattern leaves it to the contraction lowerings.
+// CHECK-LABEL: func.func @two_rows
+// CHECK-NOT: vector.shape_cast
+// CHECK: return
+func.func @two_rows(%x: vector<2x8xf32>, %acc: vector<8xf32>) -> vector<8xf32> {
+  %s = vector.contract {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"], kind = #vector.kind<add>} %x, %x, %acc : vector<2x8xf32>, vector<2x8xf32> into vector<8xf32>
+  return %s : vector<8xf32>
+}
