@@ -219,7 +219,14 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     register blocks' loops; not when a reduction loop encloses the
     blocks): each block applies it in registers after its reduction loop
     and writes only the consumer's result; the product's loops no longer
-    carry its own. A row vector times a
+    carry its own. Such an op may be an optimizer update that reads a
+    buffer and is stored back into it alone (w - lr g after the weight
+    gradient's product): it then reads and writes the buffer through its
+    init (a restrict, writable load), so each block updates its tile of w
+    in place and the gradient is never written; an update that cannot
+    (another load of w read after it) stays an op of its own, since its
+    read of w in the blocks would make bufferization copy w. A row vector
+    times a
     matrix of 512 KB or more ([1, K] x [K, N], batch-1 dense layers) streams B row by
     row instead: threads share chunks of up to 128 columns, and for every
     4 rows of B (2 or 1 when K requires) the 4 elements of A are read once

@@ -428,11 +428,13 @@ bool movableBefore(Value value, Operation *before, DominanceInfo &dominance,
   if (defs.contains(def))
     return true;
   if (auto load = dyn_cast<bufferization::ToTensorOp>(def)) {
+    // (Other loads do not change what it reads.)
     for (Operation *op = before; op != def; op = op->getNextNode())
       if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op);
           (store && (!isa<MemRefType>(store.getDest().getType()) ||
                      dlc::mayAlias(load.getBuffer(), store.getDest()))) ||
-          (!store && !isMemoryEffectFree(op)))
+          (!store && !isa<bufferization::ToTensorOp>(op) &&
+           !isMemoryEffectFree(op)))
         return false;
   } else if (!isMemoryEffectFree(def)) {
     return false;
@@ -491,6 +493,124 @@ linalg::GenericOp epilogueOf(RewriterBase &rewriter, linalg::LinalgOp op,
   if (!moveBefore(rewriter, others, op, dominance))
     return {};
   return consumer;
+}
+
+/// Whether `op` reads a buffer (a load of it) that one of its results is
+/// stored into.
+bool readsItsDestination(linalg::GenericOp op) {
+  for (OpResult result : op->getResults())
+    for (Operation *user : result.getUsers())
+      if (auto store =
+              dyn_cast<bufferization::MaterializeInDestinationOp>(user))
+        for (Value input : op.getDpsInputs())
+          if (auto load = input.getDefiningOp<bufferization::ToTensorOp>();
+              load && isa<MemRefType>(store.getDest().getType()) &&
+              dlc::mayAlias(load.getBuffer(), store.getDest()))
+            return true;
+  return false;
+}
+
+/// An optimizer update that reads a parameter's (or a slot's) buffer at
+/// the identity and whose result is stored back into it alone (w - lr g,
+/// stored into w) reads and writes the buffer through its init instead: a
+/// restrict, writable load of it. Fused into the blocks of the weight
+/// gradient's product as an epilogue, it then updates each block of w in
+/// place; with w an input that the blocks also write, bufferization would
+/// copy all of w first (a memmove of every weight, every step). Only when
+/// no other op of the block loads or stores the buffer. The op reading
+/// its inits (itself when none qualifies).
+linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp op) {
+  SmallVector<Value> inputs(op.getDpsInputs()), inits(op.getDpsInits());
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  unsigned numInputs = inputs.size();
+  Block &body = op.getRegion().front();
+  // The buffer of each load of `op` that a result is stored back into.
+  llvm::SmallDenseMap<unsigned, unsigned> resultOf; // input -> result
+  for (OpResult result : op->getResults()) {
+    unsigned r = result.getResultNumber();
+    auto store = result.hasOneUse()
+                     ? dyn_cast<bufferization::MaterializeInDestinationOp>(
+                           *result.getUsers().begin())
+                     : nullptr;
+    if (!store || store->getBlock() != op->getBlock() ||
+        !isa<MemRefType>(store.getDest().getType()) ||
+        !inits[r].getDefiningOp<tensor::EmptyOp>() ||
+        !body.getArgument(numInputs + r).use_empty())
+      continue;
+    Value buffer = store.getDest();
+    for (unsigned j = 0; j < numInputs; ++j) {
+      auto load = inputs[j].getDefiningOp<bufferization::ToTensorOp>();
+      if (!load || load.getBuffer() != buffer || !load->hasOneUse() ||
+          resultOf.count(j) || !maps[j].isIdentity() ||
+          maps[numInputs + r] != maps[j])
+        continue;
+      bool alone = llvm::all_of(*op->getBlock(), [&](Operation &other) {
+        if (&other == load.getOperation() || &other == store.getOperation())
+          return true;
+        // Another load (the forward pass's) only read before `op`: as
+        // the input of a product or an elementwise op, or inside a loop
+        // whose results are its own (a tiled transpose's scf.forall).
+        if (auto l = dyn_cast<bufferization::ToTensorOp>(other))
+          return !dlc::mayAlias(l.getBuffer(), buffer) ||
+                 llvm::all_of(l->getUses(), [&](OpOperand &use) {
+                   Operation *user = use.getOwner();
+                   Operation *outer =
+                       op->getBlock()->findAncestorOpInBlock(*user);
+                   if (!outer || !outer->isBeforeInBlock(op))
+                     return false;
+                   if (auto forall = dyn_cast<scf::ForallOp>(outer))
+                     return outer != user &&
+                            !llvm::is_contained(forall.getOutputs(), use.get());
+                   auto linalgUser = dyn_cast<linalg::LinalgOp>(user);
+                   return linalgUser && linalgUser.isDpsInput(&use);
+                 });
+        if (auto s = dyn_cast<bufferization::MaterializeInDestinationOp>(other))
+          return isa<MemRefType>(s.getDest().getType()) &&
+                 !dlc::mayAlias(s.getDest(), buffer);
+        return true;
+      });
+      if (alone)
+        resultOf[j] = r;
+      break;
+    }
+  }
+  if (resultOf.empty())
+    return op;
+  SmallVector<Value> newInputs;
+  SmallVector<AffineMap> newMaps;
+  for (unsigned j = 0; j < numInputs; ++j) {
+    if (resultOf.count(j)) {
+      auto load = inputs[j].getDefiningOp<bufferization::ToTensorOp>();
+      rewriter.setInsertionPoint(load);
+      inits[resultOf[j]] = bufferization::ToTensorOp::create(
+          rewriter, load.getLoc(), load.getType(), load.getBuffer(),
+          /*restrict=*/true, /*writable=*/true);
+      continue;
+    }
+    newInputs.push_back(inputs[j]);
+    newMaps.push_back(maps[j]);
+  }
+  llvm::append_range(newMaps, ArrayRef(maps).drop_front(numInputs));
+  rewriter.setInsertionPoint(op);
+  auto updated = linalg::GenericOp::create(
+      rewriter, op.getLoc(), op.getResultTypes(), newInputs, inits, newMaps,
+      op.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(op.getRegion(), updated.getRegion(),
+                              updated.getRegion().end());
+  Block &block = updated.getRegion().front();
+  for (auto [j, r] : resultOf)
+    rewriter.replaceAllUsesWith(block.getArgument(j),
+                                block.getArgument(numInputs + r));
+  for (unsigned j = numInputs; j-- > 0;)
+    if (resultOf.count(j))
+      block.eraseArgument(j);
+  SmallVector<Operation *> loads;
+  for (auto [j, r] : resultOf)
+    loads.push_back(inputs[j].getDefiningOp());
+  rewriter.replaceOp(op, updated.getResults());
+  for (Operation *load : loads)
+    rewriter.eraseOp(load);
+  return updated;
 }
 
 /// An epilogue split as its product was: the product's result dimension
@@ -2510,6 +2630,18 @@ struct DLTileAndVectorize
         if (linalg::GenericOp epilogue = epilogueOf(rewriter, op, dominance))
           epilogues[op] = epilogue;
       });
+      // (After the walk: this replaces ops it has yet to visit.) An update
+      // that still reads the buffer it is stored into stays an op of its
+      // own: in the product's blocks, that read would make bufferization
+      // copy the buffer.
+      SmallVector<Operation *> keep;
+      for (auto &entry : epilogues) {
+        entry.second = updateInPlace(rewriter, entry.second);
+        if (readsItsDestination(entry.second))
+          keep.push_back(entry.first);
+      }
+      for (Operation *product : keep)
+        epilogues.erase(product);
     }
     splitProducts(rewriter, getOperation(), vectorWidth, epilogues);
     vectorizeReductions(rewriter, getOperation(), vectorWidth);

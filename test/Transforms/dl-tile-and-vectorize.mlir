@@ -748,6 +748,92 @@ func.func @total_with_bias(%x: tensor<4x64xf32>, %b: tensor<64xf32>, %t: tensor<
 
 // -----
 
+// An optimizer update that reads a parameter's buffer and is stored back
+// into it becomes the epilogue of the weight gradient's product and
+// updates w in place: w's load (restrict, writable) is the init of the
+// product's loops, each block reads its tile of w from there, subtracts
+// lr times its sums and writes the tile back. The gradient is never
+// written.
+// CHECK-LABEL: func.func @update_in_blocks
+// CHECK: %[[W:.*]] = bufferization.to_tensor %arg2 restrict writable
+// CHECK: scf.forall {{.*}} shared_outs(%[[OUT:.*]] = %[[W]])
+// CHECK: scf.for {{.*}} iter_args(%[[TILE:.*]] = %{{.*}}) -> (tensor<96x16xf32>)
+// CHECK: %[[SUMS:.*]] = scf.for
+// CHECK: vector.contract
+// CHECK: %[[OLD:.*]] = vector.transfer_read %[[TILE]]
+// CHECK: %[[STEP:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<6x16xf32>
+// CHECK: %[[NEW:.*]] = arith.subf %[[OLD]], %[[STEP]] : vector<6x16xf32>
+// CHECK: vector.transfer_write %[[NEW]], %[[TILE]]
+// CHECK-NOT: linalg.generic
+// CHECK: bufferization.materialize_in_destination %{{.*}} in writable %arg2
+#ut_xt = affine_map<(d0, d1, d2) -> (d2, d0)>
+#ut_dy = affine_map<(d0, d1, d2) -> (d2, d1)>
+#ut_g = affine_map<(d0, d1, d2) -> (d0, d1)>
+#ut_id = affine_map<(d0, d1) -> (d0, d1)>
+#ut_s = affine_map<(d0, d1) -> ()>
+func.func @update_in_blocks(%x: tensor<64x96xf32>, %dy: tensor<64x32xf32>, %w: memref<96x32xf32>, %lr: tensor<f32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<96x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<96x32xf32>) -> tensor<96x32xf32>
+  %g = linalg.generic {indexing_maps = [#ut_xt, #ut_dy, #ut_g], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %dy : tensor<64x96xf32>, tensor<64x32xf32>) outs(%f : tensor<96x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<96x32xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<96x32xf32> to tensor<96x32xf32>
+  %u = linalg.generic {indexing_maps = [#ut_id, #ut_s, #ut_id, #ut_id], iterator_types = ["parallel", "parallel"]} ins(%wt, %lr, %g : tensor<96x32xf32>, tensor<f32>, tensor<96x32xf32>) outs(%e : tensor<96x32xf32>) {
+  ^bb0(%wv: f32, %l: f32, %gv: f32, %o: f32):
+    %d = arith.mulf %l, %gv : f32
+    %n = arith.subf %wv, %d : f32
+    linalg.yield %n : f32
+  } -> tensor<96x32xf32>
+  bufferization.materialize_in_destination %u in writable %w : (tensor<96x32xf32>, memref<96x32xf32>) -> ()
+  return
+}
+
+// -----
+
+// When another load of w is read after the update (here returned),
+// updating w in place would change what that reads: the update stays an
+// op of its own, after the product.
+// CHECK-LABEL: func.func @update_read_after
+// CHECK: %[[BEFORE:.*]] = bufferization.to_tensor %arg2 restrict :
+// CHECK: %[[W:.*]] = bufferization.to_tensor %arg2 restrict :
+// CHECK: %[[G:.*]] = scf.forall
+// CHECK-NOT: arith.subf
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %arg3, %[[G]] :
+// CHECK: arith.subf
+// CHECK: return %[[BEFORE]]
+#ut_xt = affine_map<(d0, d1, d2) -> (d2, d0)>
+#ut_dy = affine_map<(d0, d1, d2) -> (d2, d1)>
+#ut_g = affine_map<(d0, d1, d2) -> (d0, d1)>
+#ut_id = affine_map<(d0, d1) -> (d0, d1)>
+#ut_s = affine_map<(d0, d1) -> ()>
+func.func @update_read_after(%x: tensor<64x96xf32>, %dy: tensor<64x32xf32>, %w: memref<96x32xf32>, %lr: tensor<f32>) -> tensor<96x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %before = bufferization.to_tensor %w restrict : memref<96x32xf32> to tensor<96x32xf32>
+  %e = tensor.empty() : tensor<96x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<96x32xf32>) -> tensor<96x32xf32>
+  %g = linalg.generic {indexing_maps = [#ut_xt, #ut_dy, #ut_g], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %dy : tensor<64x96xf32>, tensor<64x32xf32>) outs(%f : tensor<96x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<96x32xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<96x32xf32> to tensor<96x32xf32>
+  %u = linalg.generic {indexing_maps = [#ut_id, #ut_s, #ut_id, #ut_id], iterator_types = ["parallel", "parallel"]} ins(%wt, %lr, %g : tensor<96x32xf32>, tensor<f32>, tensor<96x32xf32>) outs(%e : tensor<96x32xf32>) {
+  ^bb0(%wv: f32, %l: f32, %gv: f32, %o: f32):
+    %d = arith.mulf %l, %gv : f32
+    %n = arith.subf %wv, %d : f32
+    linalg.yield %n : f32
+  } -> tensor<96x32xf32>
+  bufferization.materialize_in_destination %u in writable %w : (tensor<96x32xf32>, memref<96x32xf32>) -> ()
+    return %before : tensor<96x32xf32>
+}
+
+// -----
+
 // A pooling (with its bias and relu) of a channels-last convolution's
 // NHWC result transposed back to NCHW pools the NHWC tensor: each window
 // position a strided slice, the pooling elementwise over them (contiguous
