@@ -297,7 +297,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
-    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect"
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::tensor::TensorDialect", "mlir::bufferization::BufferizationDialect"
   ];
 }
 

@@ -517,15 +517,17 @@ bool readsItsDestination(linalg::GenericOp op) {
 /// gradient's product as an epilogue, it then updates each block of w in
 /// place; with w an input that the blocks also write, bufferization would
 /// copy all of w first (a memmove of every weight, every step). Only when
-/// no other op of the block loads or stores the buffer. The op reading
-/// its inits (itself when none qualifies).
+/// no other op of the block stores the buffer, and its other loads (the
+/// forward pass's) are read before `op` alone, by ops whose results do not
+/// alias them. The op reading its inits (itself when none qualifies).
 linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp op) {
   SmallVector<Value> inputs(op.getDpsInputs()), inits(op.getDpsInits());
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   unsigned numInputs = inputs.size();
   Block &body = op.getRegion().front();
-  // The buffer of each load of `op` that a result is stored back into.
-  llvm::SmallDenseMap<unsigned, unsigned> resultOf; // input -> result
+  // The inputs (loads) whose buffer a result is stored back into: input
+  // -> result.
+  llvm::SmallDenseMap<unsigned, unsigned> resultOf;
   for (OpResult result : op->getResults()) {
     unsigned r = result.getResultNumber();
     auto store = result.hasOneUse()
@@ -3123,6 +3125,7 @@ struct UnitReductionContract : OpRewritePattern<vector::ContractionOp> {
                                 PatternRewriter &rewriter) const override {
     auto accType = dyn_cast<VectorType>(op.getAccType());
     if (!accType || accType.isScalable() ||
+        isa<vector::MaskOp>(op->getParentOp()) ||
         op.getKind() != vector::CombiningKind::ADD ||
         !isa<FloatType>(accType.getElementType()) ||
         op.getLhsType().getElementType() != accType.getElementType() ||
