@@ -1,11 +1,11 @@
 """The benchmark: compiles the workloads of issue 5 with dlc, times them
 with dl-bench on 1 and 2 threads next to their peers (PyTorch eager,
 torch.compile, ONNX Runtime for inference) in the same run, and prints a
-table of median milliseconds (each the lower of two medians measured at
-different moments of the run), GFLOP/s, % of the FMA peak measured in the
+table of median milliseconds (each the lowest of the medians measured in
+--rounds alternations of dlc and its peers, 2 by default), GFLOP/s, % of the FMA peak measured in the
 same run, and the ratio to the fastest peer (> 1: dlc is faster).
 
-  python bench/run.py [--iters N] [--only SUBSTRING] [--no-peers]
+  python bench/run.py [--iters N] [--rounds N] [--only SUBSTRING] [--no-peers]
                       [--markdown FILE]
 
 Run it through bench/run.sh, which builds dlc and sets up the peers' venv.
@@ -81,6 +81,9 @@ def lower(a, b):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--iters", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternations of dlc and its peers per "
+                             "workload; each time is the lowest median")
     parser.add_argument("--only", default="")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--markdown")
@@ -101,17 +104,15 @@ def main():
             continue
         lib, compile_s = compile_model(name, model, batch)
         for threads in (1, 2):
-            # Each time is the lower of two medians taken at different
-            # moments of the run (this 2-core VM's neighbours slow whole
-            # stretches of it down; noise only ever adds time).
-            ms = dlc_time(lib, entry, flops, threads, args.iters)
-            eager = compiled = onnx = None
-            if peers:
-                eager = peer_time(venv, name, "eager", threads, args.iters)
-                compiled = peer_time(venv, name, "compile", threads, args.iters)
-                if entry == "infer":
-                    onnx = peer_time(venv, name, "ort", threads, args.iters)
-                ms = min(ms, dlc_time(lib, entry, flops, threads, args.iters))
+            # Each time is the lowest of the medians taken in `rounds`
+            # alternations of dlc and its peers (this 2-core VM's neighbours
+            # slow whole stretches of it down; noise only ever adds time).
+            # Without peers, dlc is timed once.
+            ms = eager = compiled = onnx = None
+            for _ in range(max(1, args.rounds) if peers else 1):
+                ms = lower(ms, dlc_time(lib, entry, flops, threads, args.iters))
+                if not peers:
+                    continue
                 eager = lower(eager, peer_time(venv, name, "eager", threads,
                                                args.iters))
                 compiled = lower(compiled, peer_time(venv, name, "compile",

@@ -3,7 +3,7 @@
 # environment (bench/.venv: torch, onnxruntime and onnx from PyPI; only the
 # benchmark uses it), then runs bench/run.py, which prints the table and
 # writes it to bench/out/results.md. Arguments go to run.py
-# (--iters N, --only SUBSTRING, --no-peers).
+# (--iters N, --rounds N, --only SUBSTRING, --no-peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
