@@ -2,8 +2,9 @@
 with dl-bench on 1 and 2 threads next to their peers (PyTorch eager,
 torch.compile, ONNX Runtime for inference) in the same run, and prints a
 table of median milliseconds (each the lowest of the medians measured in
---rounds alternations of dlc and its peers, 2 by default), GFLOP/s, % of the FMA peak measured in the
-same run, and the ratio to the fastest peer (> 1: dlc is faster).
+--rounds alternations of dlc and its peers, 2 by default), GFLOP/s, % of
+the FMA peak measured in the same run, and the ratio to the fastest peer
+(> 1: dlc is faster).
 
   python bench/run.py [--iters N] [--rounds N] [--only SUBSTRING] [--no-peers]
                       [--markdown FILE]
