@@ -6,6 +6,7 @@
 
 #include "compiler/Transforms/Aliasing.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -55,3 +56,11 @@ bool dlc::mayAlias(Value v, Value dst) {
   return !a || !b || (a->first < b->second && b->first < a->second);
 }
 
+bool dlc::loadsOrStores(Operation *op, Value buffer) {
+  if (auto load = dyn_cast<bufferization::ToTensorOp>(op))
+    return mayAlias(load.getBuffer(), buffer);
+  if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op))
+    return !isa<MemRefType>(store.getDest().getType()) ||
+           mayAlias(store.getDest(), buffer);
+  return false;
+}

@@ -1,7 +1,8 @@
 //===- Aliasing.h - which buffers of an entry may overlap -----------------===//
 //
 // One answer for the passes that move reads and writes of buffers
-// (dl-fuse-elementwise's stores, dl-lower-copies' forwarding): the
+// (dl-fuse-elementwise's stores, dl-lower-copies' forwarding,
+// dl-tile-and-vectorize's updates in place): the
 // variables and temporaries of an entry are views of the instance arena at
 // constant offsets, which are told apart by their bytes.
 //
@@ -21,6 +22,11 @@ namespace dlc {
 /// Different roots (distinct arguments or allocations) do not overlap. A
 /// value that is not a memref shares nothing.
 bool mayAlias(mlir::Value v, mlir::Value dst);
+
+/// Whether `op` is a load (bufferization.to_tensor) or a store
+/// (bufferization.materialize_in_destination) of a view that may alias
+/// the memref `buffer`; a store into something other than a buffer counts.
+bool loadsOrStores(mlir::Operation *op, mlir::Value buffer);
 
 } // namespace dlc
 

@@ -132,17 +132,6 @@ struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
-/// Whether `op` is a load or a store of a view that may alias `buffer` (a
-/// store into something other than a buffer counts).
-bool touches(Operation *op, Value buffer) {
-  if (auto load = dyn_cast<bufferization::ToTensorOp>(op))
-    return mayAlias(load.getBuffer(), buffer);
-  if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op))
-    return !isa<MemRefType>(store.getDest().getType()) ||
-           mayAlias(store.getDest(), buffer);
-  return false;
-}
-
 /// Whether `op` adds its two inputs element by element: identity maps, all
 /// loops parallel, and a body that yields the sum of its two arguments.
 bool isPlainAdd(linalg::GenericOp op) {
@@ -227,7 +216,8 @@ struct AccumulateIntoProduct : OpRewritePattern<linalg::GenericOp> {
                                bufferization::ToTensorOp load) {
     Value buffer = load.getBuffer();
     for (Operation &op : *store->getBlock())
-      if (&op != load.getOperation() && &op != store && touches(&op, buffer))
+      if (&op != load.getOperation() && &op != store &&
+          dlc::loadsOrStores(&op, buffer))
         return false;
     for (Operation *op = product->getNextNode(); op != store;
          op = op->getNextNode())
@@ -269,7 +259,7 @@ struct FillIntoReader : OpRewritePattern<linalg::FillOp> {
          op = op->getPrevNode()) {
       if (isa<bufferization::ToTensorOp,
               bufferization::MaterializeInDestinationOp>(op)) {
-        if (touches(op, buffer))
+        if (dlc::loadsOrStores(op, buffer))
           return failure(); // (read or written after the reader)
         continue;
       }

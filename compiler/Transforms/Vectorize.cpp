@@ -430,11 +430,9 @@ bool movableBefore(Value value, Operation *before, DominanceInfo &dominance,
   if (auto load = dyn_cast<bufferization::ToTensorOp>(def)) {
     // (Other loads do not change what it reads.)
     for (Operation *op = before; op != def; op = op->getNextNode())
-      if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op);
-          (store && (!isa<MemRefType>(store.getDest().getType()) ||
-                     dlc::mayAlias(load.getBuffer(), store.getDest()))) ||
-          (!store && !isa<bufferization::ToTensorOp>(op) &&
-           !isMemoryEffectFree(op)))
+      if (isa<bufferization::MaterializeInDestinationOp>(op)
+              ? dlc::loadsOrStores(op, load.getBuffer())
+              : !isa<bufferization::ToTensorOp>(op) && !isMemoryEffectFree(op))
         return false;
   } else if (!isMemoryEffectFree(def)) {
     return false;
@@ -504,8 +502,7 @@ bool readsItsDestination(linalg::GenericOp op) {
               dyn_cast<bufferization::MaterializeInDestinationOp>(user))
         for (Value input : op.getDpsInputs())
           if (auto load = input.getDefiningOp<bufferization::ToTensorOp>();
-              load && isa<MemRefType>(store.getDest().getType()) &&
-              dlc::mayAlias(load.getBuffer(), store.getDest()))
+              load && dlc::loadsOrStores(load, store.getDest()))
             return true;
   return false;
 }
@@ -546,30 +543,26 @@ linalg::GenericOp updateInPlace(RewriterBase &rewriter, linalg::GenericOp op) {
           resultOf.count(j) || !maps[j].isIdentity() ||
           maps[numInputs + r] != maps[j])
         continue;
+      // Another load of the buffer (the forward pass's) only read before
+      // `op`: as the input of a product or an elementwise op, or inside a
+      // loop whose results are its own (a tiled transpose's scf.forall).
       bool alone = llvm::all_of(*op->getBlock(), [&](Operation &other) {
-        if (&other == load.getOperation() || &other == store.getOperation())
+        if (&other == load.getOperation() || &other == store.getOperation() ||
+            !dlc::loadsOrStores(&other, buffer))
           return true;
-        // Another load (the forward pass's) only read before `op`: as
-        // the input of a product or an elementwise op, or inside a loop
-        // whose results are its own (a tiled transpose's scf.forall).
-        if (auto l = dyn_cast<bufferization::ToTensorOp>(other))
-          return !dlc::mayAlias(l.getBuffer(), buffer) ||
-                 llvm::all_of(l->getUses(), [&](OpOperand &use) {
-                   Operation *user = use.getOwner();
-                   Operation *outer =
-                       op->getBlock()->findAncestorOpInBlock(*user);
-                   if (!outer || !outer->isBeforeInBlock(op))
-                     return false;
-                   if (auto forall = dyn_cast<scf::ForallOp>(outer))
-                     return outer != user &&
-                            !llvm::is_contained(forall.getOutputs(), use.get());
-                   auto linalgUser = dyn_cast<linalg::LinalgOp>(user);
-                   return linalgUser && linalgUser.isDpsInput(&use);
-                 });
-        if (auto s = dyn_cast<bufferization::MaterializeInDestinationOp>(other))
-          return isa<MemRefType>(s.getDest().getType()) &&
-                 !dlc::mayAlias(s.getDest(), buffer);
-        return true;
+        auto l = dyn_cast<bufferization::ToTensorOp>(other);
+        return l && llvm::all_of(l->getUses(), [&](OpOperand &use) {
+                 Operation *user = use.getOwner();
+                 Operation *outer =
+                     op->getBlock()->findAncestorOpInBlock(*user);
+                 if (!outer || !outer->isBeforeInBlock(op))
+                   return false;
+                 if (auto forall = dyn_cast<scf::ForallOp>(outer))
+                   return outer != user &&
+                          !llvm::is_contained(forall.getOutputs(), use.get());
+                 auto linalgUser = dyn_cast<linalg::LinalgOp>(user);
+                 return linalgUser && linalgUser.isDpsInput(&use);
+               });
       });
       if (alone)
         resultOf[j] = r;
