@@ -3,8 +3,8 @@
 // dense, conv, batchnorm, rnn, lstm, gru and embedding: each creates its
 // params (named after the binding, in PyTorch's layouts and with PyTorch's
 // default initializers) and expands to dl ops. The recurrent layers are
-// unrolled over their static number of time steps (docs/language.md says
-// why).
+// one op over the whole sequence (dl.lstm, dl.gru, dl.rnn), lowered to a
+// loop over time (docs/language.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -226,9 +226,11 @@ Value LayerGen::batchnorm(const CallArgs &a) {
 }
 
 /// rnn, lstm and gru over x : [B, T, I]. The input projection of every
-/// step is one matmul; an lstm is then one dl.lstm (a loop over time), rnn
-/// and gru are unrolled over T, each step adding the hidden projection.
-/// Gates follow PyTorch: lstm (i, f, g, o), gru (r, z, n).
+/// step is one matmul; the layer is then one dl.lstm, dl.gru or dl.rnn (a
+/// loop over time). An rnn whose activation's derivative does not follow
+/// from its value (gelu, softmax, log_softmax) is unrolled over T instead,
+/// each step adding the hidden projection. Gates follow PyTorch: lstm (i,
+/// f, g, o), gru (r, z, n).
 Value LayerGen::recurrent(const CallArgs &a, StringRef kind) {
   Value x = g.floatTensorArg(a.slots[0], kind);
   auto hidden = x ? positive(a.slots[1], "hidden size") : std::nullopt;
@@ -259,37 +261,31 @@ Value LayerGen::recurrent(const CallArgs &a, StringRef kind) {
   Value whhT = transpose2d(whh);
   if (!xw || !whhT)
     return {};
-  auto activate = [&](Value v) {
-    return act ? g.applyActivation(act, v, at) : g.build<dl::TanhOp>(at, {v});
-  };
-  auto sigmoid = [&](Value v) { return g.build<dl::SigmoidOp>(at, {v}); };
-  auto tanh = [&](Value v) { return g.build<dl::TanhOp>(at, {v}); };
-  // An LSTM is one op over the whole sequence, lowered to a loop over
-  // time (its gradient too): compile time does not grow with T.
-  if (kind == "lstm") {
-    Operation *op = g.buildOp<dl::LstmOp>(at, {xw, whhT, bhh});
+  // One op over the whole sequence, lowered to a loop over time (its
+  // gradient too): compile time does not grow with T.
+  if (kind == "lstm" || kind == "gru") {
+    Operation *op = kind == "lstm" ? g.buildOp<dl::LstmOp>(at, {xw, whhT, bhh})
+                                   : g.buildOp<dl::GruOp>(at, {xw, whhT, bhh});
+    return op ? op->getResult(0) : Value();
+  }
+  StringRef actName = !act ? "tanh" : act->kind == Expr::Name ? act->name : "";
+  if (actName == "tanh" || actName == "relu" || actName == "sigmoid" ||
+      actName == "leaky_relu" || actName == "none") {
+    Operation *op = g.buildOp<dl::RnnOp>(
+        at, {xw, whhT, bhh}, {g.attr("act", g.builder.getStringAttr(actName))});
     return op ? op->getResult(0) : Value();
   }
   Value h;
   SmallVector<Value> steps;
   for (int64_t t = 0; t < T; ++t) {
-    Value xt = reshape(slice(xw, 1, t, 1), {B, gates * H});
+    Value xt = reshape(slice(xw, 1, t, 1), {B, H});
     // h W_hh^T + b_hh; with h0 = 0 the first step has only the bias.
-    Value hw = h ? add(matmul(h, whhT), bhh)
-                 : g.build<dl::BroadcastToOp>(
-                       at, {bhh},
-                       {g.attr("shape", g.builder.getDenseI64ArrayAttr(
-                                            {B, gates * H}))});
-    if (kind == "rnn") {
-      h = activate(add(xt, hw));
-    } else {
-      Value r = sigmoid(add(slice(xt, 1, 0, H), slice(hw, 1, 0, H)));
-      Value zg = sigmoid(add(slice(xt, 1, H, H), slice(hw, 1, H, H)));
-      Value n = tanh(add(slice(xt, 1, 2 * H, H), mul(r, slice(hw, 1, 2 * H, H))));
-      // h = (1 - z) n + z h = n + z (h - n); h0 = 0 gives n - z n.
-      Value prev = h ? h : g.build<dl::ZerosLikeOp>(at, {n});
-      h = add(n, mul(zg, g.build<dl::SubOp>(at, {prev, n})));
-    }
+    Value hw =
+        h ? add(matmul(h, whhT), bhh)
+          : g.build<dl::BroadcastToOp>(
+                at, {bhh},
+                {g.attr("shape", g.builder.getDenseI64ArrayAttr({B, H}))});
+    h = g.applyActivation(act, add(xt, hw), at);
     if (!h)
       return {};
     steps.push_back(reshape(h, {B, 1, H}));

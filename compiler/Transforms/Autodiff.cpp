@@ -117,8 +117,8 @@ struct Update {
   }
 };
 
-/// Multiply-adds of one product (a matrix product, a convolution, an
-/// LSTM's recurrent products), 0 for other ops.
+/// Multiply-adds of one product (a matrix product, a convolution, the
+/// recurrent products of an LSTM, a GRU or an RNN), 0 for other ops.
 int64_t multiplyAdds(Operation *op) {
   auto elements = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getNumElements();
@@ -132,8 +132,8 @@ int64_t multiplyAdds(Operation *op) {
   if (auto conv = dyn_cast<dl::Conv2dOp>(op))
     return elements(conv.getResult()) *
            (elements(conv.getW()) / dim(conv.getW(), 0));
-  if (auto lstm = dyn_cast<dl::LstmOp>(op))
-    return elements(lstm.getXw()) * dim(lstm.getWhhT(), 0);
+  if (isa<dl::LstmOp, dl::GruOp, dl::RnnOp>(op))
+    return elements(op->getOperand(0)) * dim(op->getOperand(1), 0);
   return 0;
 }
 

@@ -348,6 +348,64 @@ private:
       set(lstm.getGates(), gates);
       return success();
     }
+    if (isa<dl::RnnOp, dl::GruOp>(op)) {
+      // PyTorch's RNN and GRU recurrences from h = 0, step by step:
+      // a = h whh_t + bhh (the recurrent product), then per unit j
+      // rnn: h_j = act(xw_j + a_j); gru (gates r, z, n):
+      // r = sig(x_r + a_r), z = sig(x_z + a_z), n = tanh(x_n + r a_n),
+      // h = (1 - z) n + z h.
+      const Tensor &xw = get(op->getOperand(0)), &w = get(op->getOperand(1)),
+                   &b = get(op->getOperand(2));
+      bool gru = isa<dl::GruOp>(op);
+      int64_t B = xw.shape[0], T = xw.shape[1], H = w.shape[0],
+              G = gru ? 3 * H : H;
+      Tensor seq = zeros({B, T, H}), gates = zeros({B, T, 4 * H});
+      std::vector<double> h(B * H, 0.0), a(G);
+      auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+      auto activate = [&](double v) -> double {
+        auto rnn = cast<dl::RnnOp>(op);
+        StringRef act = rnn.getAct();
+        if (act == "tanh")
+          return std::tanh(v);
+        if (act == "sigmoid")
+          return sig(v);
+        if (act == "relu")
+          return v > 0 ? v : 0;
+        if (act == "leaky_relu")
+          return v > 0 ? v : rnn.getAlpha().convertToDouble() * v;
+        return v;
+      };
+      for (int64_t t = 0; t < T; ++t) {
+        std::vector<double> next(B * H);
+        for (int64_t n = 0; n < B; ++n) {
+          for (int64_t j = 0; j < G; ++j) {
+            double acc = b.data[j];
+            for (int64_t k = 0; k < H; ++k)
+              acc += h[n * H + k] * w.data[k * G + j];
+            a[j] = acc;
+          }
+          const double *x = &xw.data[(n * T + t) * G];
+          for (int64_t j = 0; j < H; ++j) {
+            if (!gru) {
+              next[n * H + j] = activate(x[j] + a[j]);
+            } else {
+              double r = sig(x[j] + a[j]), z = sig(x[H + j] + a[H + j]),
+                     c = std::tanh(x[2 * H + j] + r * a[2 * H + j]);
+              next[n * H + j] = (1 - z) * c + z * h[n * H + j];
+              double *gate = &gates.data[(n * T + t) * 4 * H + j];
+              gate[0] = r, gate[H] = z, gate[2 * H] = c,
+              gate[3 * H] = a[2 * H + j];
+            }
+            seq.data[(n * T + t) * H + j] = next[n * H + j];
+          }
+        }
+        h = next;
+      }
+      set(op->getResult(0), seq);
+      if (gru)
+        set(op->getResult(1), gates);
+      return success();
+    }
     if (auto t = dyn_cast<dl::TransposeOp>(op)) {
       const Tensor &x = get(t.getX());
       Tensor out = zeros(shapeOf(t.getType()));

@@ -48,3 +48,15 @@ func.func @step(%xw: tensor<2x3x16xf32> {dl.name = "xw"}, %b: tensor<16xf32> {dl
   %l = dl.sum %cells : tensor<2x3x4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// Nor are a GRU's gates.
+dl.param @wt : tensor<4x12xf32> {init = "zeros"}
+func.func @step(%xw: tensor<2x3x12xf32> {dl.name = "xw"}, %b: tensor<12xf32> {dl.name = "b"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@wt]} {
+  %wt = dl.load @wt : tensor<4x12xf32>
+  // expected-error @+1 {{the gates of dl.gru are internal and have no gradient}}
+  %seq, %gates = dl.gru %xw, %wt, %b : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  %l = dl.sum %gates : tensor<2x3x16xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}

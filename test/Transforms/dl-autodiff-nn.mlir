@@ -152,3 +152,49 @@ func.func @step(%xw: tensor<2x3x16xf32> {dl.name = "xw"}) -> (tensor<f32> {dl.na
   %l = dl.sum %seq : tensor<2x3x4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// A GRU layer: one dl.gru_grad from its operands, its saved sequence and
+// gates and the gradient of its hidden states.
+dl.param @wt : tensor<4x12xf32> {init = "zeros"}
+dl.param @bh : tensor<12xf32> {init = "zeros"}
+// CHECK-LABEL: func.func @step_accumulate
+// CHECK: %[[WT:.*]] = dl.load @wt
+// CHECK: %[[BH:.*]] = dl.load @bh
+// CHECK: %[[S:.*]], %[[G:.*]] = dl.gru %[[XW:.*]], %[[WT]], %[[BH]]
+// CHECK: %{{.*}}, %[[DW:.*]], %[[DB:.*]] = dl.gru_grad %[[XW]], %[[WT]], %[[BH]], %[[S]], %[[G]], %{{.*}} : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>)
+// CHECK: dl.add %{{.*}}, %[[DW]]
+// CHECK: dl.assign @"grad/step/wt"
+// CHECK: dl.add %{{.*}}, %[[DB]]
+// CHECK: dl.assign @"grad/step/bh"
+func.func @step(%xw: tensor<2x3x12xf32> {dl.name = "xw"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@wt, @bh]} {
+  %wt = dl.load @wt : tensor<4x12xf32>
+  %bh = dl.load @bh : tensor<12xf32>
+  %seq, %gates = dl.gru %xw, %wt, %bh : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  %l = dl.sum %seq : tensor<2x3x4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// An RNN layer: one dl.rnn_grad from its operands, its sequence and the
+// gradient of its hidden states, with the layer's activation.
+dl.param @wt : tensor<4x4xf32> {init = "zeros"}
+dl.param @bh : tensor<4xf32> {init = "zeros"}
+// CHECK-LABEL: func.func @step_accumulate
+// CHECK: %[[WT:.*]] = dl.load @wt
+// CHECK: %[[BH:.*]] = dl.load @bh
+// CHECK: %[[S:.*]] = dl.rnn %[[XW:.*]], %[[WT]], %[[BH]] {act = "leaky_relu", alpha = 2.000000e-01 : f64}
+// CHECK: %{{.*}}, %[[DW:.*]], %[[DB:.*]] = dl.rnn_grad %[[XW]], %[[WT]], %[[BH]], %[[S]], %{{.*}} {act = "leaky_relu", alpha = 2.000000e-01 : f64} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>)
+// CHECK: dl.add %{{.*}}, %[[DW]]
+// CHECK: dl.assign @"grad/step/wt"
+// CHECK: dl.add %{{.*}}, %[[DB]]
+// CHECK: dl.assign @"grad/step/bh"
+func.func @step(%xw: tensor<2x3x4xf32> {dl.name = "xw"}) -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@wt, @bh]} {
+  %wt = dl.load @wt : tensor<4x4xf32>
+  %bh = dl.load @bh : tensor<4xf32>
+  %seq = dl.rnn %xw, %wt, %bh {act = "leaky_relu", alpha = 0.2 : f64} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  %l = dl.sum %seq : tensor<2x3x4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}

@@ -1,14 +1,15 @@
-//===- Recurrent.cpp - dl.lstm and dl.lstm_grad to loops over time --------===//
+//===- Recurrent.cpp - dl.lstm, dl.gru, dl.rnn to loops over time ---------===//
 //
-// An LSTM layer is one scf.for over time on tensors: each step multiplies
-// the previous hidden state by the recurrent weights (a linalg.matmul,
-// tiled, vectorized and shared among threads like any product), then one
-// generic computes the gates and the new cell and hidden states, which are
-// inserted into the sequence results (and the gates, when the gradient
-// uses them, into theirs). Its gradient is one loop backwards over time
-// from the saved gates and states (backpropagation through time). The code
-// of a step exists once, so compile time does not grow with the number of
-// steps.
+// A recurrent layer (LSTM, GRU, simple RNN) is one scf.for over time on
+// tensors: each step multiplies the previous hidden state by the recurrent
+// weights (a linalg.matmul, tiled, vectorized and shared among threads
+// like any product), then one generic computes the gates and the new
+// states, which are inserted into the sequence results (and the gates,
+// when the gradient uses them, into theirs). Its gradient is one loop
+// backwards over time from the saved gates and states (backpropagation
+// through time), then one product for the recurrent weights' gradient
+// over all the steps. The code of a step exists once, so compile time
+// does not grow with the number of steps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,16 +24,19 @@ using namespace dlc::lowering;
 
 namespace {
 
-/// The sizes of one LSTM: batch, steps, hidden units, element type.
-struct Lstm {
-  int64_t B, T, H;
+/// The sizes of one recurrent layer: batch, steps, hidden units, the
+/// gate slices of its input projection (LSTM 4, GRU 3, RNN 1), element
+/// type.
+struct Recurrence {
+  int64_t B, T, H, G;
   Type elem;
 
-  Lstm(Value xw, Value whhT) {
+  Recurrence(Value xw, Value whhT) {
     RankedTensorType x = tensorType(xw);
     B = x.getDimSize(0);
     T = x.getDimSize(1);
     H = tensorType(whhT).getDimSize(0);
+    G = x.getDimSize(2) / H;
     elem = x.getElementType();
   }
   RankedTensorType type(ArrayRef<int64_t> shape) const {
@@ -74,38 +78,49 @@ struct Lstm {
                     {0, 1, 0});
   }
 
-  /// The four gate slices [B, H] of a [B, 4H] tensor (or [H] of a [4H] one).
+  /// The G gate slices [B, H] of a [B, GH] tensor (or [H] of a [GH] one).
   SmallVector<Value> gates(OpBuilder &b, Location loc, Value v) const {
     SmallVector<Value> out;
     bool vector = tensorType(v).getRank() == 1;
-    for (int64_t k = 0; k < 4; ++k)
+    for (int64_t k = 0; k < G; ++k)
       out.push_back(vector ? extractAt(b, loc, v, {k * H}, {H}, {1})
                            : extractAt(b, loc, v, {0, k * H}, {B, H}, {1, 1}));
     return out;
   }
-  /// The gate inputs of step `t`: the recurrent product `hw : [B, 4H]`,
-  /// the step's input projection and the bias, four slices each.
+  /// The G slices [B, H] of step `t` of `seq : [B, T, GH]`.
+  SmallVector<Value> stepGates(OpBuilder &b, Location loc, Value seq,
+                               Value t) const {
+    SmallVector<Value> out;
+    for (int64_t k = 0; k < G; ++k)
+      out.push_back(step(b, loc, seq, t, k * H, H));
+    return out;
+  }
+  /// The gate inputs of step `t`: the recurrent product `hw : [B, GH]`,
+  /// the step's input projection and the bias, G slices each.
   SmallVector<Value> gateInputs(OpBuilder &b, Location loc, Value hw, Value xw,
                                 Value bhh, Value t) const {
     SmallVector<Value> in = gates(b, loc, hw);
-    for (int64_t k = 0; k < 4; ++k)
-      in.push_back(step(b, loc, xw, t, k * H, H));
+    llvm::append_range(in, stepGates(b, loc, xw, t));
     llvm::append_range(in, gates(b, loc, bhh));
     return in;
   }
+  /// `slices` ([B, H] each) written into the columns of step `t` of
+  /// `seq : [B, T, W]`, one after another from column 0.
+  Value setStepGates(OpBuilder &b, Location loc, ValueRange slices, Value seq,
+                     Value t) const {
+    for (auto [k, v] : llvm::enumerate(slices))
+      seq = setStep(b, loc, v, seq, t, k * H);
+    return seq;
+  }
 
-  /// A generic over [B, H] whose first inputs are the 12 gate inputs (the
-  /// bias ones broadcast along the batch), or with `activated` the 4
-  /// activated gates, and the rest [B, H] states, writing into `outs`
-  /// ([B, H] each, e.g. a loop's carried states, updated in place); `body`
-  /// gets the activated gates i, f, g, o, then the other input scalars and
-  /// the current values of the outputs.
+  /// A generic over [B, H] reading `inputs` ([B, H] states, or [H] biases
+  /// broadcast along the batch) and writing into `outs` ([B, H] each, e.g.
+  /// a loop's carried states, updated in place); `body` gets the input
+  /// scalars, then the current values of the outputs.
   SmallVector<Value>
   overStates(OpBuilder &b, Location loc, ValueRange inputs, ValueRange outs,
-             function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                             ArrayRef<Value>, ValueRange)>
-                 body,
-             bool activated = false) const {
+             function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+                 body) const {
     MLIRContext *ctx = b.getContext();
     AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
@@ -117,30 +132,85 @@ struct Lstm {
     auto generic = linalg::GenericOp::create(
         b, loc, SmallVector<Type>(outs.size(), state()), inputs, outs, maps,
         iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
-          SmallVector<Value> act(args.take_front(4));
-          if (!activated)
-            for (int64_t k = 0; k < 4; ++k) {
-              Value z = arith::AddFOp::create(
-                  nb, l, arith::AddFOp::create(nb, l, args[k], args[4 + k]),
-                  args[8 + k]);
-              act[k] = k == 2 ? Value(math::TanhOp::create(nb, l, z))
-                              : sigmoid(nb, l, z);
-            }
-          SmallVector<Value> out =
-              body(nb, l, act, args.drop_front(activated ? 4 : 12));
-          linalg::YieldOp::create(nb, l, out);
+          linalg::YieldOp::create(nb, l, body(nb, l, args));
         });
     return SmallVector<Value>(generic.getResults());
   }
+
+  /// The pre-activation of gate `k` from the scalars of gateInputs:
+  /// product + input projection + bias.
+  Value preActivation(OpBuilder &b, Location loc, ValueRange args,
+                      int64_t k) const {
+    return add(b, loc, add(b, loc, args[k], args[G + k]), args[2 * G + k]);
+  }
+
+  /// The gradients of the recurrent weights and bias from those `dhw :
+  /// [B, T, GH]` of every step's recurrent product (plus bias), summed
+  /// over the batch and the steps at once: one product with B T rows
+  /// (h_{t-1}, the first T steps of `seqExt`, the sequence after a zero
+  /// step, copied into B T rows) rather than T products with B rows,
+  /// which each read and wrote all of dW.
+  std::pair<Value, Value> weightGrads(OpBuilder &b, Location loc, Value seqExt,
+                                      Value dhw) const {
+    Value hPrevs =
+        linalg::CopyOp::create(
+            b, loc, extractAt(b, loc, seqExt, {0, 0, 0}, {B, T, H}, {1, 1, 1}),
+            emptyTensor(b, loc, type({B, T, H})))
+            .getResult(0);
+    Value dRows = reshape(b, loc, dhw, type({B * T, G * H}));
+    Value hRows = reshape(b, loc, hPrevs, type({B * T, H}));
+    Value dW = product(b, loc, transpose(b, loc, hRows, {1, 0}), dRows,
+                       type({H, G * H}));
+    Value db =
+        reduceRows(b, loc, dRows, filledTensor(b, loc, type({G * H}), 0));
+    return {dW, db};
+  }
+
+  /// `x y` ([M, K] x [K, N]) added to `acc`, or to zeros when `acc` is null.
+  static Value product(OpBuilder &b, Location loc, Value x, Value y,
+                       RankedTensorType type, Value acc = {}) {
+    Value init = acc ? acc : filledTensor(b, loc, type, 0);
+    return linalg::MatmulOp::create(b, loc, TypeRange{type}, ValueRange{x, y},
+                                    ValueRange{init})
+        .getResult(0);
+  }
+
+  /// `acc + sum over rows of x` ([B, N] into [N]).
+  static Value reduceRows(OpBuilder &b, Location loc, Value x, Value acc) {
+    MLIRContext *ctx = b.getContext();
+    AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap column = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{acc.getType()}, ValueRange{x}, ValueRange{acc},
+               ArrayRef<AffineMap>{full, column},
+               ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
+                                             utils::IteratorType::parallel},
+               [](OpBuilder &b, Location loc, ValueRange args) {
+                 linalg::YieldOp::create(b, loc,
+                                         ValueRange{arith::AddFOp::create(
+                                             b, loc, args[0], args[1])});
+               })
+        .getResult(0);
+  }
 };
 
-/// `x y` ([M, K] x [K, N]) added to `acc`, or to zeros when `acc` is null.
-Value product(OpBuilder &b, Location loc, Value x, Value y,
-              RankedTensorType type, Value acc = {}) {
-  Value init = acc ? acc : filledTensor(b, loc, type, 0);
-  return linalg::MatmulOp::create(b, loc, TypeRange{type}, ValueRange{x, y},
-                                  ValueRange{init})
+/// `dh` (a loop's carried gradient of h_{t-1}, [B, H]) set to zeros, as
+/// the init of the product that recomputes it.
+Value zeroed(OpBuilder &b, Location loc, Value dh, Type elem) {
+  return linalg::FillOp::create(b, loc, scalar(b, loc, elem, 0), dh)
       .getResult(0);
+}
+
+/// The activated LSTM gates i, f, g, o from the scalars of gateInputs.
+SmallVector<Value> lstmGates(const Recurrence &l, OpBuilder &b, Location loc,
+                             ValueRange args) {
+  SmallVector<Value> gates;
+  for (int64_t k = 0; k < 4; ++k) {
+    Value z = l.preActivation(b, loc, args, k);
+    gates.push_back(k == 2 ? Value(math::TanhOp::create(b, loc, z))
+                           : sigmoid(b, loc, z));
+  }
+  return gates;
 }
 
 struct LstmLowering : OpConversionPattern<dl::LstmOp> {
@@ -150,7 +220,7 @@ struct LstmLowering : OpConversionPattern<dl::LstmOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value xw = adaptor.getXw(), whhT = adaptor.getWhhT(), bhh = adaptor.getBhh();
-    Lstm l(xw, whhT);
+    Recurrence l(xw, whhT);
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value begin = bounds[0], end = bounds[1], one = bounds[2];
     // Carried: the sequences of h and c so far after a step of zeros; step
@@ -166,7 +236,7 @@ struct LstmLowering : OpConversionPattern<dl::LstmOp> {
         rewriter, loc, begin, end, one, inits,
         [&](OpBuilder &b, Location loc, Value t, ValueRange carried) {
           Value hPrev = l.step(b, loc, carried[0], t, 0, l.H);
-          Value hw = product(b, loc, hPrev, whhT, l.type({l.B, 4 * l.H}));
+          Value hw = l.product(b, loc, hPrev, whhT, l.type({l.B, 4 * l.H}));
           SmallVector<Value> in = l.gateInputs(b, loc, hw, xw, bhh, t);
           in.push_back(l.step(b, loc, carried[1], t, 0, l.H));
           SmallVector<Value> outs;
@@ -174,13 +244,12 @@ struct LstmLowering : OpConversionPattern<dl::LstmOp> {
             outs.push_back(emptyTensor(b, loc, l.state()));
           SmallVector<Value> hc = l.overStates(
               b, loc, in, outs,
-              [&](OpBuilder &b, Location loc, ArrayRef<Value> g, ValueRange s) {
+              [&](OpBuilder &b, Location loc, ValueRange args) {
+                SmallVector<Value> g = lstmGates(l, b, loc, args);
                 // c = f c' + i g; h = o tanh(c).
-                Value c = arith::AddFOp::create(
-                    b, loc, arith::MulFOp::create(b, loc, g[1], s[0]),
-                    arith::MulFOp::create(b, loc, g[0], g[2]));
-                Value h = arith::MulFOp::create(
-                    b, loc, g[3], math::TanhOp::create(b, loc, c));
+                Value c = add(b, loc, mul(b, loc, g[1], args[12]),
+                              mul(b, loc, g[0], g[2]));
+                Value h = mul(b, loc, g[3], math::TanhOp::create(b, loc, c));
                 SmallVector<Value> out = {h, c};
                 if (saveGates)
                   out.append(g.begin(), g.end());
@@ -190,12 +259,9 @@ struct LstmLowering : OpConversionPattern<dl::LstmOp> {
           SmallVector<Value> yields = {
               l.setStep(b, loc, hc[0], carried[0], next, 0),
               l.setStep(b, loc, hc[1], carried[1], next, 0)};
-          if (saveGates) {
-            Value gates = carried[2];
-            for (int64_t k = 0; k < 4; ++k)
-              gates = l.setStep(b, loc, hc[2 + k], gates, t, k * l.H);
-            yields.push_back(gates);
-          }
+          if (saveGates)
+            yields.push_back(l.setStepGates(
+                b, loc, ValueRange(hc).drop_front(2), carried[2], t));
           scf::YieldOp::create(b, loc, yields);
         });
     SmallVector<Value> results;
@@ -215,10 +281,10 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
   matchAndRewrite(dl::LstmGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value xw = adaptor.getXw(), whhT = adaptor.getWhhT(), bhh = adaptor.getBhh();
+    Value xw = adaptor.getXw(), whhT = adaptor.getWhhT();
     Value seq = adaptor.getSeq(), cells = adaptor.getCells(),
           gates = adaptor.getGates(), grad = adaptor.getGrad();
-    Lstm l(xw, whhT);
+    Recurrence l(xw, whhT);
     int64_t G = 4 * l.H;
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [4H, H]
     Value seqExt = l.afterZeros(rewriter, loc, seq),
@@ -236,9 +302,7 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
           Value cPrev = l.step(b, loc, cellsExt, t, 0, l.H);
-          SmallVector<Value> in;
-          for (int64_t k = 0; k < 4; ++k)
-            in.push_back(l.step(b, loc, gates, t, k * l.H, l.H));
+          SmallVector<Value> in = l.stepGates(b, loc, gates, t);
           in.append({l.step(b, loc, cells, t, 0, l.H), cPrev,
                      l.step(b, loc, grad, t, 0, l.H), carried[0]});
           // The gradients of the pre-activations z (4 gates) and of c_{t-1}
@@ -249,19 +313,14 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           outs.push_back(carried[1]);
           SmallVector<Value> d = l.overStates(
               b, loc, in, outs,
-              [](OpBuilder &b, Location loc, ArrayRef<Value> g, ValueRange s) {
-                Value c = s[0], cp = s[1], dseq = s[2], dhNext = s[3],
-                      dcNext = s[8];
+              [](OpBuilder &b, Location loc, ValueRange args) {
+                ValueRange g = args.take_front(4);
+                Value c = args[4], cp = args[5], dseq = args[6],
+                      dhNext = args[7], dcNext = args[12];
                 Value oneF = scalar(b, loc, c.getType(), 1);
-                auto mulf = [&](Value x, Value y) -> Value {
-                  return arith::MulFOp::create(b, loc, x, y);
-                };
-                auto addf = [&](Value x, Value y) -> Value {
-                  return arith::AddFOp::create(b, loc, x, y);
-                };
-                auto oneMinus = [&](Value x) -> Value {
-                  return arith::SubFOp::create(b, loc, oneF, x);
-                };
+                auto mulf = [&](Value x, Value y) { return mul(b, loc, x, y); };
+                auto addf = [&](Value x, Value y) { return add(b, loc, x, y); };
+                auto oneMinus = [&](Value x) { return sub(b, loc, oneF, x); };
                 Value dh = addf(dseq, dhNext);
                 Value tc = math::TanhOp::create(b, loc, c);
                 Value dc = addf(mulf(mulf(dh, g[3]), oneMinus(mulf(tc, tc))),
@@ -273,66 +332,275 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
                     mulf(df, mulf(g[1], oneMinus(g[1]))),
                     mulf(dg, oneMinus(mulf(g[2], g[2]))),
                     mulf(dout, mulf(g[3], oneMinus(g[3]))), mulf(dc, g[1])};
-              },
-              /*activated=*/true);
-          Value dxw = carried[2];
-          for (int64_t k = 0; k < 4; ++k)
-            dxw = l.setStep(b, loc, d[k], dxw, t, k * l.H);
+              });
+          Value dxw = l.setStepGates(b, loc, ValueRange(d).take_front(4),
+                                     carried[2], t);
           Value dz = l.step(b, loc, dxw, t, 0, G);
           // dh for step t - 1, in place of the carried one.
-          Value dh = product(b, loc, dz, whh, l.state(),
-                             linalg::FillOp::create(
-                                 b, loc, scalar(b, loc, l.elem, 0), carried[0])
-                                 .getResult(0));
+          Value dh = l.product(b, loc, dz, whh, l.state(),
+                               zeroed(b, loc, carried[0], l.elem));
           scf::YieldOp::create(b, loc, ValueRange{dh, d[4], dxw});
         });
-    // The weight and bias gradients sum over the batch and the steps at
-    // once, after the loop: one product with B T rows (h_{t-1}, the first
-    // T steps of the sequence after a zero step, copied into B T rows)
-    // rather than T products with B rows, which each read and wrote all of
-    // dW.
     Value dz = loop.getResult(2);
-    Value hPrevs = copyOf(rewriter, loc,
-                          extractAt(rewriter, loc, seqExt, {0, 0, 0},
-                                    {l.B, l.T, l.H}, {1, 1, 1}));
-    Value dzRows = reshape(rewriter, loc, dz, l.type({l.B * l.T, G}));
-    Value hRows = reshape(rewriter, loc, hPrevs, l.type({l.B * l.T, l.H}));
-    Value dW = product(rewriter, loc, transpose(rewriter, loc, hRows, {1, 0}),
-                       dzRows, tensorType(whhT));
-    Value db = reduceInto(rewriter, loc, dzRows,
-                          filledTensor(rewriter, loc, tensorType(bhh), 0));
+    auto [dW, db] = l.weightGrads(rewriter, loc, seqExt, dz);
     rewriter.replaceOp(op, {dz, dW, db});
     return success();
   }
+};
 
-  /// A contiguous copy of `x` (a strided slice), which can then be
-  /// reshaped in place.
-  static Value copyOf(OpBuilder &b, Location loc, Value x) {
-    return linalg::CopyOp::create(b, loc, x, emptyTensor(b, loc, tensorType(x)))
-        .getResult(0);
+/// An RNN's activation of `z` (dl.rnn's `act`).
+Value rnnActivation(OpBuilder &b, Location loc, StringRef act, double alpha,
+                    Value z) {
+  Value zero = scalar(b, loc, z.getType(), 0);
+  if (act == "tanh")
+    return math::TanhOp::create(b, loc, z);
+  if (act == "sigmoid")
+    return sigmoid(b, loc, z);
+  if (act == "relu")
+    return max(b, loc, z, zero);
+  if (act == "leaky_relu")
+    return arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, z, zero), z,
+        mul(b, loc, scalar(b, loc, z.getType(), alpha), z));
+  return z; // none
+}
+
+/// `g` times the derivative of an RNN's activation at the point where its
+/// value is `h`.
+Value rnnBackward(OpBuilder &b, Location loc, StringRef act, double alpha,
+                  Value h, Value g) {
+  Value zero = scalar(b, loc, h.getType(), 0);
+  Value oneF = scalar(b, loc, h.getType(), 1);
+  if (act == "tanh")
+    return mul(b, loc, g, sub(b, loc, oneF, mul(b, loc, h, h)));
+  if (act == "sigmoid")
+    return mul(b, loc, g, mul(b, loc, h, sub(b, loc, oneF, h)));
+  if (act == "relu" || act == "leaky_relu") {
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, h, zero);
+    Value otherwise = act == "relu"
+                          ? zero
+                          : mul(b, loc, scalar(b, loc, h.getType(), alpha), g);
+    return arith::SelectOp::create(b, loc, positive, g, otherwise);
   }
+  return g; // none
+}
 
-  /// `acc + sum over rows of x` ([B, N] into [N]).
-  static Value reduceInto(OpBuilder &b, Location loc, Value x, Value acc) {
-    MLIRContext *ctx = b.getContext();
-    AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
-    AffineMap column = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
-    return linalg::GenericOp::create(
-               b, loc, TypeRange{acc.getType()}, ValueRange{x}, ValueRange{acc},
-               ArrayRef<AffineMap>{full, column},
-               ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
-                                             utils::IteratorType::parallel},
-               [](OpBuilder &b, Location loc, ValueRange args) {
-                 linalg::YieldOp::create(
-                     b, loc,
-                     ValueRange{arith::AddFOp::create(b, loc, args[0], args[1])});
-               })
-        .getResult(0);
+struct RnnLowering : OpConversionPattern<dl::RnnOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::RnnOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value xw = adaptor.getXw(), whhT = adaptor.getWhhT(),
+          bhh = adaptor.getBhh();
+    StringRef act = op.getAct();
+    double alpha = op.getAlpha().convertToDouble();
+    Recurrence l(xw, whhT);
+    std::array<Value, 3> bounds = l.steps(rewriter, loc);
+    // Carried: the sequence of h so far after a step of zeros; step t
+    // reads h_{t-1} at t and writes h_t at t + 1.
+    auto loop = scf::ForOp::create(
+        rewriter, loc, bounds[0], bounds[1], bounds[2],
+        ValueRange{filledTensor(rewriter, loc, l.type({l.B, l.T + 1, l.H}), 0)},
+        [&](OpBuilder &b, Location loc, Value t, ValueRange carried) {
+          Value hPrev = l.step(b, loc, carried[0], t, 0, l.H);
+          Value hw = l.product(b, loc, hPrev, whhT, l.state());
+          SmallVector<Value> h = l.overStates(
+              b, loc, l.gateInputs(b, loc, hw, xw, bhh, t),
+              {emptyTensor(b, loc, l.state())},
+              [&](OpBuilder &b, Location loc, ValueRange args) {
+                return SmallVector<Value>{rnnActivation(
+                    b, loc, act, alpha, l.preActivation(b, loc, args, 0))};
+              });
+          Value next = arith::AddIOp::create(b, loc, t, bounds[2]);
+          scf::YieldOp::create(b, loc,
+                               l.setStep(b, loc, h[0], carried[0], next, 0));
+        });
+    rewriter.replaceOp(op, extractAt(rewriter, loc, loop.getResult(0),
+                                     {0, 1, 0}, {l.B, l.T, l.H}, {1, 1, 1}));
+    return success();
+  }
+};
+
+struct RnnGradLowering : OpConversionPattern<dl::RnnGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::RnnGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value xw = adaptor.getXw(), whhT = adaptor.getWhhT();
+    Value seq = adaptor.getSeq(), grad = adaptor.getGrad();
+    StringRef act = op.getAct();
+    double alpha = op.getAlpha().convertToDouble();
+    Recurrence l(xw, whhT);
+    Value whh = transpose(rewriter, loc, whhT, {1, 0});
+    std::array<Value, 3> bounds = l.steps(rewriter, loc);
+    Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
+    // Carried: dh flowing back from step t + 1, and the gradient of xw (one
+    // step written per iteration), that of the pre-activation z.
+    auto loop = scf::ForOp::create(
+        rewriter, loc, bounds[0], bounds[1], bounds[2],
+        ValueRange{filledTensor(rewriter, loc, l.state(), 0),
+                   emptyTensor(rewriter, loc, tensorType(xw))},
+        [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
+          Value t = arith::SubIOp::create(b, loc, last, s);
+          SmallVector<Value> dz =
+              l.overStates(b, loc,
+                           {l.step(b, loc, seq, t, 0, l.H),
+                            l.step(b, loc, grad, t, 0, l.H), carried[0]},
+                           {emptyTensor(b, loc, l.state())},
+                           [&](OpBuilder &b, Location loc, ValueRange args) {
+                             return SmallVector<Value>{
+                                 rnnBackward(b, loc, act, alpha, args[0],
+                                             add(b, loc, args[1], args[2]))};
+                           });
+          Value dxw = l.setStep(b, loc, dz[0], carried[1], t, 0);
+          // dh for step t - 1, in place of the carried one.
+          Value dh = l.product(b, loc, dz[0], whh, l.state(),
+                               zeroed(b, loc, carried[0], l.elem));
+          scf::YieldOp::create(b, loc, ValueRange{dh, dxw});
+        });
+    Value dz = loop.getResult(1);
+    auto [dW, db] =
+        l.weightGrads(rewriter, loc, l.afterZeros(rewriter, loc, seq), dz);
+    rewriter.replaceOp(op, {dz, dW, db});
+    return success();
+  }
+};
+
+struct GruLowering : OpConversionPattern<dl::GruOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::GruOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value xw = adaptor.getXw(), whhT = adaptor.getWhhT(),
+          bhh = adaptor.getBhh();
+    Recurrence l(xw, whhT);
+    std::array<Value, 3> bounds = l.steps(rewriter, loc);
+    // Carried: the sequence of h so far after a step of zeros (step t reads
+    // h_{t-1} at t and writes h_t at t + 1) and, for the gradient, every
+    // step's r, z, n and a_n so far.
+    bool saveGates = !op.getGates().use_empty();
+    RankedTensorType gatesType =
+        cast<RankedTensorType>(op.getGates().getType());
+    SmallVector<Value> inits = {
+        filledTensor(rewriter, loc, l.type({l.B, l.T + 1, l.H}), 0)};
+    if (saveGates)
+      inits.push_back(emptyTensor(rewriter, loc, gatesType));
+    auto loop = scf::ForOp::create(
+        rewriter, loc, bounds[0], bounds[1], bounds[2], inits,
+        [&](OpBuilder &b, Location loc, Value t, ValueRange carried) {
+          Value hPrev = l.step(b, loc, carried[0], t, 0, l.H);
+          Value hw = l.product(b, loc, hPrev, whhT, l.type({l.B, 3 * l.H}));
+          SmallVector<Value> in = l.gateInputs(b, loc, hw, xw, bhh, t);
+          in.push_back(hPrev);
+          SmallVector<Value> outs;
+          for (int k = 0; k < (saveGates ? 5 : 1); ++k)
+            outs.push_back(emptyTensor(b, loc, l.state()));
+          SmallVector<Value> hg = l.overStates(
+              b, loc, in, outs,
+              [&](OpBuilder &b, Location loc, ValueRange args) {
+                // r = sigmoid(x_r + a_r), z = sigmoid(x_z + a_z),
+                // n = tanh(x_n + r a_n), h = n + z (h' - n).
+                Value r = sigmoid(b, loc, l.preActivation(b, loc, args, 0));
+                Value z = sigmoid(b, loc, l.preActivation(b, loc, args, 1));
+                Value an = add(b, loc, args[2], args[8]);
+                Value n = math::TanhOp::create(
+                    b, loc, add(b, loc, args[5], mul(b, loc, r, an)));
+                Value h =
+                    add(b, loc, n, mul(b, loc, z, sub(b, loc, args[9], n)));
+                SmallVector<Value> out = {h};
+                if (saveGates)
+                  out.append({r, z, n, an});
+                return out;
+              });
+          Value next = arith::AddIOp::create(b, loc, t, bounds[2]);
+          SmallVector<Value> yields = {
+              l.setStep(b, loc, hg[0], carried[0], next, 0)};
+          if (saveGates)
+            yields.push_back(l.setStepGates(b, loc, ValueRange(hg).drop_front(),
+                                            carried[1], t));
+          scf::YieldOp::create(b, loc, yields);
+        });
+    Value seq = extractAt(rewriter, loc, loop.getResult(0), {0, 1, 0},
+                          {l.B, l.T, l.H}, {1, 1, 1});
+    rewriter.replaceOp(op, {seq, saveGates
+                                     ? loop.getResult(1)
+                                     : emptyTensor(rewriter, loc, gatesType)});
+    return success();
+  }
+};
+
+struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(dl::GruGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value xw = adaptor.getXw(), whhT = adaptor.getWhhT();
+    Value seq = adaptor.getSeq(), gates = adaptor.getGates(),
+          grad = adaptor.getGrad();
+    Recurrence l(xw, whhT);
+    Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [3H, H]
+    Value seqExt = l.afterZeros(rewriter, loc, seq);
+    std::array<Value, 3> bounds = l.steps(rewriter, loc);
+    Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
+    // Carried: dh flowing back from step t + 1, and the gradients of xw and
+    // of the recurrent product plus bias a (one step of each written per
+    // iteration). They differ in the n gate: x_n + r a_n.
+    auto loop = scf::ForOp::create(
+        rewriter, loc, bounds[0], bounds[1], bounds[2],
+        ValueRange{filledTensor(rewriter, loc, l.state(), 0),
+                   emptyTensor(rewriter, loc, tensorType(xw)),
+                   emptyTensor(rewriter, loc, tensorType(xw))},
+        [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
+          Value t = arith::SubIOp::create(b, loc, last, s);
+          SmallVector<Value> in;
+          for (int64_t k = 0; k < 4; ++k)
+            in.push_back(l.step(b, loc, gates, t, k * l.H, l.H));
+          in.append({l.step(b, loc, seqExt, t, 0, l.H),
+                     l.step(b, loc, grad, t, 0, l.H)});
+          // The gradients of the pre-activations of r, z and n, of a_n, and
+          // the part of dh_{t-1} through z (in place of the carried dh).
+          SmallVector<Value> outs;
+          for (int64_t k = 0; k < 4; ++k)
+            outs.push_back(emptyTensor(b, loc, l.state()));
+          outs.push_back(carried[0]);
+          SmallVector<Value> d = l.overStates(
+              b, loc, in, outs,
+              [](OpBuilder &b, Location loc, ValueRange args) {
+                Value r = args[0], z = args[1], n = args[2], an = args[3],
+                      hPrev = args[4], dseq = args[5], dhNext = args[10];
+                Value oneF = scalar(b, loc, r.getType(), 1);
+                auto mulf = [&](Value x, Value y) { return mul(b, loc, x, y); };
+                auto oneMinus = [&](Value x) { return sub(b, loc, oneF, x); };
+                Value dh = add(b, loc, dseq, dhNext);
+                Value dn = mulf(mulf(dh, oneMinus(z)), oneMinus(mulf(n, n)));
+                Value dz =
+                    mulf(mulf(dh, sub(b, loc, hPrev, n)), mulf(z, oneMinus(z)));
+                Value dr = mulf(mulf(dn, an), mulf(r, oneMinus(r)));
+                return SmallVector<Value>{dr, dz, dn, mulf(dn, r), mulf(dh, z)};
+              });
+          Value dxw = l.setStepGates(b, loc, ValueRange(d).take_front(3),
+                                     carried[1], t);
+          Value dhw = l.setStepGates(b, loc, {d[0], d[1], d[3]}, carried[2], t);
+          // dh_{t-1} = dh z + da W_hh.
+          Value dh = l.product(b, loc, l.step(b, loc, dhw, t, 0, 3 * l.H), whh,
+                               l.state(), d[4]);
+          scf::YieldOp::create(b, loc, ValueRange{dh, dxw, dhw});
+        });
+    auto [dW, db] = l.weightGrads(rewriter, loc, seqExt, loop.getResult(2));
+    rewriter.replaceOp(op, {loop.getResult(1), dW, db});
+    return success();
   }
 };
 
 } // namespace
 
 void dlc::populateRecurrentToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LstmLowering, LstmGradLowering>(patterns.getContext());
+  patterns.add<LstmLowering, LstmGradLowering, RnnLowering, RnnGradLowering,
+               GruLowering, GruGradLowering>(patterns.getContext());
 }

@@ -377,6 +377,39 @@ LogicalResult LstmOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
   return success();
 }
 
+LogicalResult GruOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  if (grads[1])
+    return emitOpError() << "the gates of dl.gru are internal and have no "
+                            "gradient";
+  if (!grads[0]) {
+    out.append(getNumOperands(), nullptr);
+    return success();
+  }
+  auto grad = GruGradOp::create(
+      b, getLoc(),
+      TypeRange{getXw().getType(), getWhhT().getType(), getBhh().getType()},
+      ValueRange{getXw(), getWhhT(), getBhh(), getSeq(), getGates(), grads[0]});
+  out.append(grad->result_begin(), grad->result_end());
+  return success();
+}
+
+LogicalResult RnnOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
+                              SmallVectorImpl<Value> &out) {
+  if (!grads[0]) {
+    out.append(getNumOperands(), nullptr);
+    return success();
+  }
+  auto grad = RnnGradOp::create(
+      b, getLoc(),
+      TypeRange{getXw().getType(), getWhhT().getType(), getBhh().getType()},
+      ValueRange{getXw(), getWhhT(), getBhh(), getSeq(), grads[0]},
+      ArrayRef<NamedAttribute>{b.getNamedAttr("act", getActAttr()),
+                               b.getNamedAttr("alpha", getAlphaAttr())});
+  out.append(grad->result_begin(), grad->result_end());
+  return success();
+}
+
 LogicalResult MaxPool2dOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                     SmallVectorImpl<Value> &out) {
   if (!grads[0])

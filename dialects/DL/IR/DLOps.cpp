@@ -64,25 +64,28 @@ LogicalResult Conv2dWeightGradOp::verify() {
                           getGrad().getType(), getStride(), getPad());
 }
 
-/// Checks the shapes of an LSTM over `xw : [B, T, 4H]` with `whh_t :
-/// [H, 4H]` and `bhh : [4H]`; each of `sequences` must be `[B, T, H]`.
-static LogicalResult verifyLstmShapes(Operation *op, Value xw, Value whhT,
-                                      Value bhh, ValueRange sequences) {
+/// Checks the shapes of a recurrent layer of `G` gates (an LSTM 4, a GRU
+/// 3, an RNN 1) over `xw : [B, T, GH]` with `whh_t : [H, GH]` and `bhh :
+/// [GH]`; each of `sequences` must be `[B, T, H]`.
+static LogicalResult verifyRecurrentShapes(Operation *op, int64_t G, Value xw,
+                                           Value whhT, Value bhh,
+                                           ValueRange sequences) {
   auto x = cast<RankedTensorType>(xw.getType());
   auto w = cast<RankedTensorType>(whhT.getType());
   auto b = cast<RankedTensorType>(bhh.getType());
+  std::string gh = G == 1 ? "H" : std::to_string(G) + "H";
   if (x.getRank() != 3 || w.getRank() != 2 || b.getRank() != 1)
-    return op->emitOpError() << "expects xw [B, T, 4H], whh_t [H, 4H] and "
-                                "bhh [4H], found "
-                             << formatType(x) << ", " << formatType(w)
-                             << ", " << formatType(b);
+    return op->emitOpError()
+           << "expects xw [B, T, " << gh << "], whh_t [H, " << gh
+           << "] and bhh [" << gh << "], found " << formatType(x) << ", "
+           << formatType(w) << ", " << formatType(b);
   int64_t H = w.getDimSize(0);
-  if (w.getDimSize(1) != 4 * H || x.getDimSize(2) != 4 * H ||
-      b.getDimSize(0) != 4 * H)
-    return op->emitOpError() << "has " << H << " hidden units but gates of "
-                             << x.getDimSize(2) << ", " << w.getDimSize(1)
-                             << " and " << b.getDimSize(0) << " (expected "
-                             << 4 * H << ")";
+  if (w.getDimSize(1) != G * H || x.getDimSize(2) != G * H ||
+      b.getDimSize(0) != G * H)
+    return op->emitOpError()
+           << "has " << H << " hidden units but gates of " << x.getDimSize(2)
+           << ", " << w.getDimSize(1) << " and " << b.getDimSize(0)
+           << " (expected " << G * H << ")";
   SmallVector<int64_t> expected = {x.getDimSize(0), x.getDimSize(1), H};
   for (Value v : sequences)
     if (cast<RankedTensorType>(v.getType()).getShape() != ArrayRef(expected))
@@ -94,31 +97,92 @@ static LogicalResult verifyLstmShapes(Operation *op, Value xw, Value whhT,
   return success();
 }
 
-/// Checks that an LSTM's saved `gates` have the type of its `xw`.
-static LogicalResult verifyLstmGates(Operation *op, Value xw, Value gates) {
-  if (gates.getType() != xw.getType())
-    return op->emitOpError() << "expects gates of the type of xw, "
-                             << formatType(xw.getType()) << ", found "
-                             << formatType(gates.getType());
+/// Checks that a recurrent layer's saved `gates` are `[B, T, width]` of
+/// the element type of its `xw`.
+static LogicalResult verifySavedGates(Operation *op, Value xw, Value gates,
+                                      int64_t width) {
+  auto x = cast<RankedTensorType>(xw.getType());
+  auto expected = RankedTensorType::get(
+      {x.getDimSize(0), x.getDimSize(1), width}, x.getElementType());
+  if (gates.getType() != expected)
+    return op->emitOpError() << "expects gates of type " << formatType(expected)
+                             << ", found " << formatType(gates.getType());
   return success();
 }
 
+/// Checks that the gradients of a recurrent layer have the types of its
+/// `xw`, `whh_t` and `bhh`.
+static LogicalResult verifyRecurrentGrads(Operation *op) {
+  for (unsigned i = 0; i < 3; ++i)
+    if (op->getResult(i).getType() != op->getOperand(i).getType())
+      return op->emitOpError()
+             << "gradients must have the types of xw, whh_t and bhh";
+  return success();
+}
+
+/// The hidden units of a recurrent layer (the rows of `whh_t`).
+static int64_t hiddenUnits(Value whhT) {
+  return cast<RankedTensorType>(whhT.getType()).getDimSize(0);
+}
+
 LogicalResult LstmOp::verify() {
-  if (failed(verifyLstmGates(*this, getXw(), getGates())))
+  if (failed(verifyRecurrentShapes(*this, 4, getXw(), getWhhT(), getBhh(),
+                                   {getSeq(), getCells()})))
     return failure();
-  return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
-                          {getSeq(), getCells()});
+  return verifySavedGates(*this, getXw(), getGates(),
+                          4 * hiddenUnits(getWhhT()));
 }
 
 LogicalResult LstmGradOp::verify() {
-  if (getDxw().getType() != getXw().getType() ||
-      getDwhhT().getType() != getWhhT().getType() ||
-      getDbhh().getType() != getBhh().getType())
-    return emitOpError() << "gradients must have the types of xw, whh_t and bhh";
-  if (failed(verifyLstmGates(*this, getXw(), getGates())))
+  if (failed(verifyRecurrentGrads(*this)) ||
+      failed(verifyRecurrentShapes(*this, 4, getXw(), getWhhT(), getBhh(),
+                                   {getSeq(), getCells(), getGrad()})))
     return failure();
-  return verifyLstmShapes(*this, getXw(), getWhhT(), getBhh(),
-                          {getSeq(), getCells(), getGrad()});
+  return verifySavedGates(*this, getXw(), getGates(),
+                          4 * hiddenUnits(getWhhT()));
+}
+
+/// Checks that an RNN's activation is one whose derivative follows from
+/// its value.
+static LogicalResult verifyRnnActivation(Operation *op, StringRef act) {
+  if (act == "tanh" || act == "relu" || act == "sigmoid" ||
+      act == "leaky_relu" || act == "none")
+    return success();
+  return op->emitOpError() << "has activation '" << act
+                           << "'; expected tanh, relu, sigmoid, leaky_relu "
+                              "or none";
+}
+
+LogicalResult RnnOp::verify() {
+  if (failed(verifyRnnActivation(*this, getAct())))
+    return failure();
+  return verifyRecurrentShapes(*this, 1, getXw(), getWhhT(), getBhh(),
+                               {getSeq()});
+}
+
+LogicalResult RnnGradOp::verify() {
+  if (failed(verifyRnnActivation(*this, getAct())) ||
+      failed(verifyRecurrentGrads(*this)))
+    return failure();
+  return verifyRecurrentShapes(*this, 1, getXw(), getWhhT(), getBhh(),
+                               {getSeq(), getGrad()});
+}
+
+LogicalResult GruOp::verify() {
+  if (failed(verifyRecurrentShapes(*this, 3, getXw(), getWhhT(), getBhh(),
+                                   {getSeq()})))
+    return failure();
+  return verifySavedGates(*this, getXw(), getGates(),
+                          4 * hiddenUnits(getWhhT()));
+}
+
+LogicalResult GruGradOp::verify() {
+  if (failed(verifyRecurrentGrads(*this)) ||
+      failed(verifyRecurrentShapes(*this, 3, getXw(), getWhhT(), getBhh(),
+                                   {getSeq(), getGrad()})))
+    return failure();
+  return verifySavedGates(*this, getXw(), getGates(),
+                          4 * hiddenUnits(getWhhT()));
 }
 
 /// Checks that pooling `x` with windows of `size` moving by `stride` gives

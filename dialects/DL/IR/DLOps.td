@@ -497,6 +497,109 @@ def DL_LstmGradOp : DL_Op<"lstm_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
+def DL_RnnOp : DL_Op<"rnn", [Pure, DL_Differentiable,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a simple RNN layer over a whole sequence, as one loop over time";
+  let description = [{
+    `xw : [B, T, H]` is the input projection of every step (`x W_ih^T +
+    b_ih`), `whh_t : [H, H]` the transposed recurrent weights and `bhh :
+    [H]` their bias. With `h_0 = 0`, for t = 1..T: `h_t = act(xw_t +
+    h_{t-1} whh_t + bhh)`, `act` one of `tanh`, `relu`, `sigmoid`,
+    `leaky_relu` (slope `alpha`) and `none`: activations whose derivative
+    follows from their value, so the gradient needs only the sequence.
+    Returns every `h_t` (`seq : [B, T, H]`). Lowered to one loop over time,
+    so the code of a step is compiled once whatever T is.
+
+    ```mlir
+    %seq = dl.rnn %xw, %whh_t, %bhh {act = "tanh"} : (tensor<32x50x256xf32>, tensor<256x256xf32>, tensor<256xf32>) -> tensor<32x50x256xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$xw, DL_FloatTensor:$whh_t,
+                       DL_FloatTensor:$bhh,
+                       DefaultValuedAttr<StrAttr, "\"tanh\"">:$act,
+                       DefaultValuedAttr<F64Attr, "0.01">:$alpha);
+  let results = (outs DL_FloatTensor:$seq);
+  let assemblyFormat = "$xw `,` $whh_t `,` $bhh attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def DL_RnnGradOp : DL_Op<"rnn_grad", [Pure]> {
+  let summary = "gradient of dl.rnn, as one loop backwards over time";
+  let description = [{
+    Given the operands and attributes of a `dl.rnn`, its result `seq` and
+    the gradient `grad : [B, T, H]` of `seq`, returns the gradients of
+    `xw`, `whh_t` and `bhh` (backpropagation through time; the derivative
+    of the activation from the saved `h_t`).
+
+    ```mlir
+    %dxw, %dw, %db = dl.rnn_grad %xw, %whh_t, %bhh, %seq, %g {act = "tanh"} : (tensor<32x50x256xf32>, tensor<256x256xf32>, tensor<256xf32>, tensor<32x50x256xf32>, tensor<32x50x256xf32>) -> (tensor<32x50x256xf32>, tensor<256x256xf32>, tensor<256xf32>)
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$xw, DL_FloatTensor:$whh_t,
+                       DL_FloatTensor:$bhh, DL_FloatTensor:$seq,
+                       DL_FloatTensor:$grad,
+                       DefaultValuedAttr<StrAttr, "\"tanh\"">:$act,
+                       DefaultValuedAttr<F64Attr, "0.01">:$alpha);
+  let results = (outs DL_FloatTensor:$dxw, DL_FloatTensor:$dwhh_t,
+                      DL_FloatTensor:$dbhh);
+  let assemblyFormat = [{
+    $xw `,` $whh_t `,` $bhh `,` $seq `,` $grad
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def DL_GruOp : DL_Op<"gru", [Pure, DL_Differentiable,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a GRU layer over a whole sequence, as one loop over time";
+  let description = [{
+    `xw : [B, T, 3H]` is the input projection of every step (`x W_ih^T +
+    b_ih`), `whh_t : [H, 3H]` the transposed recurrent weights and
+    `bhh : [3H]` their bias. With `h_0 = 0`, for t = 1..T: `a = h_{t-1}
+    whh_t + bhh`, its slices `a_r, a_z, a_n` and those `x_r, x_z, x_n` of
+    `xw_t` (PyTorch's order r, z, n): `r = sigmoid(x_r + a_r)`, `z =
+    sigmoid(x_z + a_z)`, `n = tanh(x_n + r a_n)`, `h_t = (1 - z) n + z
+    h_{t-1}`. Returns every `h_t` (`seq : [B, T, H]`) and, for the
+    gradient, every step's `r, z, n, a_n` (`gates : [B, T, 4H]`, so the
+    backward pass does not recompute the recurrent products; not computed
+    when unused). Lowered to one loop over time, so the code of a step is
+    compiled once whatever T is.
+
+    ```mlir
+    %seq, %gates = dl.gru %xw, %whh_t, %bhh : (tensor<64x28x384xf32>, tensor<128x384xf32>, tensor<384xf32>) -> (tensor<64x28x128xf32>, tensor<64x28x512xf32>)
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$xw, DL_FloatTensor:$whh_t,
+                       DL_FloatTensor:$bhh);
+  let results = (outs DL_FloatTensor:$seq, DL_FloatTensor:$gates);
+  let assemblyFormat = "$xw `,` $whh_t `,` $bhh attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def DL_GruGradOp : DL_Op<"gru_grad", [Pure]> {
+  let summary = "gradient of dl.gru, as one loop backwards over time";
+  let description = [{
+    Given the operands of a `dl.gru`, its results `seq` and `gates`, and
+    the gradient `grad : [B, T, H]` of `seq`, returns the gradients of
+    `xw`, `whh_t` and `bhh` (backpropagation through time, from the saved
+    gates of each step).
+
+    ```mlir
+    %dxw, %dw, %db = dl.gru_grad %xw, %whh_t, %bhh, %seq, %gates, %g : (tensor<64x28x384xf32>, tensor<128x384xf32>, tensor<384xf32>, tensor<64x28x128xf32>, tensor<64x28x512xf32>, tensor<64x28x128xf32>) -> (tensor<64x28x384xf32>, tensor<128x384xf32>, tensor<384xf32>)
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$xw, DL_FloatTensor:$whh_t,
+                       DL_FloatTensor:$bhh, DL_FloatTensor:$seq,
+                       DL_FloatTensor:$gates, DL_FloatTensor:$grad);
+  let results = (outs DL_FloatTensor:$dxw, DL_FloatTensor:$dwhh_t,
+                      DL_FloatTensor:$dbhh);
+  let assemblyFormat = [{
+    $xw `,` $whh_t `,` $bhh `,` $seq `,` $gates `,` $grad
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def DL_Conv2dInputGradOp : DL_Op<"conv2d_input_grad", [Pure]> {
   let summary = "gradient of conv2d with respect to its input";
   let description = [{

@@ -430,20 +430,61 @@ DL_SOFTMAX_INFER(SoftmaxOp, "softmax")
 DL_SOFTMAX_INFER(LogSoftmaxOp, "log_softmax")
 #undef DL_SOFTMAX_INFER
 
-LogicalResult LstmOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &types) {
-  if (failed(needTensors(loc, operands, 3, "lstm")))
+/// The sequence type `[B, T, H]` of a recurrent layer of `G` gates over
+/// `xw : [B, T, GH]` with `whh_t : [H, GH]`, or a located failure.
+static FailureOr<RankedTensorType>
+recurrentSequence(std::optional<Location> loc, ValueRange operands, int64_t G,
+                  StringRef name) {
+  if (failed(needTensors(loc, operands, 3, name)))
     return failure();
   auto xw = tensorOf(operands[0]), whhT = tensorOf(operands[1]);
+  std::string gh = G == 1 ? "H" : std::to_string(G) + "H";
   if (xw.getRank() != 3 || whhT.getRank() != 2)
-    return fail(loc, "lstm expects xw [B, T, 4H] and whh_t [H, 4H], found " +
-                         fmt(xw) + " and " + fmt(whhT));
-  auto seq = RankedTensorType::get(
+    return fail(loc, Twine(name) + " expects xw [B, T, " + gh +
+                         "] and whh_t [H, " + gh + "], found " + fmt(xw) +
+                         " and " + fmt(whhT));
+  return RankedTensorType::get(
       {xw.getDimSize(0), xw.getDimSize(1), whhT.getDimSize(0)},
       xw.getElementType());
-  types.append({seq, seq, xw});
+}
+
+LogicalResult LstmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       ValueRange operands, DictionaryAttr,
+                                       OpaqueProperties, RegionRange,
+                                       SmallVectorImpl<Type> &types) {
+  FailureOr<RankedTensorType> seq = recurrentSequence(loc, operands, 4, "lstm");
+  if (failed(seq))
+    return failure();
+  types.append({*seq, *seq, operands[0].getType()});
+  return success();
+}
+
+LogicalResult RnnOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      ValueRange operands, DictionaryAttr,
+                                      OpaqueProperties, RegionRange,
+                                      SmallVectorImpl<Type> &types) {
+  FailureOr<RankedTensorType> seq = recurrentSequence(loc, operands, 1, "rnn");
+  if (failed(seq))
+    return failure();
+  types.push_back(*seq);
+  return success();
+}
+
+LogicalResult GruOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      ValueRange operands, DictionaryAttr,
+                                      OpaqueProperties, RegionRange,
+                                      SmallVectorImpl<Type> &types) {
+  FailureOr<RankedTensorType> seq = recurrentSequence(loc, operands, 3, "gru");
+  if (failed(seq))
+    return failure();
+  // The saved gates r, z, n and a_n: [B, T, 4H].
+  types.append(
+      {*seq, RankedTensorType::get({seq->getDimSize(0), seq->getDimSize(1),
+                                    4 * seq->getDimSize(2)},
+                                   seq->getElementType())});
   return success();
 }
 

@@ -92,3 +92,130 @@ func.func @lstm_grad(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<1
   %0:3 = dl.lstm_grad %xw, %w, %b, %s, %c, %gates, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
   return %0#0, %0#1, %0#2 : tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// An RNN is one loop over time carrying the sequence of h after a step of
+// zeros: the recurrent product of h_{t-1}, then one generic over [B, H]
+// applying the activation (relu: a maximum with 0) to product + input
+// projection + bias, inserted at t + 1.
+// CHECK-LABEL: func.func @rnn
+// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<2x4x4xf32>
+// CHECK: %[[LOOP:.*]] = scf.for %[[T:.*]] = %c0 to %c3 step %c1 iter_args(%[[H:.*]] = %[[ZEROS]]) -> (tensor<2x4x4xf32>)
+// CHECK: %[[HP:.*]] = tensor.extract_slice %[[H]][0, %[[T]], 0] [2, 1, 4] [1, 1, 1] : tensor<2x4x4xf32> to tensor<2x4xf32>
+// CHECK: %[[HW:.*]] = linalg.matmul ins(%[[HP]], %arg1 : tensor<2x4xf32>, tensor<4x4xf32>)
+// CHECK: %[[XT:.*]] = tensor.extract_slice %arg0[0, %[[T]], 0] [2, 1, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<2x4xf32>
+// CHECK: %[[HT:.*]] = linalg.generic {indexing_maps = [#[[$FULL]], #[[$FULL]], #[[$ROW]], #[[$FULL]]], {{.*}}} ins(%[[HW]], %[[XT]], %arg2 :
+// CHECK: %[[S0:.*]] = arith.addf
+// CHECK: %[[S1:.*]] = arith.addf %[[S0]]
+// CHECK: %[[R:.*]] = arith.maximumf %[[S1]], %{{.*}}
+// CHECK: linalg.yield %[[R]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %c1
+// CHECK: %[[H2:.*]] = tensor.insert_slice %[[HT]] into %[[H]][0, %[[NEXT]], 0] [2, 1, 4]
+// CHECK: scf.yield %[[H2]]
+// CHECK: %[[SEQ:.*]] = tensor.extract_slice %[[LOOP]][0, 1, 0] [2, 3, 4] [1, 1, 1] : tensor<2x4x4xf32> to tensor<2x3x4xf32>
+// CHECK: return %[[SEQ]]
+func.func @rnn(%xw: tensor<2x3x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>) -> tensor<2x3x4xf32> {
+  %seq = dl.rnn %xw, %w, %b {act = "relu"} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return %seq : tensor<2x3x4xf32>
+}
+
+// -----
+
+// Its gradient: one loop backwards over time carrying dh from step t + 1
+// and dxw. The derivative of tanh comes from the saved h_t: dz = (g_t +
+// dh) (1 - h_t^2), written into dxw at t; dh = dz W_hh. dW and db sum over
+// the batch and the steps after the loop, as an LSTM's.
+// CHECK-LABEL: func.func @rnn_grad
+// CHECK: %[[WHH:.*]] = linalg.transpose ins(%arg1 : tensor<4x4xf32>)
+// CHECK: %[[LOOP:.*]]:2 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}})
+// CHECK: %[[T:.*]] = arith.subi %c2, %[[S]]
+// CHECK: %[[HT:.*]] = tensor.extract_slice %arg3[0, %[[T]], 0] [2, 1, 4]
+// CHECK: %[[GT:.*]] = tensor.extract_slice %arg4[0, %[[T]], 0] [2, 1, 4]
+// CHECK: %[[DZ:.*]] = linalg.generic {{.*}} ins(%[[HT]], %[[GT]], %[[DH]] :
+// CHECK-NEXT: ^bb0(%[[H:.*]]: f32, %[[G:.*]]: f32, %[[D:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[G]], %[[D]]
+// CHECK-NEXT: %[[HH:.*]] = arith.mulf %[[H]], %[[H]]
+// CHECK-NEXT: %[[ONEMINUS:.*]] = arith.subf %{{.*}}, %[[HH]]
+// CHECK-NEXT: %[[R:.*]] = arith.mulf %[[SUM]], %[[ONEMINUS]]
+// CHECK-NEXT: linalg.yield %[[R]]
+// CHECK: %[[DXW2:.*]] = tensor.insert_slice %[[DZ]] into %[[DXW]][0, %[[T]], 0] [2, 1, 4]
+// CHECK: %[[ZDH:.*]] = linalg.fill {{.*}} outs(%[[DH]] : tensor<2x4xf32>)
+// CHECK: %[[DH2:.*]] = linalg.matmul ins(%[[DZ]], %[[WHH]] : tensor<2x4xf32>, tensor<4x4xf32>) outs(%[[ZDH]] : tensor<2x4xf32>)
+// CHECK: scf.yield %[[DH2]], %[[DXW2]]
+// CHECK: %[[DZROWS:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK: %[[DW:.*]] = linalg.matmul ins(%{{.*}}, %[[DZROWS]] : tensor<4x6xf32>, tensor<6x4xf32>)
+// CHECK: %[[DB:.*]] = linalg.generic {{.*}} ins(%[[DZROWS]] : tensor<6x4xf32>)
+// CHECK: return %[[LOOP]]#1, %[[DW]], %[[DB]]
+func.func @rnn_grad(%xw: tensor<2x3x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>, %s: tensor<2x3x4xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) {
+  %dxw, %dw, %db = dl.rnn_grad %xw, %w, %b, %s, %g : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>)
+  return %dxw, %dw, %db : tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// A GRU: the recurrent product [B, 3H] of h_{t-1}, then one generic over
+// [B, H] reading the three slices of the product, of the step's input
+// projection and of the bias, and h_{t-1}: r, z, n = tanh(x_n + r a_n),
+// h = n + z (h_{t-1} - n). With the gates used, it also writes r, z, n
+// and a_n, inserted into [B, T, 4H] at step t.
+// CHECK-LABEL: func.func @gru
+// CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %c0 to %c3 step %c1 iter_args(%[[H:.*]] = %{{.*}}, %[[G:.*]] = %{{.*}}) -> (tensor<2x4x4xf32>, tensor<2x3x16xf32>)
+// CHECK: %[[HP:.*]] = tensor.extract_slice %[[H]][0, %[[T]], 0] [2, 1, 4]
+// CHECK: %[[HW:.*]] = linalg.matmul ins(%[[HP]], %arg1 : tensor<2x4xf32>, tensor<4x12xf32>)
+// CHECK: %[[AN:.*]] = tensor.extract_slice %[[HW]][0, 8] [2, 4] [1, 1]
+// CHECK: %[[XN:.*]] = tensor.extract_slice %arg0[0, %[[T]], 8] [2, 1, 4]
+// CHECK: %[[BN:.*]] = tensor.extract_slice %arg2[8] [4] [1]
+// CHECK: %[[HG:.*]]:5 = linalg.generic
+// CHECK-SAME: %[[HP]] : {{.*}})
+// CHECK: ^bb0(%[[AR:[a-z0-9_]+]]: f32, %[[AZ:[a-z0-9_]+]]: f32, %[[ANS:[a-z0-9_]+]]: f32, %[[XRS:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32, %[[XNS:[a-z0-9_]+]]: f32, %[[BR:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32, %[[BNS:[a-z0-9_]+]]: f32, %[[HPS:[a-z0-9_]+]]: f32,
+// CHECK: %[[R0:.*]] = arith.addf %[[AR]], %[[XRS]]
+// CHECK: %[[R1:.*]] = arith.addf %[[R0]], %[[BR]]
+// CHECK: %[[R:.*]] = arith.divf
+// CHECK: %[[Z:.*]] = arith.divf
+// CHECK: %[[A:.*]] = arith.addf %[[ANS]], %[[BNS]]
+// CHECK: %[[RA:.*]] = arith.mulf %[[R]], %[[A]]
+// CHECK: %[[NPRE:.*]] = arith.addf %[[XNS]], %[[RA]]
+// CHECK: %[[N:.*]] = math.tanh %[[NPRE]]
+// CHECK: %[[DIFF:.*]] = arith.subf %[[HPS]], %[[N]]
+// CHECK: %[[ZD:.*]] = arith.mulf %[[Z]], %[[DIFF]]
+// CHECK: %[[HT:.*]] = arith.addf %[[N]], %[[ZD]]
+// CHECK: linalg.yield %[[HT]], %[[R]], %[[Z]], %[[N]], %[[A]]
+// CHECK: tensor.insert_slice %[[HG]]#0 into %[[H]][0, %{{.*}}, 0] [2, 1, 4]
+// CHECK: tensor.insert_slice %[[HG]]#1 into %[[G]][0, %[[T]], 0] [2, 1, 4]
+// CHECK: tensor.insert_slice %[[HG]]#4 into %{{.*}}[0, %[[T]], 12] [2, 1, 4]
+// CHECK: return %{{.*}}, %[[LOOP]]#1
+func.func @gru(%xw: tensor<2x3x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>) {
+  %seq, %gates = dl.gru %xw, %w, %b : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  return %seq, %gates : tensor<2x3x4xf32>, tensor<2x3x16xf32>
+}
+
+// -----
+
+// Its gradient: one loop backwards over time from the saved gates, carrying
+// dh and the gradients of xw and of the recurrent product plus bias (da),
+// which differ in the n gate (dxw_n = dn, da_n = dn r). One generic gives
+// dr, dz, dn, dn r and dh z (in place of the carried dh); dh for step
+// t - 1 is dh z + da W_hh. dW and db come from da after the loop.
+// CHECK-LABEL: func.func @gru_grad
+// CHECK: %[[WHH:.*]] = linalg.transpose ins(%arg1 : tensor<4x12xf32>) outs(%{{.*}} : tensor<12x4xf32>)
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}}, %[[DA:.*]] = %{{.*}})
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[D:.*]]:5 = linalg.generic
+// CHECK-SAME: outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[DH]] : {{.*}})
+// CHECK: %[[X0:.*]] = tensor.insert_slice %[[D]]#0 into %[[DXW]]
+// CHECK: %[[X1:.*]] = tensor.insert_slice %[[D]]#1 into %[[X0]]
+// CHECK: %[[X2:.*]] = tensor.insert_slice %[[D]]#2 into %[[X1]]
+// CHECK: %[[A0:.*]] = tensor.insert_slice %[[D]]#0 into %[[DA]]
+// CHECK: %[[A1:.*]] = tensor.insert_slice %[[D]]#1 into %[[A0]]
+// CHECK: %[[A2:.*]] = tensor.insert_slice %[[D]]#3 into %[[A1]]
+// CHECK: %[[DAT:.*]] = tensor.extract_slice %[[A2]][0, %{{.*}}, 0] [2, 1, 12] [1, 1, 1] : tensor<2x3x12xf32> to tensor<2x12xf32>
+// CHECK: %[[DH2:.*]] = linalg.matmul ins(%[[DAT]], %[[WHH]] : tensor<2x12xf32>, tensor<12x4xf32>) outs(%[[D]]#4 : tensor<2x4xf32>)
+// CHECK: scf.yield %[[DH2]], %[[X2]], %[[A2]]
+// CHECK: %[[DAROWS:.*]] = tensor.collapse_shape %[[LOOP]]#2 {{\[\[}}0, 1], [2]] : tensor<2x3x12xf32> into tensor<6x12xf32>
+// CHECK: %[[DW:.*]] = linalg.matmul ins(%{{.*}}, %[[DAROWS]] : tensor<4x6xf32>, tensor<6x12xf32>)
+// CHECK: return %[[LOOP]]#1, %[[DW]]
+func.func @gru_grad(%xw: tensor<2x3x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>, %s: tensor<2x3x4xf32>, %gates: tensor<2x3x16xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) {
+  %dxw, %dw, %db = dl.gru_grad %xw, %w, %b, %s, %gates, %g : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>)
+  return %dxw, %dw, %db : tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>
+}

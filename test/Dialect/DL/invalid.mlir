@@ -436,7 +436,7 @@ func.func @lstm_grad_shape(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: te
 
 // The saved gates are [B, T, 4H], like xw.
 func.func @lstm_saved_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) {
-  // expected-error @+1 {{'dl.lstm' op expects gates of the type of xw, f32[2, 3, 16], found f32[2, 3, 4]}}
+  // expected-error @+1 {{'dl.lstm' op expects gates of type f32[2, 3, 16], found f32[2, 3, 4]}}
   %seq, %cells, %gates = "dl.lstm"(%xw, %w, %b) : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>)
   return
 }
@@ -444,7 +444,67 @@ func.func @lstm_saved_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: t
 // -----
 
 func.func @lstm_grad_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>) {
-  // expected-error @+1 {{'dl.lstm_grad' op expects gates of the type of xw, f32[2, 3, 16], found f32[2, 3, 4]}}
+  // expected-error @+1 {{'dl.lstm_grad' op expects gates of type f32[2, 3, 16], found f32[2, 3, 4]}}
   %0:3 = dl.lstm_grad %xw, %w, %b, %s, %s, %s, %s : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  return
+}
+
+// -----
+
+// A GRU's gate width is three times its hidden units.
+func.func @gru_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>) {
+  // expected-error @+1 {{'dl.gru' op has 4 hidden units but gates of 16, 12 and 12 (expected 12)}}
+  %seq, %gates = "dl.gru"(%xw, %w, %b) : (tensor<2x3x16xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  return
+}
+
+// -----
+
+// Its saved gates are r, z, n and a_n: [B, T, 4H].
+func.func @gru_saved_gates(%xw: tensor<2x3x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>) {
+  // expected-error @+1 {{'dl.gru' op expects gates of type f32[2, 3, 16], found f32[2, 3, 12]}}
+  %seq, %gates = "dl.gru"(%xw, %w, %b) : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x12xf32>)
+  return
+}
+
+// -----
+
+func.func @gru_rank(%xw: tensor<6x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>) {
+  // expected-error @+1 {{'dl.gru' op expects xw [B, T, 3H], whh_t [H, 3H] and bhh [3H], found f32[6, 12], f32[4, 12], f32[12]}}
+  %seq, %gates = "dl.gru"(%xw, %w, %b) : (tensor<6x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<6x4xf32>, tensor<6x16xf32>)
+  return
+}
+
+// -----
+
+func.func @gru_grad_types(%xw: tensor<2x3x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>, %s: tensor<2x3x4xf32>, %g: tensor<2x3x16xf32>) {
+  // expected-error @+1 {{'dl.gru_grad' op gradients must have the types of xw, whh_t and bhh}}
+  %0:3 = dl.gru_grad %xw, %w, %b, %s, %g, %s : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x12xf32>, tensor<12x4xf32>, tensor<12xf32>)
+  return
+}
+
+// -----
+
+// An RNN has one gate: xw [B, T, H].
+func.func @rnn_gates(%xw: tensor<2x3x8xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'dl.rnn' op has 4 hidden units but gates of 8, 4 and 4 (expected 4)}}
+  %seq = "dl.rnn"(%xw, %w, %b) : (tensor<2x3x8xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+// Only activations whose derivative follows from their value.
+func.func @rnn_activation(%xw: tensor<2x3x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'dl.rnn' op has activation 'gelu'; expected tanh, relu, sigmoid, leaky_relu or none}}
+  %seq = dl.rnn %xw, %w, %b {act = "gelu"} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @rnn_grad_sequence(%xw: tensor<2x3x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>, %s: tensor<2x3x4xf32>, %g: tensor<2x3x5xf32>) {
+  // expected-error @+1 {{'dl.rnn_grad' op expects sequences of f32[2, 3, 4], found f32[2, 3, 5]}}
+  %0:3 = dl.rnn_grad %xw, %w, %b, %s, %g : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>, tensor<2x3x5xf32>) -> (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>)
   return
 }

@@ -141,3 +141,24 @@ func.func @lstm(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32
   %dxw, %dw, %db = dl.lstm_grad %xw, %w, %b, %seq, %cells, %gates, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
   return %dxw : tensor<2x3x16xf32>
 }
+
+// CHECK-LABEL: func.func @gru
+func.func @gru(%xw: tensor<2x3x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>, %g: tensor<2x3x4xf32>) -> tensor<2x3x12xf32> {
+  // CHECK: %[[S:.*]], %[[G:.*]] = dl.gru %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  %seq, %gates = dl.gru %xw, %w, %b : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x16xf32>)
+  // CHECK: dl.gru_grad %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[G]], %{{.*}} : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>)
+  %dxw, %dw, %db = dl.gru_grad %xw, %w, %b, %seq, %gates, %g : (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x12xf32>, tensor<4x12xf32>, tensor<12xf32>)
+  return %dxw : tensor<2x3x12xf32>
+}
+
+// The default activation (tanh) is not printed; the others are.
+// CHECK-LABEL: func.func @rnn
+func.func @rnn(%xw: tensor<2x3x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>, %g: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  // CHECK: %[[S:.*]] = dl.rnn %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  %seq = dl.rnn %xw, %w, %b {act = "tanh"} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  // CHECK: dl.rnn %{{.*}}, %{{.*}}, %{{.*}} {act = "leaky_relu", alpha = 2.000000e-01 : f64}
+  %leaky = dl.rnn %xw, %w, %b {act = "leaky_relu", alpha = 0.2 : f64} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  // CHECK: dl.rnn_grad %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %{{.*}} {act = "relu"} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>)
+  %dxw, %dw, %db = dl.rnn_grad %xw, %w, %b, %seq, %g {act = "relu"} : (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x4xf32>, tensor<4xf32>)
+  return %dxw : tensor<2x3x4xf32>
+}
