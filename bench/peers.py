@@ -42,6 +42,17 @@ class Lstm(nn.Module):
         return self.fc(seq[:, -1])
 
 
+class Gru(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(28, 128, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        seq, _ = self.gru(x)
+        return self.fc(seq[:, -1])
+
+
 def autoencoder():
     return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 784),
                          nn.Sigmoid())
@@ -60,6 +71,10 @@ def setup(workload):
             lambda p: torch.optim.SGD(p, lr=0.01), kind
     if family == "lstm":
         return Lstm(), torch.rand(b, 28, 28) * 2 - 1, \
+            torch.randint(0, 10, (b,)), nn.CrossEntropyLoss(), \
+            lambda p: torch.optim.SGD(p, lr=0.01), kind
+    if family == "gru":
+        return Gru(), torch.rand(b, 28, 28) * 2 - 1, \
             torch.randint(0, 10, (b,)), nn.CrossEntropyLoss(), \
             lambda p: torch.optim.SGD(p, lr=0.01), kind
     if family == "ae":

@@ -26,6 +26,7 @@ OUT = os.path.join(ROOT, "bench", "out")
 MLP = 784 * 512 + 512 * 512 + 512 * 10           # multiply-adds per sample
 LENET = 28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 400 * 120 + 120 * 84 + 84 * 10
 LSTM = 28 * 4 * 128 * (28 + 128) + 128 * 10
+GRU = 28 * 3 * 128 * (28 + 128) + 128 * 10
 AE = 784 * 128 * 2
 
 # name: (model, batch, entry, flops): training counts 3x the forward pass.
@@ -38,6 +39,7 @@ WORKLOADS = {
     "lenet_infer_b1": ("lenet", 1, "infer", 2 * LENET),
     "lenet_infer_b64": ("lenet", 64, "infer", 2 * 64 * LENET),
     "lstm_train_b64": ("lstm", 64, "step", 6 * 64 * LSTM),
+    "gru_train_b64": ("gru", 64, "step", 6 * 64 * GRU),
     "ae_train_b256": ("autoencoder", 256, "step", 6 * 256 * AE),
 }
 
