@@ -285,7 +285,6 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
     Value seq = adaptor.getSeq(), cells = adaptor.getCells(),
           gates = adaptor.getGates(), grad = adaptor.getGrad();
     Recurrence l(xw, whhT);
-    int64_t G = 4 * l.H;
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [4H, H]
     Value seqExt = l.afterZeros(rewriter, loc, seq),
           cellsExt = l.afterZeros(rewriter, loc, cells);
@@ -335,7 +334,7 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
               });
           Value dxw = l.setStepGates(b, loc, ValueRange(d).take_front(4),
                                      carried[2], t);
-          Value dz = l.step(b, loc, dxw, t, 0, G);
+          Value dz = l.step(b, loc, dxw, t, 0, 4 * l.H);
           // dh for step t - 1, in place of the carried one.
           Value dh = l.product(b, loc, dz, whh, l.state(),
                                zeroed(b, loc, carried[0], l.elem));
@@ -351,40 +350,39 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
 /// An RNN's activation of `z` (dl.rnn's `act`).
 Value rnnActivation(OpBuilder &b, Location loc, StringRef act, double alpha,
                     Value z) {
-  Value zero = scalar(b, loc, z.getType(), 0);
   if (act == "tanh")
     return math::TanhOp::create(b, loc, z);
   if (act == "sigmoid")
     return sigmoid(b, loc, z);
+  if (act == "none")
+    return z;
+  Value zero = scalar(b, loc, z.getType(), 0);
   if (act == "relu")
     return max(b, loc, z, zero);
-  if (act == "leaky_relu")
-    return arith::SelectOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, z, zero), z,
-        mul(b, loc, scalar(b, loc, z.getType(), alpha), z));
-  return z; // none
+  return arith::SelectOp::create( // leaky_relu
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, z, zero),
+      z, mul(b, loc, scalar(b, loc, z.getType(), alpha), z));
 }
 
 /// `g` times the derivative of an RNN's activation at the point where its
 /// value is `h`.
 Value rnnBackward(OpBuilder &b, Location loc, StringRef act, double alpha,
                   Value h, Value g) {
-  Value zero = scalar(b, loc, h.getType(), 0);
-  Value oneF = scalar(b, loc, h.getType(), 1);
-  if (act == "tanh")
-    return mul(b, loc, g, sub(b, loc, oneF, mul(b, loc, h, h)));
-  if (act == "sigmoid")
-    return mul(b, loc, g, mul(b, loc, h, sub(b, loc, oneF, h)));
-  if (act == "relu" || act == "leaky_relu") {
-    Value positive =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, h, zero);
-    Value otherwise = act == "relu"
-                          ? zero
-                          : mul(b, loc, scalar(b, loc, h.getType(), alpha), g);
-    return arith::SelectOp::create(b, loc, positive, g, otherwise);
+  if (act == "none")
+    return g;
+  if (act == "tanh" || act == "sigmoid") {
+    Value oneF = scalar(b, loc, h.getType(), 1);
+    Value slope = act == "tanh" ? sub(b, loc, oneF, mul(b, loc, h, h))
+                                : mul(b, loc, h, sub(b, loc, oneF, h));
+    return mul(b, loc, g, slope);
   }
-  return g; // none
+  // relu, leaky_relu: h > 0 exactly where the pre-activation is.
+  Value zero = scalar(b, loc, h.getType(), 0);
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, h, zero);
+  Value otherwise =
+      act == "relu" ? zero : mul(b, loc, scalar(b, loc, h.getType(), alpha), g);
+  return arith::SelectOp::create(b, loc, positive, g, otherwise);
 }
 
 struct RnnLowering : OpConversionPattern<dl::RnnOp> {
