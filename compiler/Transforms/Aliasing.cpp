@@ -43,6 +43,35 @@ std::optional<std::pair<int64_t, int64_t>> arenaRange(Value v) {
   return std::make_pair(*offset, *offset + bytes);
 }
 
+/// Whether `a` and `b` are unit-stride subviews of the same buffer that
+/// some dimension tells apart: static offsets and sizes there whose
+/// element ranges do not meet (a recurrent step's gates, side by side in
+/// one saved sequence at the same dynamic step).
+bool disjointSubviews(Value a, Value b) {
+  auto x = a.getDefiningOp<memref::SubViewOp>();
+  auto y = b.getDefiningOp<memref::SubViewOp>();
+  if (!x || !y || x.getSource() != y.getSource())
+    return false;
+  auto unit = [](memref::SubViewOp view) {
+    return llvm::all_of(view.getMixedStrides(), [](OpFoldResult s) {
+      return isConstantIntValue(s, 1);
+    });
+  };
+  if (!unit(x) || !unit(y))
+    return false;
+  for (auto [xo, xs, yo, ys] :
+       llvm::zip(x.getMixedOffsets(), x.getMixedSizes(), y.getMixedOffsets(),
+                 y.getMixedSizes())) {
+    std::optional<int64_t> x0 = getConstantIntValue(xo),
+                           xn = getConstantIntValue(xs),
+                           y0 = getConstantIntValue(yo),
+                           yn = getConstantIntValue(ys);
+    if (x0 && xn && y0 && yn && (*x0 + *xn <= *y0 || *y0 + *yn <= *x0))
+      return true;
+  }
+  return false;
+}
+
 } // namespace
 
 bool dlc::mayAlias(Value v, Value dst) {
@@ -50,7 +79,7 @@ bool dlc::mayAlias(Value v, Value dst) {
     return false;
   if (v == dst)
     return true;
-  if (rootOf(v) != rootOf(dst))
+  if (rootOf(v) != rootOf(dst) || disjointSubviews(v, dst))
     return false;
   auto a = arenaRange(v), b = arenaRange(dst);
   return !a || !b || (a->first < b->second && b->first < a->second);

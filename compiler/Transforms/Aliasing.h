@@ -18,7 +18,9 @@ namespace dlc {
 /// Whether the memref `v` may share memory with the memref `dst`: the same
 /// value, a view of it, or any view of the same root buffer (through
 /// views, subviews, casts and reshapes to a function argument or an
-/// allocation) unless both are arena views whose bytes are disjoint.
+/// allocation) unless both are arena views whose bytes are disjoint, or
+/// unit-stride subviews of one buffer whose static offsets and sizes in
+/// some dimension do not meet.
 /// Different roots (distinct arguments or allocations) do not overlap. A
 /// value that is not a memref shares nothing.
 bool mayAlias(mlir::Value v, mlir::Value dst);

@@ -56,12 +56,24 @@ bool laterReads(memref::CopyOp copy, SmallVectorImpl<OpOperand *> &reads) {
   Value src = copy.getSource(), dst = copy.getTarget();
   bool dstChanged = false;
   for (Operation *op = copy->getNextNode(); op; op = op->getNextNode()) {
+    // (A view accesses no memory; the ops that use it are checked.)
+    if (isa<memref::SubViewOp>(op))
+      continue;
     if (!touches(op, src)) {
       dstChanged |= touches(op, dst);
       continue;
     }
     if (isa<memref::DeallocOp>(op))
       return true;
+    // Another copy of src (a value saved in two places) copies dst, when
+    // its target is apart from both.
+    if (auto other = dyn_cast<memref::CopyOp>(op);
+        other && other.getSource() == src && !dstChanged &&
+        !mayAlias(other.getTarget(), src) &&
+        !mayAlias(other.getTarget(), dst)) {
+      reads.push_back(&other.getSourceMutable());
+      continue;
+    }
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || dstChanged)
       return false;
@@ -101,7 +113,12 @@ bool laterReads(memref::CopyOp copy, SmallVectorImpl<OpOperand *> &reads) {
 /// use `src` or `dst` between the writer and the copy, nor `src` after it.
 bool forward(memref::CopyOp copy) {
   Value src = copy.getSource(), dst = copy.getTarget();
-  if (!src.getDefiningOp<memref::AllocOp>() || src.getType() != dst.getType())
+  // (dst may be strided, a slice of a larger buffer, where src is not.)
+  auto srcType = cast<MemRefType>(src.getType());
+  auto dstType = cast<MemRefType>(dst.getType());
+  if (!src.getDefiningOp<memref::AllocOp>() ||
+      srcType.getShape() != dstType.getShape() ||
+      srcType.getElementType() != dstType.getElementType())
     return false;
   // A constant (the last op of the block before the copy that uses src
   // fills it): the copy becomes a fill of its target; src keeps its value.
@@ -115,9 +132,12 @@ bool forward(memref::CopyOp copy) {
     copy.erase();
     return true;
   }
-  // The last op of the block before the copy that uses src or dst.
+  // The last op of the block before the copy that uses src or dst, but
+  // for slices, which access no memory (dst may be one, made after the
+  // writer: it moves up before it below).
   Operation *writer = copy->getPrevNode();
-  while (writer && !touches(writer, src) && !touches(writer, dst))
+  while (writer && (isa<memref::SubViewOp>(writer) ||
+                    (!touches(writer, src) && !touches(writer, dst))))
     writer = writer->getPrevNode();
   if (!writer)
     return false;
@@ -146,6 +166,18 @@ bool forward(memref::CopyOp copy) {
     if (mayAlias(in->get(), dst) &&
         (in->get() != dst || !generic.getMatchingIndexingMap(in).isIdentity()))
       return false;
+  auto slice = dst.getDefiningOp<memref::SubViewOp>();
+  if (slice && slice->getBlock() == generic->getBlock() &&
+      generic->isBeforeInBlock(slice)) {
+    // The slice moves up before the generic, where what it is made of is
+    // already defined.
+    for (Value v : slice->getOperands())
+      if (Operation *def = v.getDefiningOp();
+          def && def->getBlock() == generic->getBlock() &&
+          !def->isBeforeInBlock(generic))
+        return false;
+    slice->moveBefore(generic);
+  }
   written->set(dst);
   for (OpOperand *use : redirects)
     use->set(dst);

@@ -454,12 +454,19 @@ def DLLowerCopies : Pass<"dl-lower-copies", "mlir::ModuleOp"> {
     temporary one of its outputs, with an identity map and its value not
     read; its other outputs apart from the target) in the same block,
     that generic writes the copy's target directly and the temporary and
-    the copy go. A copy of a temporary that a linalg.fill wrote (and
+    the copy go. A target that is a slice made after the generic (a
+    recurrent step's gate saved into its sequence at step t) moves up
+    before it when what it is made of is defined there. A temporary copied
+    to two places is written into the first, and the second copy reads the
+    first target. A copy of a temporary that a linalg.fill wrote (and
     nothing wrote since) becomes a fill of the target.
     It is safe because each iteration reads its inputs at its own element
     before writing it: the target may be an input only at the identity
-    indexing, any other input must not overlap it (disjoint arena views),
-    and nothing between the generic and the copy may use it.
+    indexing, any other input or output must not overlap it (disjoint
+    arena views, or unit-stride slices of one buffer apart in the static
+    offsets and sizes of some dimension: a step's gates side by side), and
+    nothing between the generic and the copy may use it (slices, which
+    access no memory, aside).
 
 
     Bufferization copies into and out of strided views (padding, slices)
