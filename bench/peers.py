@@ -31,25 +31,17 @@ def lenet():
         nn.Linear(84, 10))
 
 
-class Lstm(nn.Module):
-    def __init__(self):
+class Recurrent(nn.Module):
+    """A recurrent layer (input 28, hidden 128) over the sequence, then a
+    dense layer on its last step."""
+
+    def __init__(self, layer):
         super().__init__()
-        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.layer = layer(28, 128, batch_first=True)
         self.fc = nn.Linear(128, 10)
 
     def forward(self, x):
-        seq, _ = self.lstm(x)
-        return self.fc(seq[:, -1])
-
-
-class Gru(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.gru = nn.GRU(28, 128, batch_first=True)
-        self.fc = nn.Linear(128, 10)
-
-    def forward(self, x):
-        seq, _ = self.gru(x)
+        seq, _ = self.layer(x)
         return self.fc(seq[:, -1])
 
 
@@ -69,12 +61,9 @@ def setup(workload):
         return lenet(), torch.rand(b, 1, 28, 28) * 2 - 1, \
             torch.randint(0, 10, (b,)), nn.CrossEntropyLoss(), \
             lambda p: torch.optim.SGD(p, lr=0.01), kind
-    if family == "lstm":
-        return Lstm(), torch.rand(b, 28, 28) * 2 - 1, \
-            torch.randint(0, 10, (b,)), nn.CrossEntropyLoss(), \
-            lambda p: torch.optim.SGD(p, lr=0.01), kind
-    if family == "gru":
-        return Gru(), torch.rand(b, 28, 28) * 2 - 1, \
+    if family in ("lstm", "gru"):
+        layer = nn.LSTM if family == "lstm" else nn.GRU
+        return Recurrent(layer), torch.rand(b, 28, 28) * 2 - 1, \
             torch.randint(0, 10, (b,)), nn.CrossEntropyLoss(), \
             lambda p: torch.optim.SGD(p, lr=0.01), kind
     if family == "ae":
