@@ -147,16 +147,17 @@ struct Recurrence {
   /// The gradients of the recurrent weights and bias from those `dhw :
   /// [B, T, GH]` of every step's recurrent product (plus bias), summed
   /// over the batch and the steps at once: one product with B T rows
-  /// (h_{t-1}, the first T steps of `seqExt`, the sequence after a zero
-  /// step, copied into B T rows) rather than T products with B rows,
-  /// which each read and wrote all of dW.
-  std::pair<Value, Value> weightGrads(OpBuilder &b, Location loc, Value seqExt,
+  /// (h_{t-1}: a step of zeros, then the first T - 1 steps of `seq`,
+  /// copied into B T rows) rather than T products with B rows, which each
+  /// read and wrote all of dW.
+  std::pair<Value, Value> weightGrads(OpBuilder &b, Location loc, Value seq,
                                       Value dhw) const {
-    Value hPrevs =
-        linalg::CopyOp::create(
-            b, loc, extractAt(b, loc, seqExt, {0, 0, 0}, {B, T, H}, {1, 1, 1}),
-            emptyTensor(b, loc, type({B, T, H})))
-            .getResult(0);
+    Value hPrevs = insertAt(b, loc, filledTensor(b, loc, type({B, 1, H}), 0),
+                            emptyTensor(b, loc, type({B, T, H})), {0, 0, 0});
+    if (T > 1)
+      hPrevs = insertAt(
+          b, loc, extractAt(b, loc, seq, {0, 0, 0}, {B, T - 1, H}, {1, 1, 1}),
+          hPrevs, {0, 1, 0});
     Value dRows = reshape(b, loc, dhw, type({B * T, G * H}));
     Value hRows = reshape(b, loc, hPrevs, type({B * T, H}));
     Value dW = product(b, loc, transpose(b, loc, hRows, {1, 0}), dRows,
@@ -286,8 +287,7 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           gates = adaptor.getGates(), grad = adaptor.getGrad();
     Recurrence l(xw, whhT);
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [4H, H]
-    Value seqExt = l.afterZeros(rewriter, loc, seq),
-          cellsExt = l.afterZeros(rewriter, loc, cells);
+    Value cellsExt = l.afterZeros(rewriter, loc, cells);
     Value zero = filledTensor(rewriter, loc, l.state(), 0);
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value begin = bounds[0], end = bounds[1], one = bounds[2];
@@ -341,7 +341,7 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           scf::YieldOp::create(b, loc, ValueRange{dh, d[4], dxw});
         });
     Value dz = loop.getResult(2);
-    auto [dW, db] = l.weightGrads(rewriter, loc, seqExt, dz);
+    auto [dW, db] = l.weightGrads(rewriter, loc, seq, dz);
     rewriter.replaceOp(op, {dz, dW, db});
     return success();
   }
@@ -461,8 +461,7 @@ struct RnnGradLowering : OpConversionPattern<dl::RnnGradOp> {
           scf::YieldOp::create(b, loc, ValueRange{dh, dxw});
         });
     Value dz = loop.getResult(1);
-    auto [dW, db] =
-        l.weightGrads(rewriter, loc, l.afterZeros(rewriter, loc, seq), dz);
+    auto [dW, db] = l.weightGrads(rewriter, loc, seq, dz);
     rewriter.replaceOp(op, {dz, dW, db});
     return success();
   }
@@ -590,7 +589,7 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
                                l.state(), d[4]);
           scf::YieldOp::create(b, loc, ValueRange{dh, dxw, dhw});
         });
-    auto [dW, db] = l.weightGrads(rewriter, loc, seqExt, loop.getResult(2));
+    auto [dW, db] = l.weightGrads(rewriter, loc, seq, loop.getResult(2));
     rewriter.replaceOp(op, {loop.getResult(1), dW, db});
     return success();
   }
