@@ -20,17 +20,21 @@ def values(n, salt):
 torch.set_default_dtype(torch.float64)
 gru = nn.GRU(2, 3, batch_first=True)
 rnn = nn.RNN(3, 3, nonlinearity="relu", batch_first=True)
-params = [("g.w_ih", gru.weight_ih_l0), ("g.w_hh", gru.weight_hh_l0),
-          ("g.b_ih", gru.bias_ih_l0), ("g.b_hh", gru.bias_hh_l0),
-          ("r.w_ih", rnn.weight_ih_l0), ("r.w_hh", rnn.weight_hh_l0),
-          ("r.b_ih", rnn.bias_ih_l0), ("r.b_hh", rnn.bias_hh_l0)]
+lstm = nn.LSTM(3, 3, batch_first=True)
+params = []
+for prefix, layer in (("g", gru), ("r", rnn), ("l", lstm)):
+    params += [(prefix + ".w_ih", layer.weight_ih_l0),
+               (prefix + ".w_hh", layer.weight_hh_l0),
+               (prefix + ".b_ih", layer.bias_ih_l0),
+               (prefix + ".b_hh", layer.bias_hh_l0)]
 with torch.no_grad():
     for salt, (_, p) in enumerate(params):
         p.copy_(values(p.numel(), salt + 1).double().view_as(p))
 x = values(2 * 4 * 2, 11).double().view(2, 4, 2)
 y = values(2 * 3, 12).double().view(2, 3)
 seq, _ = gru(x)
-out, _ = rnn(seq)
+seq, _ = rnn(seq)
+out, _ = lstm(seq)
 loss = nn.functional.mse_loss(out[:, -1], y)
 loss.backward()
 
