@@ -71,11 +71,26 @@ struct Recurrence {
         ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(1))));
   }
 
-  /// `seq : [B, T, H]` after a step of zeros: [B, T + 1, H], whose step t
-  /// is h_{t-1} (or c_{t-1}), so no step needs a branch.
-  Value afterZeros(OpBuilder &b, Location loc, Value seq) const {
-    return insertAt(b, loc, seq, filledTensor(b, loc, type({B, T + 1, H}), 0),
-                    {0, 1, 0});
+  /// Step t - 1 of `seq : [B, T, H]` (h_{t-1} or c_{t-1}), and whether t is
+  /// the first step, where the state before the sequence is zero (step 0
+  /// is read then, and `previous` makes it zero).
+  std::pair<Value, Value> previousStep(OpBuilder &b, Location loc, Value seq,
+                                       Value t) const {
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value before = arith::MaxSIOp::create(
+        b, loc,
+        arith::SubIOp::create(b, loc, t,
+                              arith::ConstantIndexOp::create(b, loc, 1)),
+        zero);
+    Value first =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t, zero);
+    return {step(b, loc, seq, before, 0, H), first};
+  }
+  /// The scalar `state` read from previousStep's slice: zero at the first
+  /// step.
+  static Value previous(OpBuilder &b, Location loc, Value first, Value state) {
+    return arith::SelectOp::create(b, loc, first,
+                                   scalar(b, loc, state.getType(), 0), state);
   }
 
   /// The G gate slices [B, H] of a [B, GH] tensor (or [H] of a [GH] one).
@@ -287,7 +302,6 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           gates = adaptor.getGates(), grad = adaptor.getGrad();
     Recurrence l(xw, whhT);
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [4H, H]
-    Value cellsExt = l.afterZeros(rewriter, loc, cells);
     Value zero = filledTensor(rewriter, loc, l.state(), 0);
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value begin = bounds[0], end = bounds[1], one = bounds[2];
@@ -300,7 +314,8 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
         ValueRange{zero, zero, emptyTensor(rewriter, loc, tensorType(xw))},
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
-          Value cPrev = l.step(b, loc, cellsExt, t, 0, l.H);
+          Value cPrev, first;
+          std::tie(cPrev, first) = l.previousStep(b, loc, cells, t);
           SmallVector<Value> in = l.stepGates(b, loc, gates, t);
           in.append({l.step(b, loc, cells, t, 0, l.H), cPrev,
                      l.step(b, loc, grad, t, 0, l.H), carried[0]});
@@ -312,10 +327,10 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
           outs.push_back(carried[1]);
           SmallVector<Value> d = l.overStates(
               b, loc, in, outs,
-              [](OpBuilder &b, Location loc, ValueRange args) {
+              [&](OpBuilder &b, Location loc, ValueRange args) {
                 ValueRange g = args.take_front(4);
-                Value c = args[4], cp = args[5], dseq = args[6],
-                      dhNext = args[7], dcNext = args[12];
+                Value c = args[4], cp = l.previous(b, loc, first, args[5]),
+                      dseq = args[6], dhNext = args[7], dcNext = args[12];
                 Value oneF = scalar(b, loc, c.getType(), 1);
                 auto mulf = [&](Value x, Value y) { return mul(b, loc, x, y); };
                 auto addf = [&](Value x, Value y) { return add(b, loc, x, y); };
@@ -542,7 +557,6 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
           grad = adaptor.getGrad();
     Recurrence l(xw, whhT);
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [3H, H]
-    Value seqExt = l.afterZeros(rewriter, loc, seq);
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
     // Carried: dh flowing back from step t + 1, and the gradients of xw and
@@ -558,8 +572,9 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
           SmallVector<Value> in;
           for (int64_t k = 0; k < 4; ++k)
             in.push_back(l.step(b, loc, gates, t, k * l.H, l.H));
-          in.append({l.step(b, loc, seqExt, t, 0, l.H),
-                     l.step(b, loc, grad, t, 0, l.H)});
+          Value hPrevStep, first;
+          std::tie(hPrevStep, first) = l.previousStep(b, loc, seq, t);
+          in.append({hPrevStep, l.step(b, loc, grad, t, 0, l.H)});
           // The gradients of the pre-activations of r, z and n, of a_n, and
           // the part of dh_{t-1} through z (in place of the carried dh).
           SmallVector<Value> outs;
@@ -568,9 +583,10 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
           outs.push_back(carried[0]);
           SmallVector<Value> d = l.overStates(
               b, loc, in, outs,
-              [](OpBuilder &b, Location loc, ValueRange args) {
+              [&](OpBuilder &b, Location loc, ValueRange args) {
                 Value r = args[0], z = args[1], n = args[2], an = args[3],
-                      hPrev = args[4], dseq = args[5], dhNext = args[10];
+                      hPrev = l.previous(b, loc, first, args[4]),
+                      dseq = args[5], dhNext = args[10];
                 Value oneF = scalar(b, loc, r.getType(), 1);
                 auto mulf = [&](Value x, Value y) { return mul(b, loc, x, y); };
                 auto oneMinus = [&](Value x) { return sub(b, loc, oneF, x); };

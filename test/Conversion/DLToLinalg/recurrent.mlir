@@ -67,13 +67,21 @@ func.func @lstm_gates(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<
 // CHECK-LABEL: func.func @lstm_grad
 // CHECK: %[[WHH:.*]] = linalg.transpose ins(%arg1 : tensor<4x16xf32>) outs(%{{.*}} : tensor<16x4xf32>) permutation = [1, 0]
 // CHECK-NOT: tensor.insert_slice %arg3
+// c_{t-1} is step max(t - 1, 0) of the saved cells, taken as zero at
+// t = 0 (a select in the generic): no copy of the cells after a zero step.
 // CHECK: %[[LOOP:.*]]:3 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DC:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}})
 // CHECK: %[[T:.*]] = arith.subi %c2, %[[S]]
+// CHECK: %[[TM1:.*]] = arith.subi %c1, %[[S]]
+// CHECK: %[[BEFORE:.*]] = arith.maxsi %[[TM1]], %c0
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[T]], %c0
+// CHECK: %[[CP:.*]] = tensor.extract_slice %arg4[0, %[[BEFORE]], 0] [2, 1, 4] [1, 1, 1]
 // CHECK-NOT: linalg.matmul
 // CHECK: %[[GI:.*]] = tensor.extract_slice %arg5[0, %[[T]], 0] [2, 1, 4] [1, 1, 1] : tensor<2x3x16xf32> to tensor<2x4xf32>
 // CHECK: %[[D:.*]]:5 = linalg.generic
 // CHECK-SAME: ins(%[[GI]],
+// CHECK-SAME: %[[CP]],
 // CHECK-SAME: %[[DH]] : {{.*}}) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[DC]] : {{.*}})
+// CHECK: arith.select %[[FIRST]], %{{.*}}, %{{.*}} : f32
 // CHECK: %[[X0:.*]] = tensor.insert_slice %[[D]]#0 into %[[DXW]][0, %[[T]], 0] [2, 1, 4]
 // CHECK: %[[X3:.*]] = tensor.insert_slice %[[D]]#3 into %{{.*}}[0, %[[T]], 12] [2, 1, 4]
 // CHECK: %[[DZ:.*]] = tensor.extract_slice %[[X3]][0, %[[T]], 0] [2, 1, 16] [1, 1, 1] : tensor<2x3x16xf32> to tensor<2x16xf32>
@@ -201,10 +209,13 @@ func.func @gru(%xw: tensor<2x3x12xf32>, %w: tensor<4x12xf32>, %b: tensor<12xf32>
 // t - 1 is dh z + da W_hh. dW and db come from da after the loop.
 // CHECK-LABEL: func.func @gru_grad
 // CHECK: %[[WHH:.*]] = linalg.transpose ins(%arg1 : tensor<4x12xf32>) outs(%{{.*}} : tensor<12x4xf32>)
+// h_{t-1} is step max(t - 1, 0) of the sequence, zero at t = 0.
 // CHECK: %[[LOOP:.*]]:3 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[DH:.*]] = %{{.*}}, %[[DXW:.*]] = %{{.*}}, %[[DA:.*]] = %{{.*}})
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0
 // CHECK-NOT: linalg.matmul
 // CHECK: %[[D:.*]]:5 = linalg.generic
 // CHECK-SAME: outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[DH]] : {{.*}})
+// CHECK: arith.select %[[FIRST]], %{{.*}}, %{{.*}} : f32
 // CHECK: %[[X0:.*]] = tensor.insert_slice %[[D]]#0 into %[[DXW]]
 // CHECK: %[[X1:.*]] = tensor.insert_slice %[[D]]#1 into %[[X0]]
 // CHECK: %[[X2:.*]] = tensor.insert_slice %[[D]]#2 into %[[X1]]
