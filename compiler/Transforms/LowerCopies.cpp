@@ -51,7 +51,9 @@ void eraseIfDead(Value src) {
 /// the reads of `src` that follow, up to an op that overwrites all of it
 /// (a fill, or an elementwise op not reading its old value) or its
 /// deallocation, must read `dst` instead, which nothing may write in the
-/// meantime. Collects them in `reads`; false if that is not possible.
+/// meantime (another copy of `src` then copies `dst`, when its target is
+/// apart from both). Collects them in `reads`; false if that is not
+/// possible.
 bool laterReads(memref::CopyOp copy, SmallVectorImpl<OpOperand *> &reads) {
   Value src = copy.getSource(), dst = copy.getTarget();
   bool dstChanged = false;
@@ -107,10 +109,12 @@ bool laterReads(memref::CopyOp copy, SmallVectorImpl<OpOperand *> &reads) {
 /// before the copy is an elementwise generic (src one of its results), it
 /// writes `dst` instead and
 /// the copy goes (later reads of `src` read `dst`); when `src` holds a
-/// constant written by a linalg.fill, the copy becomes that fill of `dst`. Each iteration of an elementwise
-/// op reads its inputs at its own element before writing it, so `dst` may
-/// also be one of its inputs at the same (identity) indexing; nothing may
-/// use `src` or `dst` between the writer and the copy, nor `src` after it.
+/// constant written by a linalg.fill, the copy becomes that fill of `dst`. Each
+/// iteration of an elementwise op reads its inputs at its own element before
+/// writing it, so `dst` may also be one of its inputs at the same (identity)
+/// indexing; nothing may use `src` or `dst` between the writer and the copy,
+/// nor `src` after it. A `dst` that is a slice made after the writer moves up
+/// before it when what it is made of is defined there.
 bool forward(memref::CopyOp copy) {
   Value src = copy.getSource(), dst = copy.getTarget();
   // (dst may be strided, a slice of a larger buffer, where src is not.)

@@ -45,12 +45,7 @@ Value unaryBody(OpBuilder &b, Location loc, dl::ReluOp, Value x) {
 }
 template <>
 Value unaryBody(OpBuilder &b, Location loc, dl::LeakyReluOp op, Value x) {
-  Value zero = scalar(b, loc, x.getType(), 0);
-  Value alpha =
-      scalar(b, loc, x.getType(), op.getAlphaAttr().getValueAsDouble());
-  Value positive =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
-  return arith::SelectOp::create(b, loc, positive, x, mul(b, loc, alpha, x));
+  return leakyRelu(b, loc, x, op.getAlphaAttr().getValueAsDouble());
 }
 template <>
 Value unaryBody(OpBuilder &b, Location loc, dl::StepOp, Value x) {

@@ -102,11 +102,12 @@ struct Recurrence {
                            : extractAt(b, loc, v, {0, k * H}, {B, H}, {1, 1}));
     return out;
   }
-  /// The G slices [B, H] of step `t` of `seq : [B, T, GH]`.
-  SmallVector<Value> stepGates(OpBuilder &b, Location loc, Value seq,
-                               Value t) const {
+  /// The first `count` slices [B, H] (G by default) of step `t` of
+  /// `seq : [B, T, W]`.
+  SmallVector<Value> stepGates(OpBuilder &b, Location loc, Value seq, Value t,
+                               int64_t count = 0) const {
     SmallVector<Value> out;
-    for (int64_t k = 0; k < G; ++k)
+    for (int64_t k = 0; k < (count ? count : G); ++k)
       out.push_back(step(b, loc, seq, t, k * H, H));
     return out;
   }
@@ -369,14 +370,11 @@ Value rnnActivation(OpBuilder &b, Location loc, StringRef act, double alpha,
     return math::TanhOp::create(b, loc, z);
   if (act == "sigmoid")
     return sigmoid(b, loc, z);
-  if (act == "none")
-    return z;
-  Value zero = scalar(b, loc, z.getType(), 0);
   if (act == "relu")
-    return max(b, loc, z, zero);
-  return arith::SelectOp::create( // leaky_relu
-      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, z, zero),
-      z, mul(b, loc, scalar(b, loc, z.getType(), alpha), z));
+    return max(b, loc, z, scalar(b, loc, z.getType(), 0));
+  if (act == "leaky_relu")
+    return leakyRelu(b, loc, z, alpha);
+  return z; // none
 }
 
 /// `g` times the derivative of an RNN's activation at the point where its
@@ -569,9 +567,8 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
                    emptyTensor(rewriter, loc, tensorType(xw))},
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
-          SmallVector<Value> in;
-          for (int64_t k = 0; k < 4; ++k)
-            in.push_back(l.step(b, loc, gates, t, k * l.H, l.H));
+          // The saved r, z, n and a_n.
+          SmallVector<Value> in = l.stepGates(b, loc, gates, t, 4);
           Value hPrevStep, first;
           std::tie(hPrevStep, first) = l.previousStep(b, loc, seq, t);
           in.append({hPrevStep, l.step(b, loc, grad, t, 0, l.H)});

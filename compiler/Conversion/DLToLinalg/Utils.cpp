@@ -25,6 +25,14 @@ Value sigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
 }
 
+Value leakyRelu(OpBuilder &b, Location loc, Value x, double slope) {
+  Value zero = scalar(b, loc, x.getType(), 0);
+  Value alpha = scalar(b, loc, x.getType(), slope);
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  return arith::SelectOp::create(b, loc, positive, x, mul(b, loc, alpha, x));
+}
+
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(b, loc, type.getShape(),
                                  type.getElementType());

@@ -115,6 +115,10 @@ mlir::Value min(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// 1 / (1 + exp(-x)) of a float scalar.
 mlir::Value sigmoid(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
+/// x > 0 ? x : slope * x of a float scalar.
+mlir::Value leakyRelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      double slope);
+
 mlir::RankedTensorType tensorType(mlir::Value v);
 
 // Convolution and pooling (NCHW).
