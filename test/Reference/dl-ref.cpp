@@ -3,6 +3,7 @@
 // Checks a compiled model against an independent evaluation of its dl IR:
 //
 //   dl-ref MODEL.mlir LIBRARY.so --entry NAME [--seed N] [--rtol R] [--atol A]
+//          [--threads T]
 //
 // It opens the library with the generic loader, reads the initial params
 // back through M_save (with its own safetensors reader), feeds the entry
@@ -799,6 +800,7 @@ int main(int argc, char **argv) {
   std::string irPath, libPath, entryName = "infer";
   bool checkGradients = false;
   unsigned seed = 1;
+  int threads = 0; // the instance's default: all cores
   double rtol = 1e-5, atol = 1e-6;
   for (int i = 1; i < argc; ++i) {
     StringRef arg = argv[i];
@@ -813,6 +815,8 @@ int main(int argc, char **argv) {
       rtol = std::stod(next().str());
     else if (arg == "--atol")
       atol = std::stod(next().str());
+    else if (arg == "--threads")
+      threads = std::stoi(next().str());
     else if (irPath.empty())
       irPath = arg.str();
     else
@@ -820,7 +824,7 @@ int main(int argc, char **argv) {
   }
   if (irPath.empty() || libPath.empty())
     return fail("usage: dl-ref MODEL.mlir LIBRARY.so --entry NAME [--seed N] "
-                "[--rtol R] [--atol A]");
+                "[--rtol R] [--atol A] [--threads T]");
 
   MLIRContext context;
   context.getOrLoadDialect<dl::DLDialect>();
@@ -843,6 +847,10 @@ int main(int argc, char **argv) {
       entry = &info->entries[i];
   if (!instance || !entry)
     return fail("cannot create the model or find entry '" + entryName + "'");
+  // --threads T: the entry's parallel loops on T threads (M_set_threads).
+  auto setThreads = (int (*)(void *, int))dlrt_symbol(model, "set_threads");
+  if (threads && (!setThreads || setThreads(instance, threads) != 0))
+    return fail("cannot run on " + Twine(threads) + " threads");
 
   // The initial params, read back through M_save.
   SmallString<128> checkpoint;
