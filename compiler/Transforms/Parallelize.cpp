@@ -141,11 +141,24 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
         if (!loop->getParentOfType<scf::ParallelOp>())
           loops.push_back(loop);
       });
+      SmallVector<std::pair<scf::ParallelOp, unsigned>> large;
+      int64_t total = 0;
+      for (scf::ParallelOp loop : loops)
+        if (std::optional<unsigned> dim = sharedDimension(loop)) {
+          large.push_back({loop, *dim});
+          total += loopWork(loop);
+        }
+      // A small entry with a small arena runs on the calling thread
+      // alone: handing its loops to another core (with their data, which
+      // the previous loop left in this core's cache) costs more than the
+      // shares save (LeNet's training step at batch 1 took 3.4 times as
+      // long on two threads as on one, a GRU's 1.6 times).
+      if (total < minEntryWork && arenaBytes(module) < spreadBytes)
+        large.clear();
       unsigned counter = 0;
       EntryValues shared;
-      for (scf::ParallelOp loop : loops)
-        if (std::optional<unsigned> dim = sharedDimension(loop))
-          outlineParallel(fn, loop, *dim, counter++, shared);
+      for (auto [loop, dim] : large)
+        outlineParallel(fn, loop, dim, counter++, shared);
       if (!outlineSequential)
         continue;
       // Then every other outermost loop of the entry's body (a parallel
@@ -160,12 +173,20 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     }
   }
 
+  /// Estimated work of all the iterations of `loop` (static bounds).
+  static int64_t loopWork(scf::ParallelOp loop) {
+    return llvm::product_of(*tripCounts(loop)) * work(loop.getRegion());
+  }
+
+  static int64_t arenaBytes(ModuleOp module) {
+    return cast<IntegerAttr>(module->getAttr("dl.arena_bytes")).getInt();
+  }
+
   /// The dimension whose iterations threads share, when the loop is worth
   /// it: the first with two iterations or more (those before it have one).
   std::optional<unsigned> sharedDimension(scf::ParallelOp loop) {
     auto trips = tripCounts(loop);
-    if (!trips || loop.getNumReductions() != 0 ||
-        llvm::product_of(*trips) * work(loop.getRegion()) < minWork)
+    if (!trips || loop.getNumReductions() != 0 || loopWork(loop) < minWork)
       return std::nullopt;
     for (unsigned d = 0; d < trips->size(); ++d)
       if ((*trips)[d] >= 2)

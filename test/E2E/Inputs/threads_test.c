@@ -20,7 +20,7 @@ int par_set_threads(par *, int n);
 int par_set_parallel_for(par *, void (*pf)(void *, int, void (*)(void *, int), void *),
                          void *user);
 
-#define B 16
+#define B 64
 #define N 4
 
 
