@@ -124,7 +124,7 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     tasks.clear();
-    if (!module->hasAttr("dl.arena_bytes")) {
+    if (!isa_and_nonnull<IntegerAttr>(module->getAttr("dl.arena_bytes"))) {
       module.emitError("dl-parallelize needs the instance arena of "
                        "dl-lower-variables: the runtime finds the "
                        "instance's threads from it");
