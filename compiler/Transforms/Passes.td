@@ -498,14 +498,14 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     word instead of 3 + 2 x rank); and the loop becomes a call `dlrt_parallel(arena, n, task, ctx)`
     to the runtime, which shares the n iterations among the instance's
     threads (spec/abi.md §4). Smaller or irregular loops stay sequential,
-    and so do all the loops of an entry whose large loops add up to fewer
-    than `min-entry-work` estimated element operations (32M) in a module
-    whose arena (`dl.arena_bytes`) is under `spread-bytes` (4 MB): handing
-    small loops and their data to another core costs more than their
-    shares save (LeNet's training step at batch 1 took 3.4 times as long
-    on two threads as on one), while a large arena's weights spread over
-    the threads' caches (the MLP's inference at batch 1, twice as fast on
-    two threads).
+    and so do all the loops of an entry whose large loops average fewer
+    than `min-average-work` estimated element operations (1.5M) in a
+    module whose arena (`dl.arena_bytes`) is under `spread-bytes` (4 MB):
+    handing small loops and their data to another core costs more than
+    their shares save (LeNet's training step at batch 1 took 3.4 times as
+    long on two threads as on one, at batch 16 1.15 times), while a large
+    arena's weights spread over the threads' caches (the MLP's inference
+    at batch 1, twice as fast on two threads).
     Every iteration writes its own elements, so the results do not depend
     on the number of threads. A task the same as one outlined before (the
     same forward loop in infer, eval and a training entry) is not outlined
@@ -524,9 +524,9 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
            "estimated element operations below which a loop stays "
            "sequential">,
-    Option<"minEntryWork", "min-entry-work", "int64_t",
-           /*default=*/"32000000",
-           "estimated element operations of an entry's large loops below "
+    Option<"minAverageWork", "min-average-work", "int64_t",
+           /*default=*/"1500000",
+           "estimated element operations per large loop of an entry below "
            "which, with an instance arena under spread-bytes, the entry "
            "runs on the calling thread alone">,
     Option<"spreadBytes", "spread-bytes", "int64_t", /*default=*/"4194304",

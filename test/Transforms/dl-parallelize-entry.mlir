@@ -1,11 +1,11 @@
 // RUN: dl-opt %s -dl-parallelize -split-input-file | FileCheck %s
 
-// An entry whose large loops add up to fewer than min-entry-work (32M)
+// An entry whose large loops average fewer than min-average-work (1.5M)
 // estimated element operations, with an instance arena under
 // spread-bytes (4 MB), runs on the calling thread alone: its loop moves
 // into a function of its own (a sequential one) and nothing reaches the
 // runtime. (dl-parallelize.mlir runs the same kind of loops with
-// min-entry-work=0.)
+// min-average-work=0.)
 // CHECK-LABEL: func.func private @small.loop0
 // CHECK: scf.parallel
 // CHECK-LABEL: func.func @small
@@ -51,8 +51,8 @@ module attributes {dl.arena_bytes = 4194304 : i64} {
 
 // -----
 
-// Large loops that add up to 32M or more run on the pool in any arena
-// (one loop of 64 x 2^19 iterations of a copy).
+// Loops that average 1.5M or more run on the pool in any arena (one loop
+// of 64 x 2^19 iterations of a copy).
 // CHECK-LABEL: func.func private @large.parallel0
 // CHECK-LABEL: func.func @large
 // CHECK: call @dlrt_parallel

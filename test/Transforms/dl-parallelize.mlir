@@ -1,5 +1,5 @@
-// RUN: dl-opt %s -dl-parallelize=min-entry-work=0 -split-input-file | FileCheck %s
-// RUN: dl-opt %s "-dl-parallelize=outline-sequential=false min-entry-work=0" -split-input-file | FileCheck %s --check-prefix=INLINE
+// RUN: dl-opt %s -dl-parallelize=min-average-work=0 -split-input-file | FileCheck %s
+// RUN: dl-opt %s "-dl-parallelize=outline-sequential=false min-average-work=0" -split-input-file | FileCheck %s --check-prefix=INLINE
 
 // A large loop of an entry runs on the thread pool: its body moves into
 // the task `@big.parallel0(ctx, lo, hi)`, which runs rows [lo, hi) of the
