@@ -390,7 +390,15 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     one by one (the elements of A a block broadcasts, contiguous when A is
     read transposed) becomes one scalar load per element, which LLVM
     broadcasts straight from memory instead of loading the vector in
-    pieces and broadcasting its lanes with shuffles.
+    pieces and broadcasting its lanes with shuffles. Finally, in a loop
+    with FMAs (a block's reduction loop), a 1-D read of a row of a static
+    buffer whose row the loop moves along, rows 1 KB apart or more (B of
+    a product with 256 columns or more), is preceded by a memref.prefetch
+    of the row 8 steps ahead (the last row at most), one per cache line
+    of the read: the hardware's prefetchers follow that stride poorly (a
+    new 4 KB page every other row of the MLP's [784, 512] weights), and
+    the MLP's inference at batch 64 ran 9-11 % faster, its training step
+    6-10 %, the LSTM's 8 %.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

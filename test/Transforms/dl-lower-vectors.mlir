@@ -165,3 +165,56 @@ func.func @two_rows(%x: vector<2x8xf32>, %acc: vector<8xf32>) -> vector<8xf32> {
   %s = vector.contract {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"], kind = #vector.kind<add>} %x, %x, %acc : vector<2x8xf32>, vector<2x8xf32> into vector<8xf32>
   return %s : vector<8xf32>
 }
+
+// B's rows 1 KB apart or more (here [64, 256] floats): the reduction loop
+// prefetches the row 8 steps ahead (the last row at most), one prefetch
+// per cache line of the block's row of B (32 lanes: two). Nothing is
+// prefetched of A, whose reads move along its rows.
+// CHECK-LABEL: func.func @prefetch
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C63:.*]] = arith.constant 63 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[K:[a-z0-9]*]] =
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %[[C8]]
+// CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %[[C63]]
+// CHECK: memref.prefetch %arg1[%[[ROW]], %{{.*}}], read, locality<3>, data : memref<64x256xf32>
+// CHECK: %[[NEXT:.*]] = arith.addi %{{.*}}, %[[C16]]
+// CHECK: memref.prefetch %arg1[%[[ROW]], %[[NEXT]]], read, locality<3>, data : memref<64x256xf32>
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.yield
+func.func @prefetch(%a: memref<4x64xf32>, %b: memref<64x256xf32>, %c: memref<4x256xf32>, %j: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c7 = arith.constant 7 : index
+  %pad = arith.constant 0.0 : f32
+  %init = vector.transfer_read %c[%c0, %j], %pad {in_bounds = [true, true]} : memref<4x256xf32>, vector<2x32xf32>
+  %r = scf.for %k = %c0 to %c7 step %c1 iter_args(%acc = %init) -> (vector<2x32xf32>) {
+    %va = vector.transfer_read %a[%c0, %k], %pad {in_bounds = [true, true]} : memref<4x64xf32>, vector<2x1xf32>
+    %vb = vector.transfer_read %b[%k, %j], %pad {in_bounds = [true, true]} : memref<64x256xf32>, vector<1x32xf32>
+    %d = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %va, %vb, %acc : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+    scf.yield %d : vector<2x32xf32>
+  }
+  vector.transfer_write %r, %c[%c0, %j] {in_bounds = [true, true]} : vector<2x32xf32>, memref<4x256xf32>
+  return
+}
+
+// Rows 512 bytes apart ([64, 128] floats), which the hardware's
+// prefetchers follow: no prefetches.
+// CHECK-LABEL: func.func @near_rows
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @near_rows(%a: memref<4x64xf32>, %b: memref<64x128xf32>, %c: memref<4x128xf32>, %j: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c7 = arith.constant 7 : index
+  %pad = arith.constant 0.0 : f32
+  %init = vector.transfer_read %c[%c0, %j], %pad {in_bounds = [true, true]} : memref<4x128xf32>, vector<2x32xf32>
+  %r = scf.for %k = %c0 to %c7 step %c1 iter_args(%acc = %init) -> (vector<2x32xf32>) {
+    %va = vector.transfer_read %a[%c0, %k], %pad {in_bounds = [true, true]} : memref<4x64xf32>, vector<2x1xf32>
+    %vb = vector.transfer_read %b[%k, %j], %pad {in_bounds = [true, true]} : memref<64x128xf32>, vector<1x32xf32>
+    %d = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %va, %vb, %acc : vector<2x1xf32>, vector<1x32xf32> into vector<2x32xf32>
+    scf.yield %d : vector<2x32xf32>
+  }
+  vector.transfer_write %r, %c[%c0, %j] {in_bounds = [true, true]} : vector<2x32xf32>, memref<4x128xf32>
+  return
+}
