@@ -395,10 +395,13 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     buffer whose row the loop moves along, rows 1 KB apart or more (B of
     a product with 256 columns or more), is preceded by a memref.prefetch
     of the row 8 steps ahead (the last row at most), one per cache line
-    of the read: the hardware's prefetchers follow that stride poorly (a
-    new 4 KB page every other row of the MLP's [784, 512] weights), and
-    the MLP's inference at batch 64 ran 9-11 % faster, its training step
-    6-10 %, the LSTM's 8 %.
+    of the read, and so is the first scalar load of each such row (the
+    elements of A a block broadcasts down the columns of X in a weight
+    gradient X^T dY): the hardware's prefetchers follow that stride
+    poorly (a new 4 KB page every other row of the MLP's [784, 512]
+    weights), and the MLP's inference at batch 64 ran 9-11 % faster, its
+    training step 6-10 % (at batch 256 4-5 % more with the prefetches of
+    A), the LSTM's 8 %.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

@@ -3052,6 +3052,16 @@ struct DLVectorizeElementwise
   }
 };
 
+/// The indices of a read of a buffer: a vector.load, a vector.transfer_read
+/// or a memref.load.
+ValueRange readIndices(Operation *read) {
+  if (auto load = dyn_cast<vector::LoadOp>(read))
+    return load.getIndices();
+  if (auto load = dyn_cast<memref::LoadOp>(read))
+    return load.getIndices();
+  return cast<vector::TransferReadOp>(read).getIndices();
+}
+
 /// A vector read from a buffer only for its elements one by one (the
 /// elements of A that a product's block broadcasts, contiguous when A is
 /// read transposed) becomes one scalar load per element: LLVM then
@@ -3086,13 +3096,10 @@ void scalarizeExtractedReads(RewriterBase &rewriter, Operation *root) {
   });
   for (Operation *read : reads) {
     Value base = read->getOperand(0);
-    auto transfer = dyn_cast<vector::TransferReadOp>(read);
-    ValueRange readIndices = transfer ? transfer.getIndices()
-                                      : cast<vector::LoadOp>(read).getIndices();
     for (Operation *user : llvm::make_early_inc_range(read->getUsers())) {
       auto extract = cast<vector::ExtractOp>(user);
       rewriter.setInsertionPoint(extract);
-      SmallVector<Value> indices(readIndices);
+      SmallVector<Value> indices(readIndices(read));
       int64_t position = extract.getStaticPosition()[0];
       if (position != 0)
         indices.back() = arith::AddIOp::create(
@@ -3184,33 +3191,46 @@ std::optional<unsigned> loopRow(scf::ForOp loop, ValueRange indices) {
 /// FMAs), a vector read of a row of B whose rows lie kPrefetchStrideBytes or
 /// more apart (a row-major weight matrix [K, N] with N of 256 floats or
 /// more) is preceded by prefetches of the row kPrefetchRows steps ahead (the
-/// last row at most), one per cache line of the read. The hardware's
-/// prefetchers follow such a stride poorly (a new 4 KB page every other
-/// row): in C, an 8 x 32 block over the MLP's [784, 512] weights ran 4-7 %
-/// faster with them, within 2 % of reading B packed in panels.
+/// last row at most), one per cache line of the read; so is the first
+/// scalar load of each such row (the elements of A a block broadcasts, read
+/// down the columns of a row-major X in a weight gradient X^T dY). The
+/// hardware's prefetchers follow such a stride poorly (a new 4 KB page every
+/// other row): in C, an 8 x 32 block over the MLP's [784, 512] weights ran
+/// 4-7 % faster with them, within 2 % of reading B packed in panels.
 void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
   SmallVector<std::pair<Operation *, scf::ForOp>> reads;
   root->walk([&](scf::ForOp loop) {
     if (llvm::none_of(loop.getBody()->getOperations(),
                       [](Operation &op) { return isa<vector::FMAOp>(op); }))
       return;
+    // (Scalar loads: the elements of A a block broadcasts, once per row.)
+    llvm::DenseSet<std::pair<Value, Value>> scalarRows;
     for (Operation &op : loop.getBody()->getOperations()) {
       auto read = dyn_cast<vector::TransferReadOp>(op);
-      if (isa<vector::LoadOp>(op) ||
-          (read && read.getPermutationMap().isMinorIdentity() &&
-           llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; })))
+      auto load = dyn_cast<memref::LoadOp>(op);
+      if (load) {
+        std::optional<unsigned> row = loopRow(loop, load.getIndices());
+        if (row &&
+            scalarRows.insert({load.getMemRef(), load.getIndices()[*row]})
+                .second)
+          reads.push_back({&op, loop});
+      } else if (isa<vector::LoadOp>(op) ||
+                 (read && read.getPermutationMap().isMinorIdentity() &&
+                  llvm::all_of(read.getInBoundsValues(),
+                               [](bool b) { return b; }))) {
         reads.push_back({&op, loop});
+      }
     }
   });
   for (auto [op, loop] : reads) {
     Value source = op->getOperand(0);
-    ValueRange indices = isa<vector::LoadOp>(op)
-                             ? cast<vector::LoadOp>(op).getIndices()
-                             : cast<vector::TransferReadOp>(op).getIndices();
+    ValueRange indices = readIndices(op);
     auto type = dyn_cast<MemRefType>(source.getType());
-    auto vector = cast<VectorType>(op->getResult(0).getType());
+    auto vector = dyn_cast<VectorType>(op->getResult(0).getType());
+    int64_t lanes = vector ? vector.getNumElements() : 1;
     std::optional<unsigned> row = loopRow(loop, indices);
-    if (!type || !type.hasStaticShape() || vector.getRank() != 1 || !row)
+    if (!type || !type.hasStaticShape() || (vector && vector.getRank() != 1) ||
+        !row)
       continue;
     SmallVector<int64_t> strides;
     int64_t offset;
@@ -3232,7 +3252,7 @@ void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
                                       index(type.getDimSize(*row) - 1));
     int64_t lineElements = 64 / bytes;
     Value first = at.back();
-    for (int64_t e = 0; e < vector.getNumElements(); e += lineElements) {
+    for (int64_t e = 0; e < lanes; e += lineElements) {
       if (e)
         at.back() = arith::AddIOp::create(rewriter, loc, first, index(e));
       memref::PrefetchOp::create(rewriter, loc, source, at, /*isWrite=*/false,

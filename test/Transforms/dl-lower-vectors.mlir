@@ -218,3 +218,36 @@ func.func @near_rows(%a: memref<4x64xf32>, %b: memref<64x128xf32>, %c: memref<4x
   vector.transfer_write %r, %c[%c0, %j] {in_bounds = [true, true]} : vector<2x32xf32>, memref<4x128xf32>
   return
 }
+
+// The elements of A a block broadcasts, read one by one down a column of
+// a row-major buffer (A read transposed, as in a weight gradient X^T dY)
+// with rows 2 KB apart: one prefetch per row read, not one per element
+// (the loop is unrolled twice, as in @unrolled: one per copy). B's rows
+// here are 64 bytes apart: none for them.
+// CHECK-LABEL: func.func @prefetch_a
+// CHECK: scf.for %[[K:[a-z0-9]*]] =
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %{{.*}}
+// CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %{{.*}}
+// CHECK: memref.prefetch %arg0[%[[ROW]], %{{.*}}], read, locality<3>, data : memref<64x512xf32>
+// CHECK-NOT: memref.prefetch
+// CHECK: %[[AHEAD1:.*]] = arith.addi %[[K]], %c9
+// CHECK: %[[ROW1:.*]] = arith.minui %[[AHEAD1]], %c63
+// CHECK: memref.prefetch %arg0[%[[ROW1]], %{{.*}}], read, locality<3>, data : memref<64x512xf32>
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.yield
+func.func @prefetch_a(%a: memref<64x512xf32>, %b: memref<64x16xf32>, %init: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %r:2 = scf.for %k = %c0 to %c64 step %c1 iter_args(%x = %init, %y = %init) -> (vector<16xf32>, vector<16xf32>) {
+    %e0 = memref.load %a[%k, %c0] : memref<64x512xf32>
+    %e1 = memref.load %a[%k, %c1] : memref<64x512xf32>
+    %v = vector.load %b[%k, %c0] : memref<64x16xf32>, vector<16xf32>
+    %s0 = vector.broadcast %e0 : f32 to vector<16xf32>
+    %s1 = vector.broadcast %e1 : f32 to vector<16xf32>
+    %f0 = vector.fma %s0, %v, %x : vector<16xf32>
+    %f1 = vector.fma %s1, %v, %y : vector<16xf32>
+    scf.yield %f0, %f1 : vector<16xf32>, vector<16xf32>
+  }
+  return %r#0, %r#1 : vector<16xf32>, vector<16xf32>
+}
