@@ -3196,7 +3196,7 @@ std::optional<unsigned> loopRow(scf::ForOp loop, ValueRange indices) {
 /// down the columns of a row-major X in a weight gradient X^T dY). The
 /// hardware's prefetchers follow such a stride poorly (a new 4 KB page every
 /// other row): in C, an 8 x 32 block over the MLP's [784, 512] weights ran
-/// 4-7 % faster with them, within 2 % of reading B packed in panels.
+/// 4-7 % faster with them, within 1-4 % of reading B packed in panels.
 void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
   SmallVector<std::pair<Operation *, scf::ForOp>> reads;
   root->walk([&](scf::ForOp loop) {
