@@ -3169,8 +3169,10 @@ struct UnitReductionContract : OpRewritePattern<vector::ContractionOp> {
 };
 
 /// Steps ahead that a register block's reduction loop prefetches the rows
-/// of B it reads, and the distance between those rows from which it does.
-constexpr int64_t kPrefetchRows = 8, kPrefetchStrideBytes = 1024;
+/// of B it reads, the distance between those rows from which it does, and
+/// the bytes one prefetch brings (a cache line).
+constexpr int64_t kPrefetchRows = 8, kPrefetchStrideBytes = 1024,
+                  kCacheLineBytes = 64;
 
 /// The index of `indices` that changes in `loop` when it is the only one
 /// and not the last (a read of a row of a buffer, the row chosen by the
@@ -3203,25 +3205,17 @@ void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
     if (llvm::none_of(loop.getBody()->getOperations(),
                       [](Operation &op) { return isa<vector::FMAOp>(op); }))
       return;
-    // (Scalar loads: the elements of A a block broadcasts, once per row.)
-    llvm::DenseSet<std::pair<Value, Value>> scalarRows;
     for (Operation &op : loop.getBody()->getOperations()) {
       auto read = dyn_cast<vector::TransferReadOp>(op);
-      auto load = dyn_cast<memref::LoadOp>(op);
-      if (load) {
-        std::optional<unsigned> row = loopRow(loop, load.getIndices());
-        if (row &&
-            scalarRows.insert({load.getMemRef(), load.getIndices()[*row]})
-                .second)
-          reads.push_back({&op, loop});
-      } else if (isa<vector::LoadOp>(op) ||
-                 (read && read.getPermutationMap().isMinorIdentity() &&
-                  llvm::all_of(read.getInBoundsValues(),
-                               [](bool b) { return b; }))) {
+      if (isa<vector::LoadOp, memref::LoadOp>(op) ||
+          (read && read.getPermutationMap().isMinorIdentity() &&
+           llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; })))
         reads.push_back({&op, loop});
-      }
     }
   });
+  // (The scalar loads of a row, the elements of A a block broadcasts: one
+  // prefetch for the first.)
+  llvm::DenseSet<std::pair<Value, Value>> scalarRows;
   for (auto [op, loop] : reads) {
     Value source = op->getOperand(0);
     ValueRange indices = readIndices(op);
@@ -3230,7 +3224,7 @@ void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
     int64_t lanes = vector ? vector.getNumElements() : 1;
     std::optional<unsigned> row = loopRow(loop, indices);
     if (!type || !type.hasStaticShape() || (vector && vector.getRank() != 1) ||
-        !row)
+        !row || (!vector && !scalarRows.insert({source, indices[*row]}).second))
       continue;
     SmallVector<int64_t> strides;
     int64_t offset;
@@ -3250,7 +3244,7 @@ void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
     SmallVector<Value> at(indices);
     at[*row] = arith::MinUIOp::create(rewriter, loc, ahead,
                                       index(type.getDimSize(*row) - 1));
-    int64_t lineElements = 64 / bytes;
+    int64_t lineElements = kCacheLineBytes / bytes;
     Value first = at.back();
     for (int64_t e = 0; e < lanes; e += lineElements) {
       if (e)
