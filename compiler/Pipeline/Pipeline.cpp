@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Threading.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
@@ -78,20 +79,42 @@ void dlc::registerPipelinePasses() {
   (void)registered;
 }
 
+/// A pass manager for `pipeline` that verifies after every pass only when
+/// asked; null when the pipeline does not parse.
+static std::unique_ptr<PassManager>
+makePassManager(MLIRContext *context, StringRef pipeline,
+                const dlc::RunOptions &options) {
+  auto pm = std::make_unique<PassManager>(context);
+  pm->enableVerifier(options.verifyEach);
+  if (failed(parsePassPipeline(pipeline, *pm)))
+    return nullptr;
+  return pm;
+}
+
+/// Runs `pm` on `module`, then verifies the result once unless every pass
+/// was verified.
+static LogicalResult runAndVerify(PassManager &pm, ModuleOp module,
+                                  const dlc::RunOptions &options) {
+  if (failed(pm.run(module)))
+    return failure();
+  return options.verifyEach ? success() : verify(module);
+}
+
 LogicalResult dlc::runPipeline(ModuleOp module, StringRef pipeline,
-                               bool timing) {
+                               const RunOptions &options) {
   registerPipelinePasses();
-  PassManager pm(module->getContext());
-  if (failed(parsePassPipeline(pipeline, pm)))
+  std::unique_ptr<PassManager> pm =
+      makePassManager(module->getContext(), pipeline, options);
+  if (!pm)
     return failure();
   DefaultTimingManager tm;
   TimingScope scope;
-  if (timing) {
+  if (options.timing) {
     tm.setEnabled(true);
     scope = tm.getRootScope();
-    pm.enableTiming(scope);
+    pm->enableTiming(scope);
   }
-  return pm.run(module);
+  return runAndVerify(*pm, module, options);
 }
 
 /// Whether no function of `module` refers to another function with a body
@@ -112,7 +135,8 @@ static bool functionsIndependent(ModuleOp module) {
 }
 
 FailureOr<SmallVector<OwningOpRef<ModuleOp>>>
-dlc::runPipelineOnFunctions(ModuleOp module, StringRef pipeline, bool timing) {
+dlc::runPipelineOnFunctions(ModuleOp module, StringRef pipeline,
+                            const RunOptions &options) {
   registerPipelinePasses();
   MLIRContext *context = module->getContext();
   SmallVector<func::FuncOp> bodies;
@@ -140,8 +164,8 @@ dlc::runPipelineOnFunctions(ModuleOp module, StringRef pipeline, bool timing) {
   }
   SmallVector<std::unique_ptr<PassManager>> managers;
   for (size_t i = 0; i < parts.size(); ++i) {
-    managers.push_back(std::make_unique<PassManager>(context));
-    if (failed(parsePassPipeline(pipeline, *managers.back())))
+    managers.push_back(makePassManager(context, pipeline, options));
+    if (!managers.back())
       return failure();
   }
   // The dialects the passes create ops of are loaded here: no dialect may
@@ -161,18 +185,18 @@ dlc::runPipelineOnFunctions(ModuleOp module, StringRef pipeline, bool timing) {
                     [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
   auto start = std::chrono::steady_clock::now();
   if (failed(failableParallelForEach(context, order, [&](size_t i) {
-        if (timing) {
+        if (options.timing) {
           timers[i] = std::make_unique<DefaultTimingManager>();
           timers[i]->setEnabled(true);
           scopes[i] = timers[i]->getRootScope();
           managers[i]->enableTiming(scopes[i]);
         }
-        LogicalResult result = managers[i]->run(*parts[i]);
+        LogicalResult result = runAndVerify(*managers[i], *parts[i], options);
         scopes[i].stop();
         return result;
       })))
     return failure();
-  if (timing) {
+  if (options.timing) {
     for (size_t i = 0; i < parts.size(); ++i) {
       llvm::errs() << "dlc: lowering of "
                    << (parts.size() == bodies.size() ? bodies[i].getSymName()

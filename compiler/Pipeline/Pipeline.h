@@ -31,9 +31,17 @@ std::string toLLVMPipeline(int64_t vectorWidth, bool fuse);
 /// Registers every pass the pipelines use (dlc and dl-opt call it).
 void registerPipelinePasses();
 
-/// Runs `pipeline` on `module`, with MLIR's pass timing when `timing`.
-mlir::LogicalResult runPipeline(mlir::ModuleOp module,
-                                llvm::StringRef pipeline, bool timing);
+/// How dlc runs a pipeline. The IR is verified once, after the last pass,
+/// unless `verifyEach` (after every pass, as dl-opt does): verification
+/// took about a third of the lowering's time.
+struct RunOptions {
+  bool timing = false; ///< MLIR's pass timing, printed to stderr
+  bool verifyEach = false;
+};
+
+/// Runs `pipeline` on `module`.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline,
+                                const RunOptions &options);
 
 /// Runs `pipeline` on every function of `module` that has a body, each in
 /// a module of its own, in parallel on the context's threads: the lowering
@@ -45,7 +53,7 @@ mlir::LogicalResult runPipeline(mlir::ModuleOp module,
 /// functions in `module` (left unchanged); none when a part fails.
 mlir::FailureOr<llvm::SmallVector<mlir::OwningOpRef<mlir::ModuleOp>>>
 runPipelineOnFunctions(mlir::ModuleOp module, llvm::StringRef pipeline,
-                       bool timing);
+                       const RunOptions &options);
 
 } // namespace dlc
 

@@ -42,7 +42,8 @@ namespace {
 
 enum ExitCode { kOk = 0, kUserError = 1, kUsageError = 2, kInternalError = 3 };
 
-const char *kHelp = R"(OVERVIEW: dlc - ahead-of-time compiler for neural networks written in .dl
+const char *kHelp =
+    R"(OVERVIEW: dlc - ahead-of-time compiler for neural networks written in .dl
 
 USAGE: dlc MODEL.dl [options]
 
@@ -90,6 +91,9 @@ OPTIONS:
                         LLVM and the link
   --mlir-print-debuginfo
                         print the .dl source location of every op
+  --verify-each         verify the IR after every MLIR pass, not only
+                        after each pipeline (slower; finds the pass that
+                        breaks the IR)
   --version             print the version and exit
   --help                print this help and exit
 
@@ -109,7 +113,7 @@ struct Options {
   std::string input, output;
   std::string emit; // empty: a shared library
   bool printDebugInfo = false;
-  bool timing = false;
+  dlc::RunOptions run;
   bool fuse = true;
   dlc::FrontendOptions frontend;
   dlc::CodegenOptions codegen;
@@ -172,7 +176,9 @@ int parseArgs(int argc, char **argv, Options &opts) {
         return usage("target '" + arg.drop_front(9) +
                      "' is not available in this version (available: cpu)");
     } else if (arg == "--mlir-timing") {
-      opts.timing = true;
+      opts.run.timing = true;
+    } else if (arg == "--verify-each") {
+      opts.run.verifyEach = true;
     } else if (arg == "--no-fuse") {
       opts.fuse = false;
     } else if (arg == "--infer-only") {
@@ -224,7 +230,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     if (failed(dlc::runPipeline(
             module,
             dlc::autodiffPipeline(opts.fuse && opts.codegen.optLevel > 0),
-            opts.timing)))
+            opts.run)))
       return reported ? kUserError : kInternalError;
   }
   if (opts.emit == "grad")
@@ -234,7 +240,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
     llvm::errs() << "dlc: internal error: " << what << "\n";
     return kInternalError;
   };
-  if (failed(dlc::runPipeline(module, dlc::toLinalgPipeline(), opts.timing)))
+  if (failed(dlc::runPipeline(module, dlc::toLinalgPipeline(), opts.run)))
     return internal("lowering to linalg failed");
   if (opts.emit == "linalg")
     return writeText([&](llvm::raw_ostream &os) { module.print(os, flags); });
@@ -253,7 +259,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   auto entries = dlc::runPipelineOnFunctions(
       module,
       dlc::toLLVMPipeline(width, opts.fuse && opts.codegen.optLevel > 0),
-      opts.timing);
+      opts.run);
   if (failed(entries))
     return internal("lowering to the LLVM dialect failed");
   // dl-plan-memory grew the arena by each entry's scratch space; the
@@ -274,7 +280,7 @@ int generateCode(mlir::ModuleOp module, const Options &opts, const char *argv0,
   auto lastStep = std::chrono::steady_clock::now();
   auto timeStep = [&](llvm::StringRef step) {
     auto now = std::chrono::steady_clock::now();
-    if (opts.timing)
+    if (opts.run.timing)
       llvm::errs() << llvm::format(
           "dlc: %-36s %.4f s\n", step.str().c_str(),
           std::chrono::duration<double>(now - lastStep).count());
