@@ -31,8 +31,13 @@ std::string dlc::autodiffPipeline(bool fuseStep) {
          (fuseStep ? "" : "{fuse-step-limit=0}") + ",dl-simplify";
 }
 
+/// Canonicalization of structured IR (no CFG until the last conversions):
+/// no region simplification, as in dlc::structuredRewrites.
+static const char kCanonicalize[] = "canonicalize{region-simplify=disabled},";
+
 std::string dlc::toLinalgPipeline() {
-  return "convert-dl-to-linalg,dl-lower-variables,canonicalize,cse";
+  return std::string("convert-dl-to-linalg,dl-lower-variables,") +
+         kCanonicalize + "cse";
 }
 
 std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
@@ -40,15 +45,16 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
   // ones run on the runtime's threads (dl-parallelize).
   std::string tiling, vectors, loops = "convert-linalg-to-loops,";
   if (fuse)
-    tiling = "dl-fuse-elementwise,canonicalize,cse,";
+    tiling = std::string("dl-fuse-elementwise,") + kCanonicalize + "cse,";
   if (vectorWidth > 0) {
     std::string lanes = "vector-width=" + std::to_string(vectorWidth);
     std::string width = "{" + lanes + "}";
     // (--no-fuse: no epilogues in the products either.)
     tiling += "dl-tile-and-vectorize{" + lanes +
-              (fuse ? "" : " fuse-epilogues=false") + "},canonicalize,cse,";
+              (fuse ? "" : " fuse-epilogues=false") + "}," + kCanonicalize +
+              "cse,";
     vectors = "dl-vectorize-elementwise" + width + ",dl-lower-vectors" + width +
-              ",canonicalize,";
+              "," + kCanonicalize;
     loops = "dl-approximate-math,convert-linalg-to-parallel-loops,"
             "scf-forall-to-parallel,dl-parallelize,";
   }

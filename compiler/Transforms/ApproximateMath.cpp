@@ -33,7 +33,8 @@ struct DLApproximateMath
               {"math.exp", "math.expm1", "math.tanh", "math.log", "math.log1p",
                "math.log2", "math.erf"}, name);
         });
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     dlc::structuredRewrites())))
       signalPassFailure();
   }
 };

@@ -367,12 +367,14 @@ struct DLFuseElementwise
         });
     patterns.add<FuseIntoStores, AccumulateIntoProduct>(&getContext());
     linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     dlc::structuredRewrites())))
       return signalPassFailure();
     // Then fills join the fused ops that read their buffers last.
     RewritePatternSet fills(&getContext());
     fills.add<FillIntoReader>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(fills))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(fills),
+                                     dlc::structuredRewrites())))
       signalPassFailure();
   }
 };

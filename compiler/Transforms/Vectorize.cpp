@@ -2769,7 +2769,8 @@ struct DLTileAndVectorize
     // Products summed by a reduction (the vectorized generic contractions,
     // such as a convolution's im2col product) become vector.contract too.
     vector::populateVectorReductionToContractPatterns(patterns);
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns),
+                                dlc::structuredRewrites());
     // The accumulator block of each reduction loop is read and written at
     // the same place every step: it becomes the loop's carried vector, in
     // registers (innermost loops first, so blocks move out step by step).
@@ -3279,7 +3280,8 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
     vector::populateVectorTransferLoweringPatterns(patterns,
                                                    /*maxTransferRank=*/1);
     vector::populateVectorMaskOpLoweringPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     dlc::structuredRewrites())))
       return signalPassFailure();
     // Accumulators as rows; the extracts of the rebuilt blocks then fold
     // away (innermost loops first).
@@ -3289,7 +3291,8 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
     for (scf::ForOp loop : loops)
       splitCarriedVectors(rewriter, loop);
     splitTransfers(rewriter, getOperation());
-    (void)applyPatternsGreedily(getOperation(), RewritePatternSet(ctx));
+    (void)applyPatternsGreedily(getOperation(), RewritePatternSet(ctx),
+                                dlc::structuredRewrites());
     loops.clear();
     getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)
