@@ -86,7 +86,8 @@ struct DLPoolEarly : dlc::impl::DLPoolEarlyBase<DLPoolEarly> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<PoolBeforeActivation, PoolBeforeBias>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     dlc::structuredRewrites())))
       signalPassFailure();
   }
 };

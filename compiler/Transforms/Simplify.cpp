@@ -125,7 +125,7 @@ struct DLSimplify : dlc::impl::DLSimplifyBase<DLSimplify> {
     for (int round = 0; round < 4; ++round) {
       bool folded = false, merged = false;
       if (failed(applyPatternsGreedily(getOperation(), frozen,
-                                       GreedyRewriteConfig(), &folded)))
+                                       dlc::structuredRewrites(), &folded)))
         return signalPassFailure();
       DominanceInfo dominance(getOperation());
       eliminateCommonSubExpressions(rewriter, dominance, getOperation(),
