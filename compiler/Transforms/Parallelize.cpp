@@ -124,7 +124,9 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     tasks.clear();
-    if (!isa_and_nonnull<IntegerAttr>(module->getAttr("dl.arena_bytes"))) {
+    auto arena =
+        dyn_cast_or_null<IntegerAttr>(module->getAttr("dl.arena_bytes"));
+    if (!arena) {
       module.emitError("dl-parallelize needs the instance arena of "
                        "dl-lower-variables: the runtime finds the "
                        "instance's threads from it");
@@ -144,9 +146,9 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
       SmallVector<std::pair<scf::ParallelOp, unsigned>> large;
       int64_t total = 0;
       for (scf::ParallelOp loop : loops)
-        if (std::optional<unsigned> dim = sharedDimension(loop)) {
-          large.push_back({loop, *dim});
-          total += loopWork(loop);
+        if (auto shared = sharedDimension(loop)) {
+          large.push_back({loop, shared->first});
+          total += shared->second;
         }
       // An entry of small loops with a small arena runs on the calling
       // thread alone: handing each loop to another core (with its data,
@@ -155,7 +157,7 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
       // times as long on two threads as on one, at batch 16 1.15 times;
       // a GRU's at batch 1 1.6 times).
       if (!large.empty() && total / (int64_t)large.size() < minAverageWork &&
-          arenaBytes(module) < spreadBytes)
+          arena.getInt() < spreadBytes)
         large.clear();
       unsigned counter = 0;
       EntryValues shared;
@@ -175,24 +177,20 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     }
   }
 
-  /// Estimated work of all the iterations of `loop` (static bounds).
-  static int64_t loopWork(scf::ParallelOp loop) {
-    return llvm::product_of(*tripCounts(loop)) * work(loop.getRegion());
-  }
-
-  static int64_t arenaBytes(ModuleOp module) {
-    return cast<IntegerAttr>(module->getAttr("dl.arena_bytes")).getInt();
-  }
-
   /// The dimension whose iterations threads share, when the loop is worth
-  /// it: the first with two iterations or more (those before it have one).
-  std::optional<unsigned> sharedDimension(scf::ParallelOp loop) {
+  /// it (the first with two iterations or more: those before it have one),
+  /// with the estimated work of all its iterations.
+  std::optional<std::pair<unsigned, int64_t>>
+  sharedDimension(scf::ParallelOp loop) {
     auto trips = tripCounts(loop);
-    if (!trips || loop.getNumReductions() != 0 || loopWork(loop) < minWork)
+    if (!trips || loop.getNumReductions() != 0)
+      return std::nullopt;
+    int64_t total = llvm::product_of(*trips) * work(loop.getRegion());
+    if (total < minWork)
       return std::nullopt;
     for (unsigned d = 0; d < trips->size(); ++d)
       if ((*trips)[d] >= 2)
-        return d;
+        return std::make_pair(d, total);
     return std::nullopt;
   }
 
