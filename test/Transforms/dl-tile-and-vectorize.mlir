@@ -260,16 +260,18 @@ func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: 
 // -----
 
 // A deep product: A (128 x 1792, 896 KB) outgrows the L2 share, where
-// chunks of its rows would each stream all of B (3.5 MB). Threads share
-// the column blocks instead; in each, the reduction is blocked by 256
-// (A's 128 x 256 stay in L2, B's 256 x 16 in L1) in an scf.for carrying
-// the result, which is zeroed once per share beforehand. The rows are 126
-// in 6 x 16 blocks and 2 in 2 x 32, not 108 and a rest of 20 (four blocks
-// of 5, each reading B's column block again).
+// chunks of its rows would each stream all of B (3.5 MB). The reduction
+// is blocked by 256 instead (A's 128 x 256 stay in L2, B's 256 x 16 in
+// L1) in an outer scf.for carrying the result, which is zeroed once
+// beforehand, and in each K block threads share the column blocks (B's
+// 256 rows are read a piece of each row after the other, not a column
+// block over all 1792 rows). The rows are 126 in 6 x 16 blocks and 2 in
+// 2 x 32, not 108 and a rest of 20 (four blocks of 5, each reading B's
+// column block again).
 // CHECK-LABEL: func.func @deep
-// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (16)
-// CHECK: vector.transfer_write %{{.*}} : vector<126x16xf32>, tensor<126x16xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<126x512xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c1792 step %c256
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (16)
 // CHECK: scf.for %{{.*}} = %c0 to %c126 step %c6
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
 // CHECK: vector.contract {{.*}} into vector<6x16xf32>
@@ -1066,8 +1068,8 @@ func.func @no_epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12
 // epilogue to each chunk of 128 columns of its row.
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @epilogue_deep
-// CHECK: %[[MAIN:.*]] = scf.forall {{.*}} -> (tensor<126x512xf32>)
-// CHECK: scf.for {{.*}} step %c256
+// CHECK: %[[MAIN:.*]] = scf.for {{.*}} step %c256
+// CHECK: scf.forall {{.*}} -> (tensor<126x512xf32>)
 // CHECK: linalg.generic {{.*}} ins(%[[MAIN]] : tensor<126x512xf32>)
 // CHECK: scf.forall {{.*}} -> (tensor<2x512xf32>)
 // CHECK: arith.maximumf %{{.*}} : vector<2x32xf32>
