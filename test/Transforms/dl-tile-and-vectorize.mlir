@@ -285,6 +285,32 @@ func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<12
 
 // -----
 
+// B (32 x 256, 32 KB) stays in L2 while C (1024 x 256, 1 MB) does not:
+// the row blocks are the outer loop, which threads share, and each writes
+// whole rows of C (columns outside would write it a strip of 16 or 32
+// columns at a time). The 10 rows that 6 x 16 blocks leave make a C of
+// 10 KB: their column blocks stay outside.
+// CHECK-LABEL: func.func @rows_outside
+// CHECK: scf.forall (%{{.*}}) = (0) to (1014) step (6)
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (256) step (16)
+// CHECK: scf.for %{{.*}} = %c0 to %c10 step %c5
+// AVX512-LABEL: func.func @rows_outside
+// AVX512: scf.forall (%{{.*}}) = (0) to (1024) step (8)
+// AVX512: scf.for %{{.*}} = %c0 to %c256 step %c32
+// AVX512: vector.contract {{.*}} into vector<8x32xf32>
+func.func @rows_outside(%a: tensor<1024x32xf32>, %b: tensor<32x256xf32>) -> tensor<1024x256xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1024x256xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1024x256xf32>) -> tensor<1024x256xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<1024x32xf32>, tensor<32x256xf32>) outs(%c : tensor<1024x256xf32>) -> tensor<1024x256xf32>
+  return %0 : tensor<1024x256xf32>
+}
+
+// -----
+
 // A column block of B (784 x 16, 49 KB) outgrows its share of L1 (16 KB):
 // the reduction is blocked by 196 (12 KB of it), so that each block stays
 // in L1 while the row blocks of A pass by it, where the whole column block
