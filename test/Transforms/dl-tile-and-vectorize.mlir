@@ -268,11 +268,18 @@ func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: 
 // block over all 1792 rows). The rows are 126 in 6 x 16 blocks and 2 in
 // 2 x 32, not 108 and a rest of 20 (four blocks of 5, each reading B's
 // column block again).
+// With AVX-512's 8 x 32 blocks too, the reduction blocks are of 256 (a
+// column block's 256 rows of 128 bytes would not fit the L1 panel, but B's
+// rows 2 KB apart would not stay in L1 anyway).
 // CHECK-LABEL: func.func @deep
 // CHECK: linalg.fill {{.*}} -> tensor<126x512xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c1792 step %c256
 // CHECK: scf.forall (%{{.*}}) = (0) to (512) step (16)
 // CHECK: scf.for %{{.*}} = %c0 to %c126 step %c6
+// AVX512-LABEL: func.func @deep
+// AVX512: scf.for %{{.*}} = %c0 to %c1792 step %c256
+// AVX512: scf.forall (%{{.*}}) = (0) to (512) step (32)
+// AVX512: vector.contract {{.*}} into vector<8x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
 // CHECK: vector.contract {{.*}} into vector<6x16xf32>
 func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<128x512xf32> {
