@@ -2732,10 +2732,10 @@ struct DLTileAndVectorize
       // LSTM's recurrent weight gradient with AVX-512 blocks, K blocks of
       // 256 against 128: 1.14x on two threads, the same on one).
       bool blocked = kind == ProductKind::Contraction && !stream;
-      bool depthOutside = blocked && depthBlock(op, nullptr);
-      std::optional<SmallVector<int64_t>> depth;
+      std::optional<SmallVector<int64_t>> depth =
+          blocked ? depthBlock(op, nullptr) : std::nullopt;
+      bool depthOutside = depth.has_value();
       auto tileDepth = [&] {
-        depth = depthBlock(op, depthOutside ? nullptr : &tiling);
         return !depth ||
                inside(tileFusingFills(rewriter, op, *depth, {},
                                       scf::SCFTilingOptions::LoopType::ForOp,
@@ -2748,8 +2748,11 @@ struct DLTileAndVectorize
                         scf::SCFTilingOptions::LoopType::ForallOp, shareFills,
                         /*fuse=*/!depthOutside, &nest)))
         continue;
-      if (blocked && !depthOutside && !tileDepth())
-        continue;
+      if (blocked && !depthOutside) {
+        depth = depthBlock(op, &tiling);
+        if (!tileDepth())
+          continue;
+      }
       SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0),
                            interchange = tiling.interchange;
       for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
