@@ -223,21 +223,29 @@ func.func @rest_in_l1(%a: tensor<128x256xf32>, %b: tensor<256x784xf32>, %c: tens
 // -----
 
 // A row vector times a large matrix (batch-1 inference: B of 1.6 MB does
-// not stay in L2) streams B row by row: threads share chunks of 128
-// columns; for every 4 rows of B, the 4 elements of A are read once, then
-// each 8-lane vector of the result gets 4 FMAs with the rows' vectors and
-// is written back. The zero fill of the result is one vector write per
-// chunk, outside the loop over B's rows, which cannot carry it.
+// not stay in L2) streams B row by row, in 4 parts of its rows (196 each,
+// a contiguous run of B) that threads share, each into its own row of
+// partial sums. In a part, the zero fill of its row is outside the loop
+// over B's rows, which cannot carry it; for every 4 rows of B, the 4
+// elements of A are read once, then each 8-lane vector of the row gets 4
+// FMAs with the rows' vectors and is written back. Then the parts' rows
+// are added to the result, 32 columns at a time.
 // CHECK-LABEL: func.func @row_vector
-// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (128)
-// CHECK: vector.transfer_write %{{.*}} : vector<1x128xf32>, tensor<1x128xf32>
-// CHECK: scf.for %[[K:.*]] = %c0 to %c784 step %c4
+// CHECK: %[[PARTS:.*]] = scf.forall (%[[P:.*]]) in (4) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<4x1x512xf32>)
+// CHECK: %[[ROW:.*]] = tensor.extract_slice %[[O]][%[[P]], 0, 0] [1, 1, 512] [1, 1, 1] : tensor<4x1x512xf32> to tensor<1x512xf32>
+// CHECK: linalg.fill {{.*}} outs(%[[ROW]] : tensor<1x512xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c196 step %c4
 // CHECK-COUNT-4: vector.transfer_read %arg0
-// CHECK: scf.for %[[N:.*]] = %c0 to %c128 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c8
 // CHECK-NOT: %arg0
-// CHECK: vector.transfer_read %arg1[%[[K]],
+// CHECK: vector.transfer_read %arg1[
 // CHECK-COUNT-4: vector.contract {{.*}} : vector<1x1xf32>, vector<1x8xf32> into vector<1x8xf32>
-// CHECK: vector.transfer_write %{{.*}} : vector<1x8xf32>, tensor<1x128xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<1x8xf32>, tensor<1x512xf32>
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[O]][%[[P]], 0, 0] [1, 1, 512]
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (32)
+// CHECK: scf.for %[[Q:.*]] = %c0 to %c4 step %c1
+// CHECK: vector.transfer_read %[[PARTS]][%[[Q]], %c0, %[[J]]]
+// CHECK: arith.addf %{{.*}} : vector<1x32xf32>
 func.func @row_vector(%a: tensor<1x784xf32>, %b: tensor<784x512xf32>) -> tensor<1x512xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x512xf32>
@@ -1097,8 +1105,8 @@ func.func @no_epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12
 // epilogue of its main rows stays an op of its own (fused into the
 // threads' loop over column blocks, its tile would be all 126 rows of a
 // column block, a vector of 252 registers); its 2 remaining rows, not
-// blocked so, take theirs. A row vector streamed through B applies its
-// epilogue to each chunk of 128 columns of its row.
+// blocked so, take theirs. A row vector streamed through B in parts of
+// its rows leaves its epilogue an op of its own, after the parts' sum.
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @epilogue_deep
 // CHECK: %[[MAIN:.*]] = scf.for {{.*}} step %c256
@@ -1107,10 +1115,10 @@ func.func @no_epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12
 // CHECK: scf.forall {{.*}} -> (tensor<2x512xf32>)
 // CHECK: arith.maximumf %{{.*}} : vector<2x32xf32>
 // CHECK-LABEL: func.func @epilogue_row
-// CHECK: scf.forall {{.*}} step (128)
-// CHECK: %[[S:.*]] = arith.addf %{{.*}} : vector<1x128xf32>
-// CHECK: arith.maximumf %[[S]], %{{.*}} : vector<1x128xf32>
-// CHECK-NOT: linalg.generic
+// CHECK: scf.forall {{.*}} in (4)
+// CHECK: %[[SUM:.*]] = scf.forall {{.*}} -> (tensor<1x512xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %{{.*}} : tensor<1x512xf32>, tensor<1x512xf32>)
+// CHECK: arith.maximumf
 // CHECK: return
 func.func @epilogue_deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<128x512xf32> {
   %zero = arith.constant 0.0 : f32
