@@ -1630,7 +1630,8 @@ void splitStreams(IRRewriter &rewriter, Operation *root, int64_t width) {
     rewriter.setInsertionPoint(op);
     // The partial sums as [P, 1, N]: the sum over P below then reads them
     // at the identity, as vectorizeReductions' sums do.
-    Value empty = tensor::EmptyOp::create(rewriter, loc, {parts, 1, n}, elem);
+    Value empty = lowering::emptyTensor(
+        rewriter, loc, RankedTensorType::get({parts, 1, n}, elem));
     auto forall = scf::ForallOp::create(
         rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(parts)},
         ValueRange{empty}, std::nullopt);
@@ -1652,9 +1653,10 @@ void splitStreams(IRRewriter &rewriter, Operation *root, int64_t width) {
     auto rowType = RankedTensorType::get({1, n}, elem);
     Value row = tensor::ExtractSliceOp::create(
         rewriter, loc, rowType, forall.getRegionIterArgs()[0], at, size, unit3);
-    Value zero = arith::ConstantOp::create(rewriter, loc, elem,
-                                           rewriter.getZeroAttr(elem));
-    Value sums = linalg::FillOp::create(rewriter, loc, zero, row).getResult(0);
+    Value sums =
+        linalg::FillOp::create(rewriter, loc,
+                               lowering::scalar(rewriter, loc, elem, 0), row)
+            .getResult(0);
     auto partial =
         linalg::MatmulOp::create(rewriter, loc, TypeRange{rowType},
                                  ValueRange{aPart, bPart}, ValueRange{sums});
@@ -1679,9 +1681,8 @@ void splitStreams(IRRewriter &rewriter, Operation *root, int64_t width) {
                                       utils::IteratorType::parallel,
                                       utils::IteratorType::parallel},
         [](OpBuilder &b, Location loc, ValueRange args) {
-          linalg::YieldOp::create(
-              b, loc,
-              ValueRange{arith::AddFOp::create(b, loc, args[1], args[0])});
+          linalg::YieldOp::create(b, loc,
+                                  lowering::add(b, loc, args[1], args[0]));
         });
     rewriter.replaceOp(op, total.getResults());
   }
