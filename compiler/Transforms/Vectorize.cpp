@@ -2746,6 +2746,67 @@ void dropUnusedResults(RewriterBase &rewriter, LoopLikeOpInterface nest) {
   }
 }
 
+/// The slices in `block` that take or replace all of a tensor (those
+/// linalg::splitOp leaves along a reduction), replaced by the tensor.
+void foldWholeSlices(RewriterBase &rewriter, Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (!isa<tensor::ExtractSliceOp, tensor::InsertSliceOp>(op))
+      continue;
+    SmallVector<OpFoldResult> folded;
+    if (failed(op.fold(folded)) || folded.size() != 1)
+      continue;
+    auto value = dyn_cast<Value>(folded.front());
+    if (value && value != op.getResult(0))
+      rewriter.replaceOp(&op, value);
+  }
+}
+
+/// A product's first block along its reduction, the blocks between it
+/// and the last (null when none), and the last (null when it could not be
+/// split off the blocks between).
+struct DepthParts {
+  linalg::LinalgOp first, middle, last;
+};
+
+/// `op` split along its reduction into its first and last blocks of
+/// depthBlock's `tiles` and the blocks between (linalg::splitOp: each part
+/// adds to the previous part's result). The first then starts from the
+/// zero fill (its register blocks from zeros), the last ends with the
+/// whole sum (its register blocks can apply an epilogue), in the same
+/// order of the sums. None when `op` has no more than one block.
+std::optional<DepthParts> splitDepth(RewriterBase &rewriter,
+                                     linalg::LinalgOp op,
+                                     ArrayRef<int64_t> tiles) {
+  unsigned k = linalg::inferContractionDims(op)->k.front();
+  int64_t block = tiles[k], depth = op.getStaticLoopRanges()[k];
+  if (depth < 2 * block)
+    return std::nullopt;
+  Block *parent = op->getBlock();
+  rewriter.setInsertionPoint(op);
+  auto [first, rest] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), k,
+                      rewriter.getIndexAttr(block));
+  if (!first || !rest)
+    return std::nullopt;
+  DepthParts parts{cast<linalg::LinalgOp>(first.getOperation()), nullptr,
+                   cast<linalg::LinalgOp>(rest.getOperation())};
+  if (depth > 2 * block) {
+    rewriter.setInsertionPoint(rest);
+    auto [middle, last] = linalg::splitOp(
+        rewriter, rest, k, rewriter.getIndexAttr(depth - 2 * block));
+    if (!middle || !last) {
+      // (All but the first block then stays one part, blocked in a loop.)
+      parts.middle = parts.last;
+      parts.last = nullptr;
+    } else {
+      parts.middle = cast<linalg::LinalgOp>(middle.getOperation());
+      parts.last = cast<linalg::LinalgOp>(last.getOperation());
+    }
+  }
+  foldWholeSlices(rewriter, *parent);
+  return parts;
+}
+
 struct DLTileAndVectorize
     : dlc::impl::DLTileAndVectorizeBase<DLTileAndVectorize> {
   using DLTileAndVectorizeBase::DLTileAndVectorizeBase;
@@ -2865,11 +2926,6 @@ struct DLTileAndVectorize
                         scf::SCFTilingOptions::LoopType::ForallOp, shareFills,
                         /*fuse=*/!depthOutside, &nest)))
         continue;
-      if (blocked && !depthOutside) {
-        depth = depthBlock(op, &tiling);
-        if (!tileDepth())
-          continue;
-      }
       SmallVector<int64_t> blocks = tiling.tiles, steps(blocks.size(), 0),
                            interchange = tiling.interchange;
       for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
@@ -2881,37 +2937,85 @@ struct DLTileAndVectorize
         steps = stream->steps;
         interchange = stream->interchange;
       }
-      // The epilogue joins the share's loop and the register blocks'. Not
-      // when a reduction loop encloses the blocks: its tile would be all
-      // the rows of a column block, a vector of as many registers. A row
-      // stream's tile is a chunk of its row (up to 128 elements).
-      FailureOr<linalg::LinalgOp> block =
-          tileFusingFills(rewriter, op, blocks, interchange,
-                          scf::SCFTilingOptions::LoopType::ForOp, blockFills,
-                          !stream, stream || depth ? nullptr : &nest);
-      if (failed(block))
-        continue;
-      Block *top = nest.empty() || depth ? nullptr : nest.front()->getBlock();
-      Operation *epilogueTile =
-          epilogue && top ? fuseEpilogue(rewriter, epilogue, nest) : nullptr;
-      if (epilogueTile) {
-        Operation *outer = epilogueTile;
-        while (outer->getBlock() != top)
-          outer = outer->getParentOp();
-        dropUnusedResults(rewriter, cast<LoopLikeOpInterface>(outer));
+      // K blocks inside the share: the first block, the blocks between
+      // (a loop) and the last block become products of their own
+      // (splitDepth), so that the first's register blocks start from zeros
+      // (no memset of the result, no read of it) and the last's apply the
+      // epilogue.
+      std::optional<DepthParts> parts;
+      if (blocked && !depthOutside) {
+        depth = depthBlock(op, &tiling);
+        if (depth)
+          parts = splitDepth(rewriter, op, *depth);
+        if (!parts && !tileDepth())
+          continue;
       }
-      Operation *step = tileOp(rewriter, *block, steps);
-      if (!step)
-        continue;
-      auto stepOp = cast<linalg::LinalgOp>(step);
-      auto stepLoop = step->getParentOfType<scf::ForOp>();
-      if (kind == ProductKind::Correlation)
-        correlationStep(rewriter, stepOp);
-      else
-        vectorizeInPlace(rewriter,
-                         kind == ProductKind::Shifted  ? shiftedStep(rewriter, stepOp)
-                         : kind == ProductKind::Direct ? directStep(rewriter, stepOp)
-                                                       : step);
+      Operation *epilogueTile = nullptr;
+      // `part` in register blocks (their zero fill fused when `fuse`), then
+      // reduction steps, vectorized. The epilogue joins the share's loop
+      // when `join`, and the blocks' when `nested` too (not when a reduction
+      // loop encloses the blocks: its tile would be all the rows of a
+      // column block, a vector of as many registers; a row stream's tile is
+      // a chunk of its row, up to 128 elements). The loop of the steps, or
+      // null.
+      auto registerBlocks = [&](linalg::LinalgOp part, bool fuse, bool join,
+                                bool nested) -> scf::ForOp {
+        FailureOr<linalg::LinalgOp> block =
+            tileFusingFills(rewriter, part, blocks, interchange,
+                            scf::SCFTilingOptions::LoopType::ForOp, blockFills,
+                            fuse, nested ? &nest : nullptr);
+        if (failed(block))
+          return {};
+        Block *top = nest.empty() ? nullptr : nest.front()->getBlock();
+        if (join && epilogue && top)
+          epilogueTile = fuseEpilogue(rewriter, epilogue, nest);
+        if (epilogueTile) {
+          Operation *outer = epilogueTile;
+          while (outer->getBlock() != top)
+            outer = outer->getParentOp();
+          dropUnusedResults(rewriter, cast<LoopLikeOpInterface>(outer));
+        }
+        Operation *step = tileOp(rewriter, *block, steps);
+        if (!step)
+          return {};
+        auto stepOp = cast<linalg::LinalgOp>(step);
+        auto stepLoop = step->getParentOfType<scf::ForOp>();
+        if (kind == ProductKind::Correlation)
+          correlationStep(rewriter, stepOp);
+        else
+          vectorizeInPlace(rewriter, kind == ProductKind::Shifted
+                                         ? shiftedStep(rewriter, stepOp)
+                                     : kind == ProductKind::Direct
+                                         ? directStep(rewriter, stepOp)
+                                         : step);
+        return stepLoop;
+      };
+      scf::ForOp stepLoop;
+      if (parts) {
+        registerBlocks(parts->first, /*fuse=*/true, /*join=*/false,
+                       /*nested=*/false);
+        // (The share's fill, fused into the first part's blocks, is gone.)
+        for (Operation *fill : shareFills)
+          if (fill->use_empty())
+            rewriter.eraseOp(fill);
+        shareFills.clear();
+        if (parts->middle) {
+          FailureOr<linalg::LinalgOp> middle = tileFusingFills(
+              rewriter, parts->middle, *depth, {},
+              scf::SCFTilingOptions::LoopType::ForOp, blockFills,
+              /*fuse=*/false);
+          if (succeeded(middle))
+            registerBlocks(*middle, /*fuse=*/false, /*join=*/false,
+                           /*nested=*/false);
+        }
+        if (parts->last)
+          registerBlocks(parts->last, /*fuse=*/false, /*join=*/true,
+                         /*nested=*/true);
+      } else {
+        stepLoop = registerBlocks(op, !stream, !depth, !stream && !depth);
+        if (!stepLoop)
+          continue;
+      }
       for (Operation *fill : blockFills)
         vectorizeInPlace(rewriter, fill);
       if (epilogueTile)

@@ -330,32 +330,88 @@ func.func @rows_outside(%a: tensor<1024x32xf32>, %b: tensor<32x256xf32>) -> tens
 // the reduction is blocked by 196 (12 KB of it), so that each block stays
 // in L1 while the row blocks of A pass by it, where the whole column block
 // would come from L2 again for every row block (the MLP's first layer at
-// batch 64). Both parts of the split rows are blocked.
+// batch 64). Both parts of the split rows are blocked. In each share, the
+// first block is a product of its own whose register blocks start from
+// zeros and write the result (no zero fill of the share, no read of it),
+// then a loop over the blocks between adds to it, then the last block.
 // With AVX-512's 32 registers, the blocks are 8 x 32 (16 accumulators,
 // 10 loads per step), which 16 registers would not hold; a column block's
 // row is then 128 bytes, and the reduction is blocked by 112 (14 KB).
 // N = 32 is one column block, so threads share the rows.
 // CHECK-LABEL: func.func @panel_in_l1
 // CHECK: scf.forall (%{{.*}}) = (0) to (32) step (16)
-// CHECK: vector.transfer_write %{{.*}} : vector<54x16xf32>, tensor<54x16xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c196
+// CHECK-NOT: vector<54x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c54 step %c6
+// CHECK: %[[FIRST:.*]] = scf.for %{{.*}} = %c0 to %c196 step %c1
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: %[[ZERO:.*]] = arith.addf %[[FIRST]], %cst
+// CHECK: vector.transfer_write %[[ZERO]]
+// CHECK: scf.for %{{.*}} = %c0 to %c392 step %c196
 // CHECK: scf.for %{{.*}} = %c0 to %c54 step %c6
 // CHECK: scf.for %{{.*}} = %c0 to %c196 step %c1
-// CHECK: vector.contract {{.*}} into vector<6x16xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c196
+// CHECK: vector.transfer_read
+// CHECK: arith.addf
+// CHECK: scf.for %{{.*}} = %c0 to %c54 step %c6
+// CHECK: scf.for %{{.*}} = %c0 to %c196 step %c1
+// CHECK: vector.transfer_read
+// CHECK: arith.addf
+// CHECK: scf.forall.in_parallel
+// CHECK: scf.forall (%{{.*}}) = (0) to (32) step (16)
+// CHECK: scf.for %{{.*}} = %c0 to %c10 step %c5
+// CHECK: scf.for %{{.*}} = %c0 to %c392 step %c196
 // CHECK: scf.for %{{.*}} = %c0 to %c10 step %c5
 // AVX512-LABEL: func.func @panel_in_l1
 // AVX512: scf.forall (%{{.*}}) = (0) to (64) step (32)
-// AVX512: scf.for %{{.*}} = %c0 to %c784 step %c112
 // AVX512: scf.for %{{.*}} = %c0 to %c32 step %c8
 // AVX512: scf.for %{{.*}} = %c0 to %c112 step %c1
 // AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// AVX512: scf.for %{{.*}} = %c0 to %c560 step %c112
+// AVX512: scf.for %{{.*}} = %c0 to %c32 step %c8
 func.func @panel_in_l1(%a: tensor<64x784xf32>, %b: tensor<784x32xf32>) -> tensor<64x32xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<64x32xf32>
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<64x784xf32>, tensor<784x32xf32>) outs(%c : tensor<64x32xf32>) -> tensor<64x32xf32>
   return %0 : tensor<64x32xf32>
+}
+
+// -----
+
+// The bias and relu after a product blocked along its reduction are the
+// epilogue of its last block: its register blocks add the blocks before,
+// the bias and the relu, and write the relu's result; the product's own
+// result is written by the blocks before the last alone. With two blocks
+// (K = 256 by 128), nothing is between them.
+// AVX512-LABEL: func.func @panel_epilogue
+// AVX512: scf.forall (%{{.*}}) = (0) to (512) step (32)
+// AVX512: %[[FIRST:.*]] = scf.for %{{.*}} = %c0 to %c64 step %c8
+// AVX512: scf.for %{{.*}} = %c0 to %c128 step %c1
+// AVX512-NOT: arith.maximumf
+// AVX512: scf.yield
+// AVX512-NOT: step %c128
+// AVX512: scf.for %{{.*}} = %c0 to %c64 step %c8
+// AVX512: tensor.extract_slice %[[FIRST]]
+// AVX512: scf.for %{{.*}} = %c0 to %c128 step %c1
+// AVX512: vector.transfer_read
+// AVX512: arith.addf
+// AVX512: arith.addf
+// AVX512: arith.maximumf
+// AVX512: vector.transfer_write
+// AVX512: scf.forall.in_parallel
+// AVX512-NOT: linalg.generic
+// AVX512: return
+func.func @panel_epilogue(%a: tensor<64x256xf32>, %b: tensor<256x512xf32>, %bias: tensor<512xf32>) -> tensor<64x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x512xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<64x256xf32>, tensor<256x512xf32>) outs(%c : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%0, %bias : tensor<64x512xf32>, tensor<512xf32>) outs(%e : tensor<64x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %r = arith.maximumf %s, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<64x512xf32>
+  return %1 : tensor<64x512xf32>
 }
 
 // -----
