@@ -28,8 +28,8 @@ dl.param @p : tensor<4x3xf32> {init = "zeros"}
 // CHECK: %[[P:.*]] = dl.load @p
 // CHECK: %[[Y:.*]] = dl.relu %[[P]]
 // CHECK: %[[G:.*]] = dl.broadcast_to
-// relu: g * step(x)
-// CHECK: %[[S:.*]] = dl.step %[[P]]
+// relu: g * step(y), y > 0 exactly where x > 0
+// CHECK: %[[S:.*]] = dl.step %[[Y]]
 // CHECK: %[[D:.*]] = dl.mul %[[G]], %[[S]]
 // CHECK: dl.add %{{.*}}, %[[D]]
 func.func @step() -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@p]} {
@@ -46,14 +46,29 @@ dl.param @p : tensor<4x3xf32> {init = "zeros"}
 // CHECK: %[[P:.*]] = dl.load @p
 // CHECK: %[[Y:.*]] = dl.leaky_relu %[[P]]
 // CHECK: %[[G:.*]] = dl.broadcast_to
-// leaky_relu: g * (alpha + (1 - alpha) step(x))
-// CHECK: %[[S:.*]] = dl.step %[[P]]
+// leaky_relu: g * (alpha + (1 - alpha) step(x)), step(y) with alpha >= 0
+// CHECK: %[[S:.*]] = dl.step %[[Y]]
 // CHECK: %[[A:.*]] = dl.mul %{{.*}}, %[[S]]
 // CHECK: %[[F:.*]] = dl.add %{{.*}}, %[[A]]
 // CHECK: dl.mul %[[G]], %[[F]]
 func.func @step() -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@p]} {
   %p = dl.load @p : tensor<4x3xf32>
   %y = dl.leaky_relu %p {alpha = 0.2 : f64} : tensor<4x3xf32>
+  %l = dl.sum %y : tensor<4x3xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// A negative slope makes y > 0 where x < 0 too: the mask reads x.
+dl.param @p : tensor<4x3xf32> {init = "zeros"}
+// CHECK-LABEL: func.func @step_accumulate
+// CHECK: %[[P:.*]] = dl.load @p
+// CHECK: dl.leaky_relu %[[P]]
+// CHECK: dl.step %[[P]]
+func.func @step() -> (tensor<f32> {dl.name = "l", dl.role = "loss"}) attributes {dl.entry = "train", dl.hyper = {lr = 0.1 : f64, momentum = 0.0 : f64, nesterov = false, weight_decay = 0.0 : f64}, dl.loss = "l", dl.optimizer = "sgd", dl.over = [@p]} {
+  %p = dl.load @p : tensor<4x3xf32>
+  %y = dl.leaky_relu %p {alpha = -0.5 : f64} : tensor<4x3xf32>
   %l = dl.sum %y : tensor<4x3xf32> -> tensor<f32>
   return %l : tensor<f32>
 }

@@ -64,17 +64,24 @@ LogicalResult NegOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
   out.push_back(G{b, getLoc()}.neg(grads[0]));
   return success();
 }
+// relu's mask reads its result (as torch's threshold_backward does): y > 0
+// exactly where x > 0, and the pre-activation then has no reader but the
+// relu, so a bias and the relu fuse into one op, which a product's blocks
+// apply as their epilogue, instead of a bias written for the backward pass
+// and a pass of the relu over it.
 LogicalResult ReluOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                SmallVectorImpl<Value> &out) {
   return unary(*this, b, grads, out,
-               [](G &g, Value x, Value) { return g.step(x); });
+               [](G &g, Value, Value y) { return g.step(y); });
 }
 LogicalResult LeakyReluOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
                                     SmallVectorImpl<Value> &out) {
   double alpha = getAlphaAttr().getValueAsDouble();
-  return unary(*this, b, grads, out, [&](G &g, Value x, Value) {
-    // alpha + (1 - alpha) step(x)
-    return g.add(g.c(alpha, x), g.mul(g.c(1 - alpha, x), g.step(x)));
+  return unary(*this, b, grads, out, [&](G &g, Value x, Value y) {
+    // alpha + (1 - alpha) step(x); with alpha >= 0, y > 0 exactly where
+    // x > 0, as for relu.
+    Value positive = g.step(alpha >= 0 ? y : x);
+    return g.add(g.c(alpha, x), g.mul(g.c(1 - alpha, x), positive));
   });
 }
 LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ArrayRef<Value> grads,
