@@ -2903,8 +2903,9 @@ struct DLTileAndVectorize
         break;
       }
       // An scf.for over the K blocks, carrying the result (its fill stays
-      // outside: the loop cannot carry it): inside the shared loop, or
-      // around it for a deep A (depthBlock), where the blocks are not
+      // outside: the loop cannot carry it): inside the shared loop, between
+      // the first and the last block (below), or around it for a deep A
+      // (depthBlock), where the blocks are not
       // sized for L1 panels: B's rows, 1 KB apart or more, would not stay
       // in L1 anyway, and each block is a parallel loop of its own (the
       // LSTM's recurrent weight gradient with AVX-512 blocks, K blocks of
