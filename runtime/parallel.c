@@ -1,10 +1,14 @@
 /*===- parallel.c - the thread pool that runs compiled parallel loops -------===*
  *
  * A compiled entry hands each large parallel loop to dlrt_parallel as a task
- * `task(ctx, lo, hi)` over iterations [0, n). The calling thread and the
- * instance's workers claim contiguous shares of it from a counter until
- * none is left, each a part of the iterations left (guided scheduling:
- * large shares first, small ones last). Each instance
+ * `task(ctx, lo, hi)` over iterations [0, n). Each thread (the calling
+ * thread 0, the instance's workers 1, 2, ...) owns the same contiguous
+ * part of every loop, [t n / T, (t + 1) n / T), and claims it from its
+ * front, half of what is left at a time; a thread done with its own part
+ * takes half of what is left of the part with the most left, from its
+ * back (run_ranges). So a thread runs the same rows of consecutive loops
+ * as long as no thread falls behind, and reads what it wrote from its own
+ * caches; one the host delays is relieved of its part's back. Each instance
  * owns its pool (no process-global state), made on the first parallel loop
  * that has more than one thread to use and remade when M_set_threads
  * changes the count. Workers spin briefly after a loop (entries run many
@@ -47,7 +51,9 @@ struct dlrt_pool {
   _Atomic uint64_t published;   /* the same, read without the lock */
   int sleepers, stop;           /* under lock */
   _Atomic int active;           /* workers inside the current loop */
-  _Atomic int64_t next, done;   /* iterations claimed, iterations finished */
+  _Atomic int64_t next, done;   /* guided shares claimed, iterations finished */
+  _Atomic uint64_t *ranges;     /* each thread's part of the loop (pack) */
+  _Atomic int ids;              /* workers numbered so far */
   int workers;
   pthread_t threads[];
 };
@@ -60,11 +66,12 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/* Runs shares of `l` until none is left: each claims a part of the
-   iterations left, `left / (2 threads)` and at least one (guided
-   scheduling), so that shares are large at first and small at the end, and
-   no thread finishes long after the others. (Equal shares did: 10 large
-   iterations on 2 threads as 8 shares of 1 or 2 ran 6 and 4.) */
+/* Loops of 2^31 iterations or more (whose ranges do not pack): runs
+   shares of `l` until none is left, each a part of the iterations left,
+   `left / (2 threads)` and at least one (guided scheduling), so that
+   shares are large at first and small at the end, and no thread finishes
+   long after the others. (Equal shares did: 10 large iterations on 2
+   threads as 8 shares of 1 or 2 ran 6 and 4.) */
 static void run_shares(dlrt_pool *p, const loop *l) {
   int64_t parts = 2 * (int64_t)(p->workers + 1);
   int64_t lo = atomic_load_explicit(&p->next, memory_order_relaxed);
@@ -84,8 +91,74 @@ static void run_shares(dlrt_pool *p, const loop *l) {
   }
 }
 
+/* A range [lo, hi) of iterations in 64 bits (both below 2^32). */
+static inline uint64_t pack(int64_t lo, int64_t hi) {
+  return (uint64_t)lo << 32 | (uint64_t)hi;
+}
+
+/* Claims half of what is left of thread t's range (at least one
+   iteration): from the front for its owner, from the back for another
+   thread. False when the range is empty. */
+static int claim(dlrt_pool *p, int t, int own, int64_t *lo, int64_t *hi) {
+  uint64_t r = atomic_load_explicit(&p->ranges[t], memory_order_relaxed);
+  for (;;) {
+    int64_t a = (int64_t)(r >> 32), b = (int64_t)(r & 0xffffffffu);
+    if (a >= b)
+      return 0;
+    int64_t take = (b - a + 1) / 2;
+    uint64_t rest = own ? pack(a + take, b) : pack(a, b - take);
+    if (atomic_compare_exchange_weak_explicit(&p->ranges[t], &r, rest,
+                                              memory_order_relaxed,
+                                              memory_order_relaxed)) {
+      *lo = own ? a : b - take;
+      *hi = own ? a + take : b;
+      return 1;
+    }
+  }
+}
+
+/* Iterations below which a loop's ranges pack into 64 bits. */
+#define RANGE_LIMIT ((int64_t)1 << 31)
+
+/* Runs `l` on thread `self` until no iteration is left: its own range
+   from the front, then the back of the range with the most left. (Guided
+   shares from one counter gave each thread other rows in each loop: on
+   two threads, alternated pairs against them, the MLP's batch-64 step
+   0.93x the time, LeNet's step 0.89x, the GRU's 0.90x, the autoencoder's
+   0.96-0.97x.) */
+static void run_ranges(dlrt_pool *p, const loop *l, int self) {
+  if (l->n >= RANGE_LIMIT) {
+    run_shares(p, l);
+    return;
+  }
+  int threads = p->workers + 1;
+  int64_t lo, hi;
+  for (;;) {
+    int from = self;
+    if (!claim(p, self, 1, &lo, &hi)) {
+      int64_t most = 0;
+      from = -1;
+      for (int t = 0; t < threads; ++t) {
+        uint64_t r = atomic_load_explicit(&p->ranges[t], memory_order_relaxed);
+        int64_t left = (int64_t)(r & 0xffffffffu) - (int64_t)(r >> 32);
+        if (t != self && left > most) {
+          most = left;
+          from = t;
+        }
+      }
+      if (from < 0)
+        return;
+      if (!claim(p, from, 0, &lo, &hi))
+        continue;
+    }
+    l->task(l->ctx, lo, hi);
+    atomic_fetch_add_explicit(&p->done, hi - lo, memory_order_release);
+  }
+}
+
 static void *worker(void *arg) {
   dlrt_pool *p = arg;
+  int self = 1 + atomic_fetch_add(&p->ids, 1);
   uint64_t seen = 0;
   for (;;) {
     for (int i = 0; i < SPINS &&
@@ -106,7 +179,7 @@ static void *worker(void *arg) {
     loop l = p->current;
     atomic_fetch_add_explicit(&p->active, 1, memory_order_relaxed);
     pthread_mutex_unlock(&p->lock);
-    run_shares(p, &l);
+    run_ranges(p, &l, self);
     atomic_fetch_sub_explicit(&p->active, 1, memory_order_release);
   }
 }
@@ -123,6 +196,7 @@ void dlrt_pool_destroy(dlrt_instance *m) {
     pthread_join(p->threads[i], NULL);
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->lock);
+  free((void *)p->ranges);
   free(p);
   m->pool = NULL;
 }
@@ -132,6 +206,11 @@ static dlrt_pool *pool_create(int workers) {
   dlrt_pool *p = calloc(1, sizeof *p + (size_t)workers * sizeof(pthread_t));
   if (!p)
     return NULL;
+  p->ranges = calloc((size_t)workers + 1, sizeof *p->ranges);
+  if (!p->ranges) {
+    free(p);
+    return NULL;
+  }
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
   for (; p->workers < workers; ++p->workers)
@@ -187,12 +266,17 @@ void dlrt_parallel(uint8_t *arena, int64_t n, dlrt_task task, void *ctx) {
   p->current = l;
   atomic_store_explicit(&p->next, 0, memory_order_relaxed);
   atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  for (int t = 0, threads = p->workers + 1; n < RANGE_LIMIT && t < threads;
+       ++t)
+    atomic_store_explicit(&p->ranges[t],
+                          pack(t * n / threads, (t + 1) * n / threads),
+                          memory_order_relaxed);
   ++p->generation;
   atomic_store_explicit(&p->published, p->generation, memory_order_release);
   if (p->sleepers)
     pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
-  run_shares(p, &l);
+  run_ranges(p, &l, 0);
   for (int i = 0; atomic_load_explicit(&p->done, memory_order_acquire) < l.n; ++i)
     if (i < SPINS)
       cpu_relax();
