@@ -95,6 +95,10 @@ static void run_shares(dlrt_pool *p, const loop *l) {
 static inline uint64_t pack(int64_t lo, int64_t hi) {
   return (uint64_t)lo << 32 | (uint64_t)hi;
 }
+static inline int64_t range_lo(uint64_t r) { return (int64_t)(r >> 32); }
+static inline int64_t range_hi(uint64_t r) {
+  return (int64_t)(r & 0xffffffffu);
+}
 
 /* Claims half of what is left of thread t's range (at least one
    iteration): from the front for its owner, from the back for another
@@ -102,7 +106,7 @@ static inline uint64_t pack(int64_t lo, int64_t hi) {
 static int claim(dlrt_pool *p, int t, int own, int64_t *lo, int64_t *hi) {
   uint64_t r = atomic_load_explicit(&p->ranges[t], memory_order_relaxed);
   for (;;) {
-    int64_t a = (int64_t)(r >> 32), b = (int64_t)(r & 0xffffffffu);
+    int64_t a = range_lo(r), b = range_hi(r);
     if (a >= b)
       return 0;
     int64_t take = (b - a + 1) / 2;
@@ -140,7 +144,7 @@ static void run_ranges(dlrt_pool *p, const loop *l, int self) {
       from = -1;
       for (int t = 0; t < threads; ++t) {
         uint64_t r = atomic_load_explicit(&p->ranges[t], memory_order_relaxed);
-        int64_t left = (int64_t)(r & 0xffffffffu) - (int64_t)(r >> 32);
+        int64_t left = range_hi(r) - range_lo(r);
         if (t != self && left > most) {
           most = left;
           from = t;
