@@ -283,6 +283,112 @@ int64_t vectorBlock(int64_t extent, int64_t width) {
   return lanes;
 }
 
+/// A total (a loss over a whole batch) is summed in chunks that threads
+/// share when it has at least two chunks of kTotalChunkElements elements;
+/// at most kTotalChunks of them. The chunks follow from the shape alone,
+/// so the sum's order, and its bits, do not depend on the threads.
+constexpr int64_t kTotalChunkElements = 4096;
+constexpr int64_t kTotalChunks = 64;
+
+/// The chunks a total over `elements` splits into, a divisor of `groups`
+/// (the whole pieces a chunk must be made of); 1: not split.
+int64_t totalChunks(int64_t groups, int64_t elements) {
+  return divisorUpTo(groups,
+                     std::min(kTotalChunks, elements / kTotalChunkElements));
+}
+
+/// The iterations of all loops of `op` (static).
+int64_t iterations(linalg::GenericOp op) {
+  int64_t n = 1;
+  for (int64_t range : op.getStaticLoopRanges())
+    n *= range;
+  return n;
+}
+
+/// Whether the body of `op` adds a term that does not read the output to
+/// the output (out + term, or term + out): a sum.
+bool addsToOutput(linalg::GenericOp op) {
+  Block *body = op.getBody();
+  Value out = body->getArguments().back();
+  auto add =
+      body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  return add && out.hasOneUse() && (add.getLhs() == out || add.getRhs() == out);
+}
+
+/// `op`, a sum over all its loops into a rank-0 tensor (addsToOutput),
+/// as `chunks` partial sums from zero (its first loop, split into the
+/// chunks, parallel, and the rest of that loop) and their sum into its
+/// init, which replaces it; the partial sums' op, or null (nothing
+/// changed) when an input reads its first loop other than as one of its
+/// dimensions.
+linalg::GenericOp chunkTotal(IRRewriter &rewriter, linalg::GenericOp op,
+                             int64_t chunks) {
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = op.getLoc();
+  int64_t loops = op.getNumLoops(), rest = op.getStaticLoopRanges()[0] / chunks;
+  // The loops: the chunk, the rest of the first loop, then the others.
+  auto shifted = [&](AffineExpr e) {
+    return getAffineDimExpr(cast<AffineDimExpr>(e).getPosition() + 1, ctx);
+  };
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    auto type = cast<RankedTensorType>(in->get().getType());
+    SmallVector<AffineExpr> results;
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> groups;
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim)
+        return {};
+      if (dim.getPosition() == 0) {
+        results.append({getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)});
+        shape.append({chunks, rest});
+        groups.push_back(
+            {int64_t(shape.size()) - 2, int64_t(shape.size()) - 1});
+      } else {
+        results.push_back(shifted(e));
+        shape.push_back(type.getDimSize(i));
+        groups.push_back({int64_t(shape.size()) - 1});
+      }
+    }
+    Value input = in->get();
+    if (int64_t(shape.size()) != type.getRank())
+      input = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, type.getElementType()),
+          input, groups);
+    inputs.push_back(input);
+    maps.push_back(AffineMap::get(loops + 1, 0, results, ctx));
+  }
+  Value init = op.getDpsInits()[0];
+  Type elem = cast<RankedTensorType>(init.getType()).getElementType();
+  Value zeros = linalg::FillOp::create(
+                    rewriter, loc, lowering::scalar(rewriter, loc, elem, 0),
+                    lowering::emptyTensor(
+                        rewriter, loc, RankedTensorType::get({chunks}, elem)))
+                    .getResult(0);
+  maps.push_back(AffineMap::get(loops + 1, 0, {getAffineDimExpr(0, ctx)}, ctx));
+  SmallVector<utils::IteratorType> iterators(loops + 1,
+                                             utils::IteratorType::reduction);
+  iterators[0] = utils::IteratorType::parallel;
+  auto partial = linalg::GenericOp::create(rewriter, loc, zeros.getType(),
+                                           inputs, zeros, maps, iterators);
+  rewriter.inlineRegionBefore(op.getRegion(), partial.getRegion(),
+                              partial.getRegion().end());
+  auto total = linalg::GenericOp::create(
+      rewriter, loc, init.getType(), partial.getResult(0), init,
+      ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
+                          AffineMap::get(1, 0, {}, ctx)},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange args) {
+        linalg::YieldOp::create(b, l, lowering::add(b, l, args[1], args[0]));
+      });
+  rewriter.replaceOp(op, total.getResults());
+  return partial;
+}
+
 /// Sums of a tensor over some of its dimensions (the bias gradients:
 /// over the batch, and the pixels of a convolution) become vector code.
 /// The loop nest of such a reduction keeps the sum in memory, and LLVM
@@ -350,17 +456,42 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
   // dimension, one row at a time (the autoencoder's evaluation, whose
   // fused loss adds the output bias, applies the sigmoid and sums the
   // squared errors, was a scalar loop of exp calls: 58 % of its time).
+  // Large ones are summed in chunks of rows that threads share
+  // (chunkTotal), each chunk so.
   for (linalg::GenericOp op : broadcastTotals) {
-    SmallVector<int64_t> steps(op.getNumLoops(), 1);
-    steps.back() = vectorBlock(op.getStaticLoopRanges().back(), width);
-    if (steps.back() >= 2 && !op.hasIndexSemantics())
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges(),
+                         steps(op.getNumLoops(), 1);
+    steps.back() = vectorBlock(ranges.back(), width);
+    if (steps.back() < 2 || op.hasIndexSemantics())
+      continue;
+    int64_t chunks = ranges.size() > 1 && addsToOutput(op)
+                         ? totalChunks(ranges[0], iterations(op))
+                         : 1;
+    linalg::GenericOp partial =
+        chunks > 1 ? chunkTotal(rewriter, op, chunks) : linalg::GenericOp();
+    if (!partial) {
       sumInPieces(op, steps);
+      continue;
+    }
+    SmallVector<int64_t> shared(partial.getNumLoops(), 0);
+    shared[0] = 1;
+    steps.insert(steps.begin(), 0);
+    if (Operation *inner = tileOp(rewriter, partial, shared,
+                                  scf::SCFTilingOptions::LoopType::ForallOp))
+      sumInPieces(inner, steps);
   }
   // A total over every dimension (a loss) is first split into partial
-  // sums along a vector block of the innermost dimension, kept (the block
-  // of sums stays in registers), then the sum of that block.
+  // sums along a vector block, kept (the block of sums stays in
+  // registers), then the sum of that block.
   for (linalg::GenericOp op : totals) {
-    int64_t lanes = vectorBlock(op.getStaticLoopRanges().back(), width);
+    // A large one (in chunks that threads share: chunkTotal) in a block of
+    // the whole, each chunk so; a small one in a block of the innermost
+    // dimension.
+    int64_t elements = iterations(op), lanes = vectorBlock(elements, width);
+    int64_t chunks =
+        addsToOutput(op) ? totalChunks(elements / lanes, elements) : 1;
+    if (chunks == 1)
+      lanes = vectorBlock(op.getStaticLoopRanges().back(), width);
     // (Not with linalg.index in the body: flattening and splitting change
     // what the loop indices are.)
     if (lanes < 2 || op.getNumLoops() < 1 || op.hasIndexSemantics() ||
@@ -391,12 +522,24 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
       op = flatOp;
       rewriter.setInsertionPoint(op);
     }
-    FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
-        rewriter, op, [&](linalg::LinalgOp) {
-          return linalg::SplitReductionOptions{lanes, 0, /*innerParallel=*/true};
+    linalg::GenericOp partial =
+        chunks > 1 ? chunkTotal(rewriter, op, chunks) : linalg::GenericOp();
+    if (partial) {
+      op = partial;
+      rewriter.setInsertionPoint(op);
+    }
+    FailureOr<linalg::SplitReductionResult> split =
+        linalg::splitReduction(rewriter, op, [&](linalg::LinalgOp) {
+          return linalg::SplitReductionOptions{lanes, partial ? 1u : 0u,
+                                               /*innerParallel=*/true};
         });
-    if (succeeded(split))
-      sums.push_back(cast<linalg::GenericOp>(split->splitLinalgOp.getOperation()));
+    if (failed(split))
+      continue;
+    sums.push_back(
+        cast<linalg::GenericOp>(split->splitLinalgOp.getOperation()));
+    if (partial) // (the chunks' vectors of sums)
+      sums.push_back(cast<linalg::GenericOp>(
+          split->resultCombiningLinalgOp.getOperation()));
   }
   for (linalg::GenericOp op : sums) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();

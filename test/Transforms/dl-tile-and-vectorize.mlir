@@ -753,16 +753,24 @@ func.func @sum_long_rows(%x: tensor<4x100xf32>, %o: tensor<4xf32>) -> tensor<4xf
 
 // -----
 
-// A total over every element (a loss) runs over the elements in order,
-// split into a vector of 16 partial sums carried in registers, then the
-// sum of those 16.
+// A total over every element (a loss) runs over the elements in order.
+// A large one (at least two chunks of 4096 elements) is summed in chunks
+// that threads share (an scf.forall over 49 chunks of 4096 here: their
+// number follows from the shape, not from the threads), each into a
+// vector of 32 partial sums (a block of four registers) carried in
+// registers; then each chunk's vector is summed, then the chunks' sums
+// are added to the init.
 // CHECK-LABEL: func.func @total
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1]] : tensor<256x784xf32> into tensor<200704xf32>
-// CHECK: %[[ROWS:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [12544, 16]
-// CHECK: %[[SUMS:.*]] = scf.for %{{.*}} = %c0 to %c12544 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
-// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<16xf32>
-// CHECK: %[[PART:.*]] = vector.transfer_write %[[SUMS]]
-// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : tensor<16xf32>) outs(%arg1 : tensor<f32>)
+// CHECK: %[[CHUNKS:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1, 2]] output_shape [49, 128, 32]
+// CHECK: %[[PARTS:.*]] = scf.forall (%[[C:.*]]) in (49) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<49x32xf32>)
+// CHECK: %[[SUMS:.*]] = scf.for %[[R:.*]] = %c0 to %c128 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1x32xf32>)
+// CHECK: vector.transfer_read %[[CHUNKS]][%[[C]], %[[R]], %c0]
+// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<1x32xf32>
+// CHECK: %[[PART:.*]] = scf.forall (%{{.*}}) in (49) {{.*}} -> (tensor<49xf32>)
+// CHECK: vector.transfer_read %[[PARTS]]
+// CHECK: vector.multi_reduction <add>, %{{.*}} [1] : vector<1x32xf32> to vector<1xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : tensor<49xf32>) outs(%arg1 : tensor<f32>)
 func.func @total(%x: tensor<256x784xf32>, %o: tensor<f32>) -> tensor<f32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x : tensor<256x784xf32>) outs(%o : tensor<f32>) {
   ^bb0(%in: f32, %out: f32):
@@ -840,6 +848,54 @@ func.func @total_with_bias(%x: tensor<4x64xf32>, %b: tensor<64xf32>, %t: tensor<
     %d = arith.subf %s, %y : f32
     %q = arith.mulf %d, %d : f32
     %1 = arith.addf %out, %q : f32
+    linalg.yield %1 : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// A large total that broadcasts an input is summed in chunks of rows
+// that threads share (32 chunks of 8 rows here), each a row at a time, in
+// pieces of a vector block of the row; then the chunks' sums are added.
+// CHECK-LABEL: func.func @large_total_with_bias
+// CHECK-DAG: %[[X:.*]] = tensor.expand_shape %arg0 {{\[}}[0, 1], [2]] output_shape [32, 8, 784]
+// CHECK-DAG: %[[T:.*]] = tensor.expand_shape %arg2 {{\[}}[0, 1], [2]] output_shape [32, 8, 784]
+// CHECK: %[[PART:.*]] = scf.forall (%[[C:.*]]) in (32) {{.*}} -> (tensor<32xf32>)
+// CHECK: scf.for %[[R:.*]] = %c0 to %c8 step %c1
+// CHECK: scf.for %[[J:.*]] = %c0 to %c784 step %c16
+// CHECK: vector.transfer_read %[[X]][%[[C]], %[[R]], %[[J]]]
+// CHECK: vector.transfer_read %arg1[%[[J]]]
+// CHECK: math.exp
+// CHECK: vector.multi_reduction <add>
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[PART]] : tensor<32xf32>) outs(%arg3 : tensor<f32>)
+func.func @large_total_with_bias(%x: tensor<256x784xf32>, %b: tensor<784xf32>, %t: tensor<256x784xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x, %b, %t : tensor<256x784xf32>, tensor<784xf32>, tensor<256x784xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%a: f32, %c: f32, %y: f32, %out: f32):
+    %one = arith.constant 1.0 : f32
+    %z = arith.addf %a, %c : f32
+    %n = arith.negf %z : f32
+    %e = math.exp %n : f32
+    %d1 = arith.addf %e, %one : f32
+    %s = arith.divf %one, %d1 : f32
+    %d = arith.subf %s, %y : f32
+    %q = arith.mulf %d, %d : f32
+    %1 = arith.addf %out, %q : f32
+    linalg.yield %1 : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A large total that is not a sum (a maximum) is not split into chunks:
+// its partial results are in order, in one loop.
+// CHECK-LABEL: func.func @large_maximum
+// CHECK-NOT: scf.forall (%{{.*}}) in (49)
+// CHECK: scf.for %{{.*}} = %c0 to %c12544 step %c1
+// CHECK: arith.maximumf
+func.func @large_maximum(%x: tensor<256x784xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%x : tensor<256x784xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.maximumf %out, %in : f32
     linalg.yield %1 : f32
   } -> tensor<f32>
   return %0 : tensor<f32>

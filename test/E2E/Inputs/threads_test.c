@@ -16,6 +16,7 @@ par *par_create(void);
 void par_destroy(par *);
 int par_infer(par *, const float *image, float *probs);
 int par_step(par *, const float *image, const int32_t *label, float *xent);
+int par_eval(par *, const float *image, const int32_t *label, float *xent);
 int par_set_threads(par *, int n);
 int par_set_parallel_for(par *, void (*pf)(void *, int, void (*)(void *, int), void *),
                          void *user);
@@ -63,6 +64,11 @@ int main(void) {
     for (int i = 1; i < N; ++i)
       CHECK(memcmp(&loss[i], &loss[0], sizeof(float)) == 0,
             "step %d: loss %.9g on %d threads, %.9g on 1", step, loss[i], threads[i], loss[0]);
+    for (int i = 0; i < N; ++i)
+      CHECK(par_eval(m[i], image, label, &loss[i]) == 0, "eval %d of instance %d", step, i);
+    for (int i = 1; i < N; ++i)
+      CHECK(memcmp(&loss[i], &loss[0], sizeof(float)) == 0,
+            "eval %d: loss %.9g on %d threads, %.9g on 1", step, loss[i], threads[i], loss[0]);
   }
   for (int i = 0; i < N; ++i)
     CHECK(par_infer(m[i], image, probs[i]) == 0, "infer of instance %d", i);
