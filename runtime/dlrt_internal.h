@@ -26,7 +26,7 @@ typedef struct dlrt_instance {
   uint8_t *arena;
   void *allocation; /* what M_destroy frees; NULL when created in caller memory */
   int threads;
-  int reserved;
+  unsigned calls; /* entries run (dlrt_invoke): odd ones run loops backward */
   void (*parallel_for)(void *user, int n, void (*task)(void *ctx, int i), void *ctx);
   void *parallel_user;
   dlrt_pool *pool; /* made by the first parallel loop with threads > 1 */
@@ -59,6 +59,13 @@ DLRT_HIDDEN const char *dlrt_instance_error(const dlrt_instance *m);
 DLRT_HIDDEN void dlrt_parallel(uint8_t *arena, int64_t n,
                                void (*task)(void *ctx, int64_t lo, int64_t hi),
                                void *ctx);
+/** The same, last-first on the instance's odd calls (each thread its own
+    range from its back), for entries that read a weight larger than L2
+    in every call: the part the previous call read last, still in L2, is
+    read first. */
+DLRT_HIDDEN void dlrt_parallel_alternating(
+    uint8_t *arena, int64_t n, void (*task)(void *ctx, int64_t lo, int64_t hi),
+    void *ctx);
 
 /* Inside the runtime. */
 DLRT_HIDDEN void dlrt_pool_destroy(dlrt_instance *m);

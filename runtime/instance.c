@@ -119,6 +119,7 @@ int dlrt_invoke(dlrt_instance *m, int index, void **args) {
         check_indices(m, entry, arg, (const int32_t *)args[i]))
       return 1;
   }
+  ++m->calls;
   entry->fn(m->arena, args);
   m->error[0] = '\0';
   return 0;

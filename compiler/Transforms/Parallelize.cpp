@@ -37,6 +37,11 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kRuntimeParallel = "dlrt_parallel";
+/// The same, run last-first on every other call of the instance's entries:
+/// the loops of entries marked dl.alternate_loops (dl-tile-and-vectorize:
+/// a row vector times a matrix that outgrows L2, read by every call).
+constexpr StringLiteral kRuntimeParallelAlternating =
+    "dlrt_parallel_alternating";
 
 /// Iterations of a loop from `lb` to `ub` by `step` when all are constants.
 std::optional<int64_t> tripCount(Value lb, Value ub, Value step) {
@@ -195,16 +200,19 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
   }
 
   /// The runtime's `void dlrt_parallel(void *arena, int64_t n,
-  /// void (*task)(void *ctx, int64_t lo, int64_t hi), void *ctx)`.
-  func::FuncOp runtimeParallel(FunctionType taskType) {
+  /// void (*task)(void *ctx, int64_t lo, int64_t hi), void *ctx)`, or
+  /// dlrt_parallel_alternating.
+  func::FuncOp runtimeParallel(FunctionType taskType, bool alternating) {
     ModuleOp module = getOperation();
-    if (auto fn = module.lookupSymbol<func::FuncOp>(kRuntimeParallel))
+    StringRef name =
+        alternating ? kRuntimeParallelAlternating : kRuntimeParallel;
+    if (auto fn = module.lookupSymbol<func::FuncOp>(name))
       return fn;
     MLIRContext *ctx = &getContext();
     Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = IntegerType::get(ctx, 64);
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto fn = func::FuncOp::create(
-        b, module.getLoc(), kRuntimeParallel,
+        b, module.getLoc(), name,
         FunctionType::get(ctx, {ptr, i64, taskType, ptr}, {}));
     fn.setPrivate();
     return fn;
@@ -382,7 +390,8 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     }
     b.setInsertionPoint(loop);
     func::FuncOp runtime =
-        runtimeParallel(FunctionType::get(ctx, {ptr, i64, i64}, {}));
+        runtimeParallel(FunctionType::get(ctx, {ptr, i64, i64}, {}),
+                        fn->hasAttr("dl.alternate_loops"));
     Value taskRef = func::ConstantOp::create(
         b, loc, task->fn.getFunctionType(), SymbolRefAttr::get(task->fn));
     int64_t iterations = (*tripCounts(loop))[dim];

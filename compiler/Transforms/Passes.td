@@ -508,7 +508,10 @@ def DLParallelize : Pass<"dl-parallelize", "mlir::ModuleOp"> {
     task rebuilds its descriptor from constants, and the entry stores 1
     word instead of 3 + 2 x rank); and the loop becomes a call `dlrt_parallel(arena, n, task, ctx)`
     to the runtime, which shares the n iterations among the instance's
-    threads (spec/abi.md §4). Smaller or irregular loops stay sequential,
+    threads (spec/abi.md §4); in an entry marked `dl.alternate_loops`
+    (dl-tile-and-vectorize: it streams a matrix larger than L2 by rows in
+    every call), `dlrt_parallel_alternating`, which runs the loop
+    last-first on every other call. Smaller or irregular loops stay sequential,
     and so do all the loops of an entry whose large loops average fewer
     than `min-average-work` estimated element operations (1.5M) in a
     module whose arena (`dl.arena_bytes`) is under `spread-bytes` (4 MB):

@@ -1679,6 +1679,12 @@ constexpr int64_t kStreamChunk = 128;
 /// registers) are faster than reading and writing the result row.
 constexpr int64_t kStreamBytes = 512 * 1024;
 
+/// Marks an entry that streams a row-streamed product's B (rowStream):
+/// dl-parallelize has the runtime run its loops last-first on every other
+/// call (docs/abi.md), so that the part of B the last call read last, still
+/// in L2, is read first.
+constexpr StringLiteral kAlternateLoops = "dl.alternate_loops";
+
 /// The loops of a row vector times a matrix ([1, K] x [K, N], B read
 /// along its rows: the dense layers of batch-1 inference), which reads B
 /// row by row instead of in column blocks: in each share of columns, for
@@ -3031,6 +3037,9 @@ struct DLTileAndVectorize
       std::optional<RowStream> stream;
       if (kind == ProductKind::Contraction)
         stream = rowStream(op, vectorWidth);
+      if (stream)
+        op->getParentOfType<func::FuncOp>()->setAttr(kAlternateLoops,
+                                                     rewriter.getUnitAttr());
       switch (kind) {
       case ProductKind::Contraction:
         shared = stream ? stream->shared : sharedTiles(op, tiling);

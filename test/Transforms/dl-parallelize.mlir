@@ -80,6 +80,44 @@ module attributes {dl.arena_bytes = 4096 : i64} {
 
 // -----
 
+// An entry marked dl.alternate_loops (dl-tile-and-vectorize: it streams a
+// matrix larger than L2 in every call) hands its loops to
+// dlrt_parallel_alternating, which runs them last-first on every other
+// call; its unmarked neighbour keeps dlrt_parallel.
+// CHECK-LABEL: func.func @streams
+// CHECK: call @dlrt_parallel_alternating(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, i64, (!llvm.ptr, i64, i64) -> (), !llvm.ptr) -> ()
+// CHECK-LABEL: func.func @plain
+// CHECK: call @dlrt_parallel(
+// CHECK-DAG: func.func private @dlrt_parallel_alternating(!llvm.ptr, i64, (!llvm.ptr, i64, i64) -> (), !llvm.ptr)
+// CHECK-DAG: func.func private @dlrt_parallel(!llvm.ptr, i64, (!llvm.ptr, i64, i64) -> (), !llvm.ptr)
+module attributes {dl.arena_bytes = 4096 : i64} {
+  func.func @streams(%arena: memref<4096xi8>, %y: memref<64x256xf32>, %s: f32) attributes {dl.entry = "infer", dl.alternate_loops} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %c256 = arith.constant 256 : index
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c256) step (%c1, %c1) {
+      memref.store %s, %y[%i, %j] : memref<64x256xf32>
+      scf.reduce
+    }
+    return
+  }
+  func.func @plain(%arena: memref<4096xi8>, %y: memref<64x256xf32>, %s: f32) attributes {dl.entry = "eval"} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %c256 = arith.constant 256 : index
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c256) step (%c1, %c1) {
+      %t = arith.addf %s, %s : f32
+      memref.store %t, %y[%i, %j] : memref<64x256xf32>
+      scf.reduce
+    }
+    return
+  }
+}
+
+// -----
+
 // A leading dimension of one iteration is skipped: threads share the 4096
 // columns (by 2) of the second. A loop nested in a shared one stays inside
 // its task. No value but the buffer crosses, so the loop's bounds come

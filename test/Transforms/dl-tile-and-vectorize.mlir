@@ -229,8 +229,11 @@ func.func @rest_in_l1(%a: tensor<128x256xf32>, %b: tensor<256x784xf32>, %c: tens
 // over B's rows, which cannot carry it; for every 4 rows of B, the 4
 // elements of A are read once, then each 8-lane vector of the row gets 4
 // FMAs with the rows' vectors and is written back. Then the parts' rows
-// are added to the result, 32 columns at a time.
+// are added to the result, 32 columns at a time. The function is marked
+// dl.alternate_loops: every call reads all of B, so dl-parallelize has the
+// runtime run its loops last-first on every other call.
 // CHECK-LABEL: func.func @row_vector
+// CHECK-SAME: attributes {dl.alternate_loops}
 // CHECK: %[[PARTS:.*]] = scf.forall (%[[P:.*]]) in (4) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<4x1x512xf32>)
 // CHECK: %[[ROW:.*]] = tensor.extract_slice %[[O]][%[[P]], 0, 0] [1, 1, 512] [1, 1, 1] : tensor<4x1x512xf32> to tensor<1x512xf32>
 // CHECK: linalg.fill {{.*}} outs(%[[ROW]] : tensor<1x512xf32>)
@@ -256,8 +259,10 @@ func.func @row_vector(%a: tensor<1x784xf32>, %b: tensor<784x512xf32>) -> tensor<
 
 // -----
 
-// A matrix that stays in L2 (400 x 120, 188 KB) keeps register blocks.
+// A matrix that stays in L2 (400 x 120, 188 KB) keeps register blocks
+// (and its function's loops their order).
 // CHECK-LABEL: func.func @row_vector_small
+// CHECK-NOT: dl.alternate_loops
 // CHECK-NOT: step %c4
 // CHECK: vector.contract {{.*}} into vector<1x
 func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: tensor<1x120xf32>) -> tensor<1x120xf32> {
