@@ -38,8 +38,8 @@ namespace {
 
 constexpr StringLiteral kRuntimeParallel = "dlrt_parallel";
 /// The same, run last-first on every other call of the instance's entries:
-/// the loops of entries marked dl.alternate_loops (dl-tile-and-vectorize:
-/// a row vector times a matrix that outgrows L2, read by every call).
+/// the loops of entries marked kAlternateLoops (dl-tile-and-vectorize: a
+/// row vector times a matrix that outgrows L2, read by every call).
 constexpr StringLiteral kRuntimeParallelAlternating =
     "dlrt_parallel_alternating";
 
@@ -391,7 +391,7 @@ struct DLParallelize : dlc::impl::DLParallelizeBase<DLParallelize> {
     b.setInsertionPoint(loop);
     func::FuncOp runtime =
         runtimeParallel(FunctionType::get(ctx, {ptr, i64, i64}, {}),
-                        fn->hasAttr("dl.alternate_loops"));
+                        fn->hasAttr(dlc::kAlternateLoops));
     Value taskRef = func::ConstantOp::create(
         b, loc, task->fn.getFunctionType(), SymbolRefAttr::get(task->fn));
     int64_t iterations = (*tripCounts(loop))[dim];

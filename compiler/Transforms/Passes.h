@@ -39,6 +39,12 @@ namespace dlc {
 /// there is nothing for it to find (4 % of LeNet's lowering went to it).
 mlir::GreedyRewriteConfig structuredRewrites();
 
+/// The unit attribute that dl-tile-and-vectorize sets on an entry that
+/// streams a matrix larger than L2 by rows in every call; dl-parallelize
+/// then hands its loops to the runtime's dlrt_parallel_alternating, which
+/// runs them last-first on every other call (docs/abi.md).
+constexpr llvm::StringLiteral kAlternateLoops = "dl.alternate_loops";
+
 } // namespace dlc
 
 #endif // DLC_TRANSFORMS_PASSES_H

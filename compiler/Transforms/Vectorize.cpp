@@ -319,8 +319,8 @@ bool addsToOutput(linalg::GenericOp op) {
 /// as `chunks` partial sums from zero (its first loop, split into the
 /// chunks, parallel, and the rest of that loop) and their sum into its
 /// init, which replaces it; the partial sums' op, or null (nothing
-/// changed) when an input reads its first loop other than as one of its
-/// dimensions.
+/// changed) when an operand reads its loops other than as its dimensions
+/// (a map that is not a projected permutation).
 linalg::GenericOp chunkTotal(IRRewriter &rewriter, linalg::GenericOp op,
                              int64_t chunks) {
   MLIRContext *ctx = rewriter.getContext();
@@ -330,6 +330,10 @@ linalg::GenericOp chunkTotal(IRRewriter &rewriter, linalg::GenericOp op,
   auto shifted = [&](AffineExpr e) {
     return getAffineDimExpr(cast<AffineDimExpr>(e).getPosition() + 1, ctx);
   };
+  if (llvm::any_of(op.getIndexingMapsArray(), [](AffineMap map) {
+        return !map.isProjectedPermutation(/*allowZeroInResults=*/false);
+      }))
+    return {};
   rewriter.setInsertionPoint(op);
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
@@ -340,10 +344,7 @@ linalg::GenericOp chunkTotal(IRRewriter &rewriter, linalg::GenericOp op,
     SmallVector<int64_t> shape;
     SmallVector<ReassociationIndices> groups;
     for (auto [i, e] : llvm::enumerate(map.getResults())) {
-      auto dim = dyn_cast<AffineDimExpr>(e);
-      if (!dim)
-        return {};
-      if (dim.getPosition() == 0) {
+      if (cast<AffineDimExpr>(e).getPosition() == 0) {
         results.append({getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)});
         shape.append({chunks, rest});
         groups.push_back(
@@ -1678,12 +1679,6 @@ constexpr int64_t kStreamChunk = 128;
 /// B stays in L2, and register blocks (one load per FMA, the result in
 /// registers) are faster than reading and writing the result row.
 constexpr int64_t kStreamBytes = 512 * 1024;
-
-/// Marks an entry that streams a row-streamed product's B (rowStream):
-/// dl-parallelize has the runtime run its loops last-first on every other
-/// call (docs/abi.md), so that the part of B the last call read last, still
-/// in L2, is read first.
-constexpr StringLiteral kAlternateLoops = "dl.alternate_loops";
 
 /// The loops of a row vector times a matrix ([1, K] x [K, N], B read
 /// along its rows: the dense layers of batch-1 inference), which reads B
@@ -3037,9 +3032,11 @@ struct DLTileAndVectorize
       std::optional<RowStream> stream;
       if (kind == ProductKind::Contraction)
         stream = rowStream(op, vectorWidth);
-      if (stream)
-        op->getParentOfType<func::FuncOp>()->setAttr(kAlternateLoops,
-                                                     rewriter.getUnitAttr());
+      // (Every call reads all of B: its entry's loops alternate their
+      // direction, so that the part of B the last call read last, still
+      // in L2, is read first.)
+      if (auto fn = op->getParentOfType<func::FuncOp>(); fn && stream)
+        fn->setAttr(dlc::kAlternateLoops, rewriter.getUnitAttr());
       switch (kind) {
       case ProductKind::Contraction:
         shared = stream ? stream->shared : sharedTiles(op, tiling);
