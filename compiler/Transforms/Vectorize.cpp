@@ -297,14 +297,6 @@ int64_t totalChunks(int64_t groups, int64_t elements) {
                      std::min(kTotalChunks, elements / kTotalChunkElements));
 }
 
-/// The iterations of all loops of `op` (static).
-int64_t iterations(linalg::GenericOp op) {
-  int64_t n = 1;
-  for (int64_t range : op.getStaticLoopRanges())
-    n *= range;
-  return n;
-}
-
 /// Whether the body of `op` adds a term that does not read the output to
 /// the output (out + term, or term + out): a sum.
 bool addsToOutput(linalg::GenericOp op) {
@@ -466,7 +458,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     if (steps.back() < 2 || op.hasIndexSemantics())
       continue;
     int64_t chunks = ranges.size() > 1 && addsToOutput(op)
-                         ? totalChunks(ranges[0], iterations(op))
+                         ? totalChunks(ranges[0], llvm::product_of(ranges))
                          : 1;
     linalg::GenericOp partial =
         chunks > 1 ? chunkTotal(rewriter, op, chunks) : linalg::GenericOp();
@@ -488,7 +480,8 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     // A large one (in chunks that threads share: chunkTotal) in a block of
     // the whole, each chunk so; a small one in a block of the innermost
     // dimension.
-    int64_t elements = iterations(op), lanes = vectorBlock(elements, width);
+    int64_t elements = llvm::product_of(op.getStaticLoopRanges()),
+            lanes = vectorBlock(elements, width);
     int64_t chunks =
         addsToOutput(op) ? totalChunks(elements / lanes, elements) : 1;
     if (chunks == 1)
