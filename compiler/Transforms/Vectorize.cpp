@@ -72,6 +72,18 @@ int64_t vectorOps(int64_t lanes, int64_t width) {
 /// MLP's 64 x 512 products: 8 x 32 blocks, not 6 x 32 and 5 x 32; its
 /// inference at batch 64 1.16x on a Xeon with AVX-512); NR is at most 4
 /// registers.
+///
+/// When B's rows lie 512 bytes or more apart (`wideB`: N of 128 floats or
+/// more), a column block of B falls into an eighth of L1's sets or fewer
+/// and comes from L2 again for every row block (with prefetches where
+/// they lie 1 KB or more apart); its loads then cost beside the FMAs:
+/// half a step for each broadcast of A and a whole one for each vector of
+/// B, so that of the blocks that keep the FMA units busy, the one with the
+/// fewest loads per FMA wins (6 x 64 over 8 x 32, 14 x 32 and 12 x 32).
+/// In C, the MLP's 256 x 784 x 512 on the Xeon with AVX-512, one thread,
+/// best of 300 calls (GFLOP/s; loads per FMA): 6 x 64 163-166 (0.58), 12 x
+/// 32 160-162 (0.67), 14 x 32 160-161 (0.64), 8 x 32 152-159 (0.75); under
+/// a neighbour's load, medians 119 for 6 x 64 against 101 for 8 x 32.
 struct RegisterBlock {
   int64_t mr, nr;
   double score; // useful FMA lanes per half cycle
@@ -83,16 +95,19 @@ constexpr int64_t kFmasInFlight = 10;
 /// SSE 16.
 int64_t vectorRegisters(int64_t width) { return width >= 16 ? 32 : 16; }
 
-double blockScore(int64_t mr, int64_t nr, int64_t width) {
+double blockScore(int64_t mr, int64_t nr, int64_t width, bool wideB) {
   int64_t ops = vectorOps(nr, width);
   if (ops == 0 || mr * ops + ops + 2 > vectorRegisters(width))
     return 0.0;
-  double score = double(mr * nr) /
-                 double(std::max({mr * ops, mr + ops, kFmasInFlight}));
+  double cost = double(std::max({mr * ops, mr + ops, kFmasInFlight}));
+  if (wideB)
+    cost += double(mr + 2 * ops) / 2;
+  double score = double(mr * nr) / cost;
   return std::round(score * 1000) / 1000;
 }
 
-RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
+RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width,
+                            bool wideB = false) {
   // Score, then block size, then rows (fewer passes over B).
   std::tuple<double, int64_t, int64_t> best = {0.0, 1, 1};
   for (int64_t nr = std::min(N, 4 * width); nr >= 1; --nr) {
@@ -100,7 +115,7 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
       continue;
     for (int64_t mr = std::min<int64_t>(M, 14); mr >= 1; --mr) {
       if (M % mr == 0)
-        best = std::max(best, {blockScore(mr, nr, width), mr * nr, mr});
+        best = std::max(best, {blockScore(mr, nr, width, wideB), mr * nr, mr});
     }
   }
   int64_t mr = std::get<2>(best);
@@ -115,7 +130,8 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width) {
 /// two steps fewer: a larger rest may take a better block.
 int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
                  function_ref<double(int64_t)> score,
-                 function_ref<bool(int64_t)> fewer = nullptr) {
+                 function_ref<bool(int64_t)> fewer = nullptr,
+                 double restCost = 0.0) {
   double whole = double(total) / score(total), best = 0.95 * whole;
   int64_t main = total;
   for (int64_t step : steps) {
@@ -123,7 +139,8 @@ int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
       int64_t head = total - total % step - less * step, rest = total - head;
       if (head <= 0 || rest == 0 || (less && !(fewer && fewer(rest))))
         continue;
-      double cost = double(head) / score(head) + double(rest) / score(rest);
+      double cost =
+          double(head) / score(head) + double(rest) / score(rest) + restCost;
       if (cost < best) {
         best = cost;
         main = head;
@@ -143,8 +160,15 @@ int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 /// reads its column block of B again, over all of K (an LSTM's 128 rows as
 /// 108 and 20, four blocks of 5 over K = 1792: the 20 rows took twice the
 /// time per row of the 108; an autoencoder's 128 x 784 over K = 256 is
-/// faster as 108 and 20 than as 115 and 13).
-int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width) {
+/// faster as 108 and 20 than as 115 and 13). With a wide B (isWideB), the
+/// rest, a product of its own, reads all of B once more, which costs about
+/// kWideRestCost (in mainPart's units): the MLP's and the autoencoder's 256
+/// rows as 252 in 6 x 64 blocks and 4 in 4 x 64, but the MLP's 64 rows
+/// still in 8 x 32 blocks (60 and 4 made its inference at batch 64 4 %
+/// slower).
+constexpr double kWideRestCost = 0.1;
+
+int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
     blockRows.push_back(mr);
@@ -152,10 +176,11 @@ int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width) {
   bool inL1 = K * kColumnBlockLanes * 4 <= kL1ColumnBlock;
   return mainPart(
       M, blockRows,
-      [&](int64_t rows) { return registerBlock(rows, N, width).score; },
+      [&](int64_t rows) { return registerBlock(rows, N, width, wideB).score; },
       [&](int64_t rest) {
-        return inL1 || rest <= 2 * registerBlock(rest, N, width).mr;
-      });
+        return inL1 || rest <= 2 * registerBlock(rest, N, width, wideB).mr;
+      },
+      wideB ? kWideRestCost : 0.0);
 }
 
 /// The columns of an M x N product that its main register blocks cover:
@@ -163,9 +188,9 @@ int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width) {
 /// only allow partial or short vectors and a split pays (100 columns: 96
 /// in 6 x 16 blocks and 4 in 10 x 4 blocks, instead of 100 in 10 x 5
 /// blocks of a partial register).
-int64_t mainColumns(int64_t M, int64_t N, int64_t width) {
+int64_t mainColumns(int64_t M, int64_t N, int64_t width, bool wideB) {
   return mainPart(N, {width, 2 * width, 4 * width}, [&](int64_t columns) {
-    return registerBlock(M, columns, width).score;
+    return registerBlock(M, columns, width, wideB).score;
   });
 }
 
@@ -207,6 +232,27 @@ bool rowsOutside(linalg::LinalgOp op,
   return K * N * 4 <= kSmallB && M * N * 4 >= kLargeC;
 }
 
+/// Whether a contraction's B (the input indexed by its last n dimension)
+/// is wide, blockScore's `wideB`: its rows lie 512 bytes or more apart (its
+/// innermost dimension, or that of the tensor a tile of B was sliced from,
+/// holds 128 floats or more) and it outgrows 32 KB, so that it does not
+/// stay in L1 anyway.
+bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
+  AffineExpr n = getAffineDimExpr(dims.n.back(), op.getContext());
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (!op.getMatchingIndexingMap(input).getResultPosition(n))
+      continue;
+    Value b = input->get();
+    while (auto slice = b.getDefiningOp<tensor::ExtractSliceOp>())
+      b = slice.getSource();
+    auto type = dyn_cast<ShapedType>(b.getType());
+    return type && type.hasStaticShape() && type.getRank() != 0 &&
+           type.getShape().back() * 4 >= 512 &&
+           type.getNumElements() * 4 > 32 * 1024;
+  }
+  return false;
+}
+
 std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
   if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
     return std::nullopt;
@@ -219,7 +265,8 @@ std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
-  RegisterBlock block = registerBlock(ranges[m], ranges[n], width);
+  RegisterBlock block =
+      registerBlock(ranges[m], ranges[n], width, isWideB(op, *dims));
   tiles[m] = block.mr;
   tiles[n] = block.nr;
   // Column blocks outside row blocks: a block column of B (K x NR) stays
@@ -900,7 +947,8 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
     int64_t depth = 1;
     for (unsigned k : dims->k)
       depth *= ranges[k];
-    int64_t rows = mainRows(ranges[m], ranges[n], depth, width);
+    bool wideB = isWideB(op, *dims);
+    int64_t rows = mainRows(ranges[m], ranges[n], depth, width, wideB);
     if (rows < ranges[m]) {
       auto [first, rest] = splitProduct(rewriter, op, m, rows, epilogues);
       parts = {first};
@@ -911,7 +959,7 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
       if (!part)
         continue;
       int64_t partRows = part.getStaticLoopRanges()[m];
-      int64_t columns = mainColumns(partRows, ranges[n], width);
+      int64_t columns = mainColumns(partRows, ranges[n], width, wideB);
       if (columns < ranges[n])
         splitProduct(rewriter, part, n, columns, epilogues);
     }

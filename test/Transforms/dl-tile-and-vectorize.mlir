@@ -309,7 +309,8 @@ func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<12
 // the row blocks are the outer loop, which threads share, and each writes
 // whole rows of C (columns outside would write it a strip of 16 or 32
 // columns at a time). The 10 rows that 6 x 16 blocks leave make a C of
-// 10 KB: their column blocks stay outside.
+// 10 KB: their column blocks stay outside. B's rows lie 1 KB apart, but
+// all of it (32 KB) stays in L1: not a wide B, 8 x 32 blocks with AVX-512.
 // CHECK-LABEL: func.func @rows_outside
 // CHECK: scf.forall (%{{.*}}) = (0) to (1014) step (6)
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c16
@@ -327,6 +328,44 @@ func.func @rows_outside(%a: tensor<1024x32xf32>, %b: tensor<32x256xf32>) -> tens
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<1024x256xf32>) -> tensor<1024x256xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<1024x32xf32>, tensor<32x256xf32>) outs(%c : tensor<1024x256xf32>) -> tensor<1024x256xf32>
   return %0 : tensor<1024x256xf32>
+}
+
+// -----
+
+// A wide B (784 x 512: rows 2 KB apart, 1.6 MB), whose column blocks come
+// from L2 at every row block: with AVX-512, of the blocks that keep the FMA
+// units busy, 6 x 64 reads the fewest vectors per FMA, so 256 rows are 252
+// in 6 x 64 blocks (in chunks of 42 rows) and a rest of 4 in 4 x 64, not
+// 8 x 32 blocks.
+// AVX512-LABEL: func.func @wide_b
+// AVX512: scf.forall (%{{.*}}) = (0) to (252) step (42)
+// AVX512: scf.for %{{.*}} = %c0 to %c512 step %c64
+// AVX512: scf.for %{{.*}} = %c0 to %c42 step %c6
+// AVX512: vector.contract {{.*}} into vector<6x64xf32>
+// AVX512: vector.contract {{.*}} into vector<4x64xf32>
+// AVX512-NOT: vector<8x32xf32>
+func.func @wide_b(%a: tensor<256x784xf32>, %b: tensor<784x512xf32>) -> tensor<256x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x512xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<256x512xf32>) -> tensor<256x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<256x784xf32>, tensor<784x512xf32>) outs(%c : tensor<256x512xf32>) -> tensor<256x512xf32>
+  return %0 : tensor<256x512xf32>
+}
+
+// -----
+
+// With 64 rows, the rest's second pass over the wide B would cost more
+// than the 6 x 64 blocks save: 8 x 32 blocks over all 64.
+// AVX512-LABEL: func.func @wide_b_few_rows
+// AVX512-NOT: vector<6x64xf32>
+// AVX512: vector.contract {{.*}} into vector<8x32xf32>
+// AVX512-NOT: vector<4x64xf32>
+func.func @wide_b_few_rows(%a: tensor<64x784xf32>, %b: tensor<784x512xf32>) -> tensor<64x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x512xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<64x784xf32>, tensor<784x512xf32>) outs(%c : tensor<64x512xf32>) -> tensor<64x512xf32>
+  return %0 : tensor<64x512xf32>
 }
 
 // -----
