@@ -73,9 +73,9 @@ int64_t vectorOps(int64_t lanes, int64_t width) {
 /// inference at batch 64 1.16x on a Xeon with AVX-512); NR is at most 4
 /// registers.
 ///
-/// When B's rows lie 512 bytes or more apart (`wideB`: N of 128 floats or
-/// more), a column block of B falls into an eighth of L1's sets or fewer
-/// and comes from L2 again for every row block (with prefetches where
+/// When B is wide (`wideB`, isWideB: its rows lie 512 bytes or more apart
+/// and it outgrows L1), a column block of B falls into an eighth of L1's sets
+/// or fewer and comes from L2 again for every row block (with prefetches where
 /// they lie 1 KB or more apart); its loads then cost beside the FMAs:
 /// half a step for each broadcast of A and a whole one for each vector of
 /// B, so that of the blocks that keep the FMA units busy, the one with the
@@ -246,9 +246,11 @@ bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
     while (auto slice = b.getDefiningOp<tensor::ExtractSliceOp>())
       b = slice.getSource();
     auto type = dyn_cast<ShapedType>(b.getType());
-    return type && type.hasStaticShape() && type.getRank() != 0 &&
-           type.getShape().back() * 4 >= 512 &&
-           type.getNumElements() * 4 > 32 * 1024;
+    if (!type || !type.hasStaticShape() || type.getRank() == 0)
+      return false;
+    int64_t bytes = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    return type.getShape().back() * bytes >= 512 &&
+           type.getNumElements() * bytes > 32 * 1024;
   }
   return false;
 }
