@@ -13,6 +13,7 @@
 #include "compiler/Conversion/DLToLinalg/Utils.h"
 #include "compiler/Transforms/Aliasing.h"
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/VariableLayout.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -237,6 +238,8 @@ bool rowsOutside(linalg::LinalgOp op,
 /// innermost dimension, or that of the tensor a tile of B was sliced from,
 /// holds 128 floats or more) and it outgrows 32 KB, so that it does not
 /// stay in L1 anyway.
+constexpr int64_t kWideRowBytes = 512, kWideBBytes = 32 * 1024;
+
 bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
   AffineExpr n = getAffineDimExpr(dims.n.back(), op.getContext());
   for (OpOperand *input : op.getDpsInputOperands()) {
@@ -248,9 +251,9 @@ bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
     auto type = dyn_cast<ShapedType>(b.getType());
     if (!type || !type.hasStaticShape() || type.getRank() == 0)
       return false;
-    int64_t bytes = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-    return type.getShape().back() * bytes >= 512 &&
-           type.getNumElements() * bytes > 32 * 1024;
+    int64_t bytes = dlc::elementBytes(type.getElementType());
+    return type.getShape().back() * bytes >= kWideRowBytes &&
+           type.getNumElements() * bytes > kWideBBytes;
   }
   return false;
 }
