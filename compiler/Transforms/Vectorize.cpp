@@ -233,14 +233,12 @@ bool rowsOutside(linalg::LinalgOp op,
   return K * N * 4 <= kSmallB && M * N * 4 >= kLargeC;
 }
 
-/// Whether a contraction's B (the input indexed by its last n dimension)
-/// is wide, blockScore's `wideB`: its rows lie 512 bytes or more apart (its
-/// innermost dimension, or that of the tensor a tile of B was sliced from,
-/// holds 128 floats or more) and it outgrows 32 KB, so that it does not
-/// stay in L1 anyway.
-constexpr int64_t kWideRowBytes = 512, kWideBBytes = 32 * 1024;
-
-bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
+/// The type of the tensor a contraction's B (the input indexed by its last
+/// n dimension) is read from: B's own, or that of the tensor a tile of B
+/// was sliced from (so that a tiled op decides as the whole op did); null
+/// when it is not statically shaped.
+ShapedType sourceOfB(linalg::LinalgOp op,
+                     const linalg::ContractionDimensions &dims) {
   AffineExpr n = getAffineDimExpr(dims.n.back(), op.getContext());
   for (OpOperand *input : op.getDpsInputOperands()) {
     if (!op.getMatchingIndexingMap(input).getResultPosition(n))
@@ -250,12 +248,25 @@ bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
       b = slice.getSource();
     auto type = dyn_cast<ShapedType>(b.getType());
     if (!type || !type.hasStaticShape() || type.getRank() == 0)
-      return false;
-    int64_t bytes = dlc::elementBytes(type.getElementType());
-    return type.getShape().back() * bytes >= kWideRowBytes &&
-           type.getNumElements() * bytes > kWideBBytes;
+      return nullptr;
+    return type;
   }
-  return false;
+  return nullptr;
+}
+
+/// Whether a contraction's B is wide, blockScore's `wideB`: its rows lie
+/// 512 bytes or more apart (the innermost dimension of sourceOfB holds 128
+/// floats or more) and it outgrows 32 KB, so that it does not stay in L1
+/// anyway.
+constexpr int64_t kWideRowBytes = 512, kWideBBytes = 32 * 1024;
+
+bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
+  ShapedType type = sourceOfB(op, dims);
+  if (!type)
+    return false;
+  int64_t bytes = dlc::elementBytes(type.getElementType());
+  return type.getShape().back() * bytes >= kWideRowBytes &&
+         type.getNumElements() * bytes > kWideBBytes;
 }
 
 std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
@@ -1593,6 +1604,31 @@ constexpr int64_t kL1Panel = 16 * 1024;
 /// of B per FMA (each chunk reads all of B: 4 / rows bytes per FMA).
 constexpr int64_t kMinChunkRows = 32;
 
+/// Bytes of a wide B's source from which it does not stay in L2 beside a
+/// chunk of A's rows and their results, and bytes of the K blocks (kc x N)
+/// such a B is read in (streamsLargeB).
+constexpr int64_t kLargeB = 1024 * 1024, kSlab = 256 * 1024;
+
+/// Whether a register-tiled share reads a wide B (isWideB) of kLargeB or
+/// more, over more than kSlab bytes of it (`shareElements` of B's elements:
+/// K x N of the share). Such a B comes from L3 for every chunk of rows; read
+/// in K blocks of all the share's columns (kSlab bytes at most), a chunk
+/// takes whole rows of B from each 4 KB page at once, where column blocks
+/// over all of K take a 256-byte piece of each row, 2 KB apart, and the
+/// next column block comes back to the same pages after the whole column
+/// block. (Neither keeps a panel in L1: a 6 x 64 block's 256-byte pieces
+/// of rows 2 KB apart fall into 8 of the 64 sets of a 48 KB L1.)
+bool streamsLargeB(linalg::LinalgOp op,
+                   const linalg::ContractionDimensions &dims,
+                   int64_t shareElements) {
+  ShapedType type = sourceOfB(op, dims);
+  if (!type || !isWideB(op, dims))
+    return false;
+  int64_t bytes = dlc::elementBytes(type.getElementType());
+  return type.getNumElements() * bytes >= kLargeB &&
+         shareElements * bytes > kSlab;
+}
+
 /// The reduction block of a deep product, a plain [M, K] x [K, N]:
 /// - whose A outgrows the L2 share and is so deep that fewer than
 ///   kMinChunkRows rows fit it (K > 1536), while all its rows fit it over
@@ -1613,6 +1649,15 @@ constexpr int64_t kMinChunkRows = 32;
 ///   MLP on a Xeon with AVX-512, with 32-register blocks either way:
 ///   inference at batch 64 1.26x, the training step 1.21x; at batch 256
 ///   about 1.3x (every product in the rows' L2 chunks).
+///   Where the share streams a large wide B (streamsLargeB), its K blocks
+///   span kSlab bytes of B's rows instead (the MLP's layers at batch 256:
+///   784 rows of 2 KB in blocks of 112, where no divisor of 784 within the
+///   16 KB panel of a 6 x 64 block's 256-byte rows is 64 or more; 512 rows
+///   in blocks of 128, not 64). In C, 6 x 64 blocks in chunks of 42 rows
+///   (GFLOP/s, medians of 12 alternated runs): 256 x 784 x 512 161 in
+///   blocks of 112 against 145 unblocked, 256 x 512 x 512 166 in blocks of
+///   128 against 158 in blocks of 64; the MLP's batch-256 step 0.952 of
+///   the time (17 of 20 alternated rounds), its inference 0.905.
 /// The block (the largest divisor of K up to kDepthBlock, half of K at
 /// most, at least 64, within both budgets where both apply) as tile sizes
 /// of `op` (0 but for K), or none.
@@ -1633,11 +1678,19 @@ std::optional<SmallVector<int64_t>> depthBlock(linalg::LinalgOp op,
       registers && M / registers->tiles[m] >= 2 && K * panelRow > kL1Panel;
   if (!deepA && !deepB)
     return std::nullopt;
+  auto largestBlock = [&](function_ref<bool(int64_t)> fits) {
+    int64_t kc = 0;
+    for (int64_t c = 8; c <= kDepthBlock && 2 * c <= K; ++c)
+      if (K % c == 0 && (aFits || M * c * 4 <= kL2Budget) && fits(c))
+        kc = c;
+    return kc;
+  };
   int64_t kc = 0;
-  for (int64_t c = 8; c <= kDepthBlock && 2 * c <= K; ++c)
-    if (K % c == 0 && (aFits || M * c * 4 <= kL2Budget) &&
-        (!deepB || c * panelRow <= kL1Panel))
-      kc = c;
+  if (!deepA && streamsLargeB(op, *dims, K * ranges[n]))
+    kc = largestBlock([&](int64_t c) { return c * ranges[n] * 4 <= kSlab; });
+  if (kc < 64)
+    kc = largestBlock(
+        [&](int64_t c) { return !deepB || c * panelRow <= kL1Panel; });
   if (kc < 64)
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 0);

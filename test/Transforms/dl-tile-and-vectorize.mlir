@@ -336,12 +336,22 @@ func.func @rows_outside(%a: tensor<1024x32xf32>, %b: tensor<32x256xf32>) -> tens
 // from L2 at every row block: with AVX-512, of the blocks that keep the FMA
 // units busy, 6 x 64 reads the fewest vectors per FMA, so 256 rows are 252
 // in 6 x 64 blocks (in chunks of 42 rows) and a rest of 4 in 4 x 64, not
-// 8 x 32 blocks.
+// 8 x 32 blocks. B (1 MB or more) does not stay in L2: each chunk reads it
+// in K blocks of 112 rows across all 512 columns (224 KB, the largest
+// divisor of 784 within 256 KB), first block, blocks between, last block;
+// the rest of 4 rows, a share of 4 x 512, is not blocked.
 // AVX512-LABEL: func.func @wide_b
 // AVX512: scf.forall (%{{.*}}) = (0) to (252) step (42)
 // AVX512: scf.for %{{.*}} = %c0 to %c512 step %c64
 // AVX512: scf.for %{{.*}} = %c0 to %c42 step %c6
+// AVX512: scf.for %{{.*}} = %c0 to %c112 step %c1
 // AVX512: vector.contract {{.*}} into vector<6x64xf32>
+// AVX512: scf.for %{{.*}} = %c0 to %c560 step %c112
+// AVX512: scf.for %{{.*}} = %c0 to %c512 step %c64
+// AVX512: scf.for %{{.*}} = %c0 to %c42 step %c6
+// AVX512: scf.for %{{.*}} = %c0 to %c112 step %c1
+// AVX512: scf.forall.in_parallel
+// AVX512: scf.for %{{.*}} = %c0 to %c784 step %c1
 // AVX512: vector.contract {{.*}} into vector<4x64xf32>
 // AVX512-NOT: vector<8x32xf32>
 func.func @wide_b(%a: tensor<256x784xf32>, %b: tensor<784x512xf32>) -> tensor<256x512xf32> {
@@ -350,6 +360,24 @@ func.func @wide_b(%a: tensor<256x784xf32>, %b: tensor<784x512xf32>) -> tensor<25
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<256x512xf32>) -> tensor<256x512xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<256x784xf32>, tensor<784x512xf32>) outs(%c : tensor<256x512xf32>) -> tensor<256x512xf32>
   return %0 : tensor<256x512xf32>
+}
+
+// -----
+
+// A wide B that stays in L2 (784 x 256, 784 KB) keeps whole column blocks
+// over all of K: its 4-line panels would not stay in L1 either (rows 1 KB
+// apart), and blocking K adds nothing where B comes from L2 anyway.
+// AVX512-LABEL: func.func @wide_b_in_l2
+// AVX512: scf.forall (%{{.*}}) = (0) to (252) step (42)
+// AVX512: scf.for %{{.*}} = %c0 to %c784 step %c1 iter_args(%{{.*}}) -> (vector<6x64xf32>)
+// AVX512: vector.contract {{.*}} into vector<6x64xf32>
+// AVX512: scf.forall.in_parallel
+func.func @wide_b_in_l2(%a: tensor<256x784xf32>, %b: tensor<784x256xf32>) -> tensor<256x256xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x256xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<256x256xf32>) -> tensor<256x256xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<256x784xf32>, tensor<784x256xf32>) outs(%c : tensor<256x256xf32>) -> tensor<256x256xf32>
+  return %0 : tensor<256x256xf32>
 }
 
 // -----
