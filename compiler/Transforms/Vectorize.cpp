@@ -257,16 +257,19 @@ ShapedType sourceOfB(linalg::LinalgOp op,
 /// Whether a contraction's B is wide, blockScore's `wideB`: its rows lie
 /// 512 bytes or more apart (the innermost dimension of sourceOfB holds 128
 /// floats or more) and it outgrows 32 KB, so that it does not stay in L1
-/// anyway.
+/// anyway. `source` is sourceOfB.
 constexpr int64_t kWideRowBytes = 512, kWideBBytes = 32 * 1024;
 
-bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
-  ShapedType type = sourceOfB(op, dims);
-  if (!type)
+bool isWide(ShapedType source) {
+  if (!source)
     return false;
-  int64_t bytes = dlc::elementBytes(type.getElementType());
-  return type.getShape().back() * bytes >= kWideRowBytes &&
-         type.getNumElements() * bytes > kWideBBytes;
+  int64_t bytes = dlc::elementBytes(source.getElementType());
+  return source.getShape().back() * bytes >= kWideRowBytes &&
+         source.getNumElements() * bytes > kWideBBytes;
+}
+
+bool isWideB(linalg::LinalgOp op, const linalg::ContractionDimensions &dims) {
+  return isWide(sourceOfB(op, dims));
 }
 
 std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
@@ -1622,7 +1625,7 @@ bool streamsLargeB(linalg::LinalgOp op,
                    const linalg::ContractionDimensions &dims,
                    int64_t shareElements) {
   ShapedType type = sourceOfB(op, dims);
-  if (!type || !isWideB(op, dims))
+  if (!isWide(type))
     return false;
   int64_t bytes = dlc::elementBytes(type.getElementType());
   return type.getNumElements() * bytes >= kLargeB &&
