@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Aliasing.h"
+#include "compiler/Transforms/VariableLayout.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -38,8 +39,8 @@ std::optional<std::pair<int64_t, int64_t>> arenaRange(Value v) {
   if (!offset || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
       !type.getElementType().isIntOrFloat())
     return std::nullopt;
-  int64_t bytes = type.getNumElements() *
-                  std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+  int64_t bytes =
+      type.getNumElements() * dlc::elementBytes(type.getElementType());
   return std::make_pair(*offset, *offset + bytes);
 }
 

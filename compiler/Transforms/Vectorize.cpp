@@ -3758,7 +3758,7 @@ void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
     if (failed(type.getStridesAndOffset(strides, offset)) ||
         strides.back() != 1 || ShapedType::isDynamic(strides[*row]))
       continue;
-    int64_t bytes = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    int64_t bytes = dlc::elementBytes(type.getElementType());
     if (strides[*row] * bytes < kPrefetchStrideBytes)
       continue;
     Location loc = op->getLoc();
