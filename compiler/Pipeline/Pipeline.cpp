@@ -55,7 +55,11 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
               "cse,";
     vectors = "dl-vectorize-elementwise" + width + ",dl-lower-vectors" + width +
               "," + kCanonicalize;
-    loops = "dl-approximate-math,convert-linalg-to-parallel-loops,"
+    // (vectorWidth 16: AVX-512, whose divider takes about 10 cycles per
+    // vector of 16 floats.)
+    loops = std::string("dl-approximate-math") +
+            (vectorWidth == 16 ? "{avx512-reciprocal=true}" : "") +
+            ",convert-linalg-to-parallel-loops,"
             "scf-forall-to-parallel,dl-parallelize,";
   }
   return tiling +

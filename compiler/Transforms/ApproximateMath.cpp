@@ -2,16 +2,19 @@
 //
 // exp, tanh, log and friends become MLIR's polynomial approximations
 // (arith ops only) instead of calls to libm, so the loops that use them
-// (sigmoid, tanh, softmax, the LSTM's gates) vectorize; see Passes.td.
+// (sigmoid, tanh, softmax, the LSTM's gates) vectorize; for AVX-512, f32
+// vector divisions become multiplications by reciprocals; see Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace dlc {
@@ -23,8 +26,107 @@ using namespace mlir;
 
 namespace {
 
+/// AVX-512's reciprocal estimate of 16 floats (vrcp14ps), as LLVM names it.
+constexpr StringLiteral kReciprocal16 = "llvm.x86.avx512.rcp14.ps.512";
+
+/// 1 / d for a vector<16xf32> `d`: vrcp14ps's estimate `r` refined by one
+/// Newton step, r + r (1 - d r); `r` itself where the step is NaN (d zero,
+/// infinite or NaN, or r infinite).
+Value reciprocal16(OpBuilder &b, Location loc, Value d) {
+  auto type = cast<VectorType>(d.getType());
+  auto splat = [&](float value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
+  };
+  Value allLanes = arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(-1));
+  Value estimate = LLVM::CallIntrinsicOp::create(
+                       b, loc, type, b.getStringAttr(kReciprocal16),
+                       ValueRange{d, splat(0.0f), allLanes})
+                       .getResult(0);
+  Value error = math::FmaOp::create(b, loc, arith::NegFOp::create(b, loc, d),
+                                    estimate, splat(1.0f));
+  Value refined = math::FmaOp::create(b, loc, estimate, error, estimate);
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, refined,
+                                    refined);
+  return arith::SelectOp::create(b, loc, nan, estimate, refined);
+}
+
+/// 1 / d for an f32 vector `d` of 16 n elements (any shape): reciprocal16
+/// of each 16 in turn.
+Value reciprocalBy16(OpBuilder &b, Location loc, Value d) {
+  auto type = cast<VectorType>(d.getType());
+  auto lanes = VectorType::get({16}, type.getElementType());
+  auto flat = VectorType::get({type.getNumElements()}, type.getElementType());
+  if (flat == lanes && type == lanes)
+    return reciprocal16(b, loc, d);
+  Value flatD = vector::ShapeCastOp::create(b, loc, flat, d);
+  Value result = arith::ConstantOp::create(
+      b, loc, flat, DenseElementsAttr::get(flat, b.getF32FloatAttr(0.0f)));
+  for (int64_t at = 0; at < flat.getNumElements(); at += 16) {
+    Value part = vector::ExtractStridedSliceOp::create(
+        b, loc, flatD, ArrayRef<int64_t>{at}, ArrayRef<int64_t>{16},
+        ArrayRef<int64_t>{1});
+    result = vector::InsertStridedSliceOp::create(
+        b, loc, reciprocal16(b, loc, part), result, ArrayRef<int64_t>{at},
+        ArrayRef<int64_t>{1});
+  }
+  return vector::ShapeCastOp::create(b, loc, type, result);
+}
+
+/// Whether `v` is a constant whose every element is 1.
+bool isOne(Value v) {
+  FloatAttr one;
+  SplatElementsAttr splat;
+  if (matchPattern(v, m_Constant(&splat)))
+    return splat.getSplatValue<APFloat>().isExactlyValue(1.0);
+  return matchPattern(v, m_Constant(&one)) &&
+         one.getValue().isExactlyValue(1.0);
+}
+
+/// `x / d` for f32 vectors as `x * (1 / d)`: the reciprocal of a
+/// broadcast scalar computed beside the broadcast (once per broadcast),
+/// that of a vector of 16 n elements by reciprocalBy16; other divisions
+/// stay.
+void divideByReciprocals(Operation *root) {
+  DenseMap<Value, Value> broadcastReciprocals;
+  root->walk([&](arith::DivFOp div) {
+    auto type = dyn_cast<VectorType>(div.getType());
+    if (!type || !type.getElementType().isF32())
+      return;
+    Value divisor = div.getRhs(), reciprocal;
+    OpBuilder b(div);
+    if (auto broadcast = divisor.getDefiningOp<vector::BroadcastOp>();
+        broadcast && broadcast.getSourceType().isF32()) {
+      Value &known = broadcastReciprocals[divisor];
+      if (!known) {
+        b.setInsertionPoint(broadcast);
+        Location loc = broadcast.getLoc();
+        Value scalar = arith::DivFOp::create(
+            b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f)),
+            broadcast.getSource());
+        known = vector::BroadcastOp::create(b, loc, type, scalar);
+      }
+      reciprocal = known;
+      b.setInsertionPoint(div);
+    } else if (!type.isScalable() && type.getNumElements() % 16 == 0) {
+      reciprocal = reciprocalBy16(b, div.getLoc(), divisor);
+    } else {
+      return;
+    }
+    Value quotient =
+        isOne(div.getLhs())
+            ? reciprocal
+            : arith::MulFOp::create(b, div.getLoc(), div.getLhs(), reciprocal)
+                  .getResult();
+    div.replaceAllUsesWith(quotient);
+    div.erase();
+  });
+}
+
 struct DLApproximateMath
     : dlc::impl::DLApproximateMathBase<DLApproximateMath> {
+  using DLApproximateMathBase::DLApproximateMathBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
@@ -34,8 +136,12 @@ struct DLApproximateMath
                "math.log2", "math.erf"}, name);
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     dlc::structuredRewrites())))
+                                     dlc::structuredRewrites()))) {
       signalPassFailure();
+      return;
+    }
+    if (avx512Reciprocal)
+      divideByReciprocals(getOperation());
   }
 };
 

@@ -567,10 +567,32 @@ def DLApproximateMath : Pass<"dl-approximate-math", "mlir::ModuleOp"> {
     with the special values of the libm functions), so the loops that use
     them vectorize instead of calling libm once per element. Run at -O1
     and above; -O0 keeps the libm calls.
+
+    With `avx512-reciprocal` (dlc sets it when it vectorizes for AVX-512's
+    16 f32 lanes), f32 vector divisions, whose 16-lane `vdivps` takes the
+    divider about 10 cycles, become multiplications:
+    - by a broadcast scalar, `x / s` becomes `x * (1 / s)`, the scalar
+      reciprocal computed once beside the broadcast (within an ulp of the
+      quotient; a `1 / s` beyond f32's range, s below 2^-128, gives inf
+      or 0 where the quotient would not);
+    - by a vector of 16 n f32 elements (any shape, 16 at a time),
+      `x / d` becomes `x * r`: `r` is `vrcp14ps`'s estimate (relative
+      error below 2^-14) refined by one Newton step, `r + r (1 - d r)`,
+      within 1 ulp of `1 / d` for every f32 d. Where the step gives NaN
+      (d zero, infinite or NaN, or an estimate that overflows) the
+      estimate itself is kept, so `1 / 0` is inf and `1 / inf` is 0 as in
+      the division (sigmoid's saturation); `1 / d` is `r` itself.
+    The loops that use them (Adam's and RMSprop's updates, sigmoid, tanh,
+    softmax) stop waiting on the divider.
   }];
+  let options = [
+    Option<"avx512Reciprocal", "avx512-reciprocal", "bool", /*default=*/"false",
+           "Divisions of f32 vectors as multiplications by reciprocals "
+           "(vrcp14ps and a Newton step for vector<16xf32> divisors)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-    "mlir::vector::VectorDialect"
+    "mlir::vector::VectorDialect", "mlir::LLVM::LLVMDialect"
   ];
 }
 

@@ -4,7 +4,9 @@
    hyper-parameter (M_set_hyper) takes effect, SGD declared without
    momentum keeps no momentum buffer until its momentum is set (then,
    as torch.optim.SGD, the buffer starts as the gradient), and checkpoints
-   carry the optimizer slots. */
+   carry the optimizer slots. Each param has N elements: two vectors of
+   16 lanes and a rest of 4 (the updates' vector code, with AVX-512's
+   reciprocals for Adam's and RMSprop's divisions, and their rest). */
 #include "opt.h"
 
 #include <math.h>
@@ -12,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define N 36
+
 static int failures;
 
-/* Reads param `name` (4 floats) from a checkpoint written by opt_save. */
-static void read_param(const char *path, const char *name, float out[4]) {
+/* Reads param `name` (N floats) from a checkpoint written by opt_save. */
+static void read_param(const char *path, const char *name, float out[N]) {
   FILE *f = fopen(path, "rb");
   unsigned long long header = 0;
   fread(&header, 8, 1, f);
@@ -27,13 +31,13 @@ static void read_param(const char *path, const char *name, float out[4]) {
   unsigned long long begin = 0;
   sscanf(strstr(at, "data_offsets") + 15, "%llu", &begin);
   fseek(f, (long)(8 + header + begin), SEEK_SET);
-  fread(out, 4, 4, f);
+  fread(out, 4, N, f);
   free(json);
   fclose(f);
 }
 
-static void check(const char *what, const float got[4], const double want[4]) {
-  for (int i = 0; i < 4; ++i)
+static void check(const char *what, const float got[N], const double want[N]) {
+  for (int i = 0; i < N; ++i)
     if (fabs(got[i] - want[i]) > 1e-6 + 1e-5 * fabs(want[i])) {
       printf("FAILED %s[%d]: got %.9g, expected %.9g\n", what, i, got[i], want[i]);
       ++failures;
@@ -43,7 +47,12 @@ static void check(const char *what, const float got[4], const double want[4]) {
 
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : "opt.safetensors";
-  float c[2][4] = {{1, -2, 0.5f, 3}, {-0.5f, 1, 2, -1}}, loss;
+  /* The first 4 elements as before; the rest a pattern of other values. */
+  float c[2][N] = {{1, -2, 0.5f, 3}, {-0.5f, 1, 2, -1}}, loss;
+  for (int i = 4; i < N; ++i) {
+    c[0][i] = (float)((i * 7) % 11 - 5) * 0.25f;
+    c[1][i] = (float)((i * 5) % 13 - 6) * 0.125f;
+  }
   opt *m = opt_create();
   for (int s = 0; s < 2; ++s)
     if (opt_nesterov(m, c[s], &loss) || opt_momentum(m, c[s], &loss) ||
@@ -54,10 +63,10 @@ int main(int argc, char **argv) {
     }
   opt_save(m, path);
 
-  double w[4], buf[4], mo[4], v[4], want[4];
-  float got[4];
+  double w[N], buf[N], mo[N], v[N], want[N];
+  float got[N];
   /* SGD, nesterov, weight decay (torch.optim.SGD). */
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < N; ++i) {
     w[i] = 0.5;
     buf[i] = 0;
     for (int s = 0; s < 2; ++s) {
@@ -70,7 +79,7 @@ int main(int argc, char **argv) {
   read_param(path, "w1", got);
   check("sgd nesterov", got, want);
   /* SGD with momentum. */
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < N; ++i) {
     w[i] = 0.5;
     buf[i] = 0;
     for (int s = 0; s < 2; ++s) {
@@ -84,7 +93,7 @@ int main(int argc, char **argv) {
   /* Adam with (L2) weight decay, then AdamW (decoupled). */
   for (int decoupled = 0; decoupled < 2; ++decoupled) {
     double lr = 0.01, wd = decoupled ? 0.01 : 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < N; ++i) {
       w[i] = 0.5;
       mo[i] = v[i] = 0;
       for (int s = 0; s < 2; ++s) {
@@ -105,7 +114,7 @@ int main(int argc, char **argv) {
     check(decoupled ? "adamw" : "adam", got, want);
   }
   /* RMSprop. */
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < N; ++i) {
     w[i] = 0.5;
     v[i] = 0;
     for (int s = 0; s < 2; ++s) {
@@ -119,8 +128,8 @@ int main(int argc, char **argv) {
   check("rmsprop", got, want);
 
   /* SGD with weight decay and no momentum: no buffer (the slot stays 0). */
-  double plain[4];
-  for (int i = 0; i < 4; ++i) {
+  double plain[N];
+  for (int i = 0; i < N; ++i) {
     plain[i] = 0.5;
     for (int s = 0; s < 2; ++s)
       plain[i] -= 0.1 * (c[s][i] + 0.01 * plain[i]);
@@ -128,7 +137,7 @@ int main(int argc, char **argv) {
   }
   read_param(path, "w6", got);
   check("sgd", got, want);
-  double zeros[4] = {0, 0, 0, 0};
+  double zeros[N] = {0};
   read_param(path, "optim/plain/momentum/w6", got);
   check("sgd's unused momentum slot", got, zeros);
   /* Its momentum set to 0.5 at run time: two more steps; the buffer
@@ -137,7 +146,7 @@ int main(int argc, char **argv) {
       opt_plain(m, c[0], &loss) != 0)
     ++failures;
   opt_save(m, path);
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < N; ++i) {
     for (int s = 0; s < 2; ++s) {
       double g = c[1 - s][i] + 0.01 * plain[i];
       buf[i] = s == 0 ? g : 0.5 * buf[i] + g;
@@ -151,7 +160,7 @@ int main(int argc, char **argv) {
   check("sgd's momentum slot", got, buf);
 
   /* A run-time learning rate: momentum's lr set to 0 freezes w5. */
-  float before[4], after[4];
+  float before[N], after[N];
   read_param(path, "w5", before);
   if (opt_set_hyper(m, "momentum.lr", 0.0f) != 0 || opt_momentum(m, c[0], &loss) != 0)
     ++failures;
