@@ -56,9 +56,9 @@ std::string dlc::toLLVMPipeline(int64_t vectorWidth, bool fuse) {
     vectors = "dl-vectorize-elementwise" + width + ",dl-lower-vectors" + width +
               "," + kCanonicalize;
     // (vectorWidth 16: AVX-512, whose divider takes about 10 cycles per
-    // vector of 16 floats.)
+    // vector of 16 floats, and which scales by 2^k in one instruction.)
     loops = std::string("dl-approximate-math") +
-            (vectorWidth == 16 ? "{avx512-reciprocal=true}" : "") +
+            (vectorWidth == 16 ? "{avx512=true}" : "") +
             ",convert-linalg-to-parallel-loops,"
             "scf-forall-to-parallel,dl-parallelize,";
   }

@@ -51,26 +51,94 @@ Value reciprocal16(OpBuilder &b, Location loc, Value d) {
   return arith::SelectOp::create(b, loc, nan, estimate, refined);
 }
 
-/// 1 / d for an f32 vector `d` of 16 n elements (any shape): reciprocal16
-/// of each 16 in turn.
-Value reciprocalBy16(OpBuilder &b, Location loc, Value d) {
-  auto type = cast<VectorType>(d.getType());
+/// `f` (of a vector<16xf32>) of an f32 vector `v` of 16 n elements (any
+/// shape): of each 16 in turn.
+Value by16(OpBuilder &b, Location loc, Value v,
+           function_ref<Value(OpBuilder &, Location, Value)> f) {
+  auto type = cast<VectorType>(v.getType());
   auto lanes = VectorType::get({16}, type.getElementType());
+  if (type == lanes)
+    return f(b, loc, v);
   auto flat = VectorType::get({type.getNumElements()}, type.getElementType());
-  if (flat == lanes && type == lanes)
-    return reciprocal16(b, loc, d);
-  Value flatD = vector::ShapeCastOp::create(b, loc, flat, d);
+  Value flatV = vector::ShapeCastOp::create(b, loc, flat, v);
   Value result = arith::ConstantOp::create(
       b, loc, flat, DenseElementsAttr::get(flat, b.getF32FloatAttr(0.0f)));
   for (int64_t at = 0; at < flat.getNumElements(); at += 16) {
     Value part = vector::ExtractStridedSliceOp::create(
-        b, loc, flatD, ArrayRef<int64_t>{at}, ArrayRef<int64_t>{16},
+        b, loc, flatV, ArrayRef<int64_t>{at}, ArrayRef<int64_t>{16},
         ArrayRef<int64_t>{1});
-    result = vector::InsertStridedSliceOp::create(
-        b, loc, reciprocal16(b, loc, part), result, ArrayRef<int64_t>{at},
-        ArrayRef<int64_t>{1});
+    result = vector::InsertStridedSliceOp::create(b, loc, f(b, loc, part),
+                                                  result, ArrayRef<int64_t>{at},
+                                                  ArrayRef<int64_t>{1});
   }
   return vector::ShapeCastOp::create(b, loc, type, result);
+}
+
+/// Whether `type` is an f32 vector of 16 n elements (by16 takes it).
+bool isBy16(Type type) {
+  auto vector = dyn_cast<VectorType>(type);
+  return vector && vector.getElementType().isF32() && !vector.isScalable() &&
+         vector.getNumElements() % 16 == 0;
+}
+
+/// AVX-512's 2^k scaling of 16 floats (vscalefps), as LLVM names it.
+constexpr StringLiteral kScale16 = "llvm.x86.avx512.mask.scalef.ps.512";
+
+/// exp(x) for a vector<16xf32> `x`: x clamped to [-104, 89] (NaN kept),
+/// k = roundeven(x log2 e), r = x - k ln 2 (in two parts), upstream's
+/// polynomial p(r) for e^r, then vscalefps(p, k) = p 2^k, which rounds
+/// to denormals, 0 and inf itself (where upstream clamps k to [-127,
+/// 127] and builds 2^k from its bits: five instructions fewer).
+Value exp16(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<VectorType>(x.getType());
+  auto splat = [&](float value) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
+  };
+  auto fma = [&](Value a, Value c, Value d) -> Value {
+    return math::FmaOp::create(b, loc, a, c, d);
+  };
+  // (uge and ule keep NaN, as upstream's clamps do.)
+  auto clamp = [&](Value v, float lo, float hi) -> Value {
+    Value low = splat(lo), high = splat(hi);
+    v = arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGE, v, low), v,
+        low);
+    return arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ULE, v, high), v,
+        high);
+  };
+  x = clamp(x, -104.0f, 89.0f);
+  Value k = math::RoundEvenOp::create(
+      b, loc, arith::MulFOp::create(b, loc, x, splat(1.44269502f)));
+  Value r = fma(splat(-0.693359375f), k, x);
+  r = fma(splat(2.12194442e-4f), k, r);
+  Value p = splat(1.98756912e-4f);
+  for (float c :
+       {0.00139819994f, 0.00833345205f, 0.0416657962f, 0.166666657f, 0.5f})
+    p = fma(p, r, splat(c));
+  p = arith::AddFOp::create(
+      b, loc, fma(p, arith::MulFOp::create(b, loc, r, r), r), splat(1.0f));
+  Value allLanes = arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(-1));
+  Value currentRounding =
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(4));
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, type, b.getStringAttr(kScale16),
+             ValueRange{p, k, splat(0.0f), allLanes, currentRounding})
+      .getResult(0);
+}
+
+/// Every math.exp of an f32 vector of 16 n elements by exp16.
+void expBy16(Operation *root) {
+  root->walk([&](math::ExpOp exp) {
+    if (!isBy16(exp.getType()))
+      return;
+    OpBuilder b(exp);
+    exp.replaceAllUsesWith(by16(b, exp.getLoc(), exp.getOperand(), exp16));
+    exp.erase();
+  });
 }
 
 /// Whether `v` is a constant whose every element is 1.
@@ -85,8 +153,8 @@ bool isOne(Value v) {
 
 /// `x / d` for f32 vectors as `x * (1 / d)`: the reciprocal of a
 /// broadcast scalar computed beside the broadcast (once per broadcast),
-/// that of a vector of 16 n elements by reciprocalBy16; other divisions
-/// stay.
+/// that of a vector of 16 n elements by reciprocal16 (by16); other
+/// divisions stay.
 void divideByReciprocals(Operation *root) {
   DenseMap<Value, Value> broadcastReciprocals;
   root->walk([&](arith::DivFOp div) {
@@ -108,8 +176,8 @@ void divideByReciprocals(Operation *root) {
       }
       reciprocal = known;
       b.setInsertionPoint(div);
-    } else if (!type.isScalable() && type.getNumElements() % 16 == 0) {
-      reciprocal = reciprocalBy16(b, div.getLoc(), divisor);
+    } else if (isBy16(type)) {
+      reciprocal = by16(b, div.getLoc(), divisor, reciprocal16);
     } else {
       return;
     }
@@ -128,6 +196,8 @@ struct DLApproximateMath
   using DLApproximateMathBase::DLApproximateMathBase;
 
   void runOnOperation() override {
+    if (avx512)
+      expBy16(getOperation());
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
@@ -140,7 +210,7 @@ struct DLApproximateMath
       signalPassFailure();
       return;
     }
-    if (avx512Reciprocal)
+    if (avx512)
       divideByReciprocals(getOperation());
   }
 };

@@ -925,7 +925,9 @@ int main(int argc, char **argv) {
     for (int64_t k = 0; k < want.size(); ++k) {
       double got = a.dtype == DL_I32 ? intBuffers[i][k] : floatBuffers[i][k];
       double ref = want.data[k];
-      double diff = std::fabs(got - ref);
+      // (Equal values match exactly: infinities of the same sign too,
+      // whose difference is NaN.)
+      double diff = got == ref ? 0 : std::fabs(got - ref);
       maxAbs = std::max(maxAbs, diff);
       if (ref != 0)
         maxRel = std::max(maxRel, diff / std::fabs(ref));

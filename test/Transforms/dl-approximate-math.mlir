@@ -33,10 +33,10 @@ func.func @vectors(%x: vector<8xf32>) -> vector<8xf32> {
   return %0 : vector<8xf32>
 }
 
-// With avx512-reciprocal, f32 vector divisions become multiplications by
+// With avx512, f32 vector divisions become multiplications by
 // reciprocals. By a vector of 16: vrcp14ps's estimate, one Newton step
 // r + r (1 - d r) as two fmas, the estimate kept where the step is NaN.
-// RUN: dl-opt %s -dl-approximate-math=avx512-reciprocal=true | FileCheck %s --check-prefix=RCP
+// RUN: dl-opt %s -dl-approximate-math=avx512=true | FileCheck %s --check-prefix=RCP
 // Without it, every division stays.
 // RUN: dl-opt %s -dl-approximate-math | FileCheck %s --check-prefix=PLAIN
 // PLAIN-LABEL: func.func @divide_16
@@ -117,4 +117,51 @@ func.func @kept(%x: vector<8xf32>, %d: vector<8xf32>, %y: vector<16xf64>, %e: ve
   %p = arith.divf %y, %e : vector<16xf64>
   %r = arith.divf %s, %t : f32
   return %q, %p, %r : vector<8xf32>, vector<16xf64>, f32
+}
+
+// With avx512, exp of 16 lanes keeps upstream's range reduction and
+// polynomial (fmas) and scales by 2^k with vscalefps: x clamped to
+// [-104, 89] by selects that keep NaN (uge, ule), k = roundeven(x log2 e),
+// no clamp of k and no 2^k from its bits (no fptosi, shli, bitcast).
+// PLAIN-LABEL: func.func @exp_16
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: arith.bitcast
+// RCP-LABEL: func.func @exp_16
+// RCP-SAME: (%[[X:.*]]: vector<16xf32>)
+// RCP: %[[LO:.*]] = arith.constant dense<-1.040000e+02> : vector<16xf32>
+// RCP: %[[HI:.*]] = arith.constant dense<8.900000e+01> : vector<16xf32>
+// RCP: %[[GE:.*]] = arith.cmpf uge, %[[X]], %[[LO]]
+// RCP: %[[X1:.*]] = arith.select %[[GE]], %[[X]], %[[LO]]
+// RCP: %[[LE:.*]] = arith.cmpf ule, %[[X1]], %[[HI]]
+// RCP: %[[X2:.*]] = arith.select %[[LE]], %[[X1]], %[[HI]]
+// RCP: %[[T:.*]] = arith.mulf %[[X2]], %{{.*}}
+// RCP: %[[K:.*]] = math.roundeven %[[T]]
+// RCP: math.fma %{{.*}}, %[[K]], %[[X2]]
+// RCP-COUNT-7: math.fma
+// RCP: %[[P:.*]] = arith.addf
+// RCP: %[[E:.*]] = llvm.call_intrinsic "llvm.x86.avx512.mask.scalef.ps.512"(%[[P]], %[[K]], %{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>, i16, i32) -> vector<16xf32>
+// RCP-NOT: arith.bitcast
+// RCP-NOT: arith.fptosi
+// RCP: return %[[E]]
+func.func @exp_16(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.exp %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// 16 n lanes of any shape go 16 at a time; 8 lanes and scalars keep
+// upstream's form.
+// RCP-LABEL: func.func @exp_other
+// RCP: vector.shape_cast %{{.*}} : vector<2x16xf32> to vector<32xf32>
+// RCP-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.mask.scalef.ps.512"
+// RCP: vector.shape_cast %{{.*}} : vector<32xf32> to vector<2x16xf32>
+// RCP-NOT: llvm.call_intrinsic
+// RCP: arith.bitcast {{.*}} : vector<8xi32> to vector<8xf32>
+// RCP-NOT: llvm.call_intrinsic
+// RCP: arith.bitcast {{.*}} : i32 to f32
+// RCP: return
+func.func @exp_other(%x: vector<2x16xf32>, %y: vector<8xf32>, %z: f32) -> (vector<2x16xf32>, vector<8xf32>, f32) {
+  %0 = math.exp %x : vector<2x16xf32>
+  %1 = math.exp %y : vector<8xf32>
+  %2 = math.exp %z : f32
+  return %0, %1, %2 : vector<2x16xf32>, vector<8xf32>, f32
 }
