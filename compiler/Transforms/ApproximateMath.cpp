@@ -28,23 +28,39 @@ namespace {
 
 /// AVX-512's reciprocal estimate of 16 floats (vrcp14ps), as LLVM names it.
 constexpr StringLiteral kReciprocal16 = "llvm.x86.avx512.rcp14.ps.512";
+/// AVX-512's 2^k scaling of 16 floats (vscalefps), as LLVM names it.
+constexpr StringLiteral kScale16 = "llvm.x86.avx512.mask.scalef.ps.512";
+
+/// A constant vector of `type` whose every element is `value`.
+Value splat(OpBuilder &b, Location loc, VectorType type, float value) {
+  return arith::ConstantOp::create(
+      b, loc, type, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
+}
+
+/// The masked AVX-512 intrinsic `name` of 16 floats on `inputs`, for all
+/// lanes (operands: the inputs, 0 for the lanes masked off, an all-ones
+/// i16 mask, then `rest`).
+Value allLanes16(OpBuilder &b, Location loc, StringLiteral name,
+                 ValueRange inputs, ValueRange rest = {}) {
+  auto type = cast<VectorType>(inputs.front().getType());
+  SmallVector<Value> operands(inputs);
+  operands.push_back(splat(b, loc, type, 0.0f));
+  operands.push_back(
+      arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(-1)));
+  llvm::append_range(operands, rest);
+  return LLVM::CallIntrinsicOp::create(b, loc, type, b.getStringAttr(name),
+                                       operands)
+      .getResult(0);
+}
 
 /// 1 / d for a vector<16xf32> `d`: vrcp14ps's estimate `r` refined by one
 /// Newton step, r + r (1 - d r); `r` itself where the step is NaN (d zero,
 /// infinite or NaN, or r infinite).
 Value reciprocal16(OpBuilder &b, Location loc, Value d) {
   auto type = cast<VectorType>(d.getType());
-  auto splat = [&](float value) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, type, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
-  };
-  Value allLanes = arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(-1));
-  Value estimate = LLVM::CallIntrinsicOp::create(
-                       b, loc, type, b.getStringAttr(kReciprocal16),
-                       ValueRange{d, splat(0.0f), allLanes})
-                       .getResult(0);
+  Value estimate = allLanes16(b, loc, kReciprocal16, d);
   Value error = math::FmaOp::create(b, loc, arith::NegFOp::create(b, loc, d),
-                                    estimate, splat(1.0f));
+                                    estimate, splat(b, loc, type, 1.0f));
   Value refined = math::FmaOp::create(b, loc, estimate, error, estimate);
   Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, refined,
                                     refined);
@@ -61,8 +77,7 @@ Value by16(OpBuilder &b, Location loc, Value v,
     return f(b, loc, v);
   auto flat = VectorType::get({type.getNumElements()}, type.getElementType());
   Value flatV = vector::ShapeCastOp::create(b, loc, flat, v);
-  Value result = arith::ConstantOp::create(
-      b, loc, flat, DenseElementsAttr::get(flat, b.getF32FloatAttr(0.0f)));
+  Value result = splat(b, loc, flat, 0.0f);
   for (int64_t at = 0; at < flat.getNumElements(); at += 16) {
     Value part = vector::ExtractStridedSliceOp::create(
         b, loc, flatV, ArrayRef<int64_t>{at}, ArrayRef<int64_t>{16},
@@ -81,9 +96,6 @@ bool isBy16(Type type) {
          vector.getNumElements() % 16 == 0;
 }
 
-/// AVX-512's 2^k scaling of 16 floats (vscalefps), as LLVM names it.
-constexpr StringLiteral kScale16 = "llvm.x86.avx512.mask.scalef.ps.512";
-
 /// exp(x) for a vector<16xf32> `x`: x clamped to [-104, 89] (NaN kept),
 /// k = roundeven(x log2 e), r = x - k ln 2 (in two parts), upstream's
 /// polynomial p(r) for e^r, then vscalefps(p, k) = p 2^k, which rounds
@@ -91,16 +103,13 @@ constexpr StringLiteral kScale16 = "llvm.x86.avx512.mask.scalef.ps.512";
 /// 127] and builds 2^k from its bits: five instructions fewer).
 Value exp16(OpBuilder &b, Location loc, Value x) {
   auto type = cast<VectorType>(x.getType());
-  auto splat = [&](float value) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, type, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
-  };
+  auto constant = [&](float value) { return splat(b, loc, type, value); };
   auto fma = [&](Value a, Value c, Value d) -> Value {
     return math::FmaOp::create(b, loc, a, c, d);
   };
   // (uge and ule keep NaN, as upstream's clamps do.)
   auto clamp = [&](Value v, float lo, float hi) -> Value {
-    Value low = splat(lo), high = splat(hi);
+    Value low = constant(lo), high = constant(hi);
     v = arith::SelectOp::create(
         b, loc,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGE, v, low), v,
@@ -112,22 +121,18 @@ Value exp16(OpBuilder &b, Location loc, Value x) {
   };
   x = clamp(x, -104.0f, 89.0f);
   Value k = math::RoundEvenOp::create(
-      b, loc, arith::MulFOp::create(b, loc, x, splat(1.44269502f)));
-  Value r = fma(splat(-0.693359375f), k, x);
-  r = fma(splat(2.12194442e-4f), k, r);
-  Value p = splat(1.98756912e-4f);
+      b, loc, arith::MulFOp::create(b, loc, x, constant(1.44269502f)));
+  Value r = fma(constant(-0.693359375f), k, x);
+  r = fma(constant(2.12194442e-4f), k, r);
+  Value p = constant(1.98756912e-4f);
   for (float c :
        {0.00139819994f, 0.00833345205f, 0.0416657962f, 0.166666657f, 0.5f})
-    p = fma(p, r, splat(c));
+    p = fma(p, r, constant(c));
   p = arith::AddFOp::create(
-      b, loc, fma(p, arith::MulFOp::create(b, loc, r, r), r), splat(1.0f));
-  Value allLanes = arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(-1));
+      b, loc, fma(p, arith::MulFOp::create(b, loc, r, r), r), constant(1.0f));
   Value currentRounding =
       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(4));
-  return LLVM::CallIntrinsicOp::create(
-             b, loc, type, b.getStringAttr(kScale16),
-             ValueRange{p, k, splat(0.0f), allLanes, currentRounding})
-      .getResult(0);
+  return allLanes16(b, loc, kScale16, {p, k}, currentRounding);
 }
 
 /// Every math.exp of an f32 vector of 16 n elements by exp16.
@@ -144,9 +149,9 @@ void expBy16(Operation *root) {
 /// Whether `v` is a constant whose every element is 1.
 bool isOne(Value v) {
   FloatAttr one;
-  SplatElementsAttr splat;
-  if (matchPattern(v, m_Constant(&splat)))
-    return splat.getSplatValue<APFloat>().isExactlyValue(1.0);
+  SplatElementsAttr elements;
+  if (matchPattern(v, m_Constant(&elements)))
+    return elements.getSplatValue<APFloat>().isExactlyValue(1.0);
   return matchPattern(v, m_Constant(&one)) &&
          one.getValue().isExactlyValue(1.0);
 }
