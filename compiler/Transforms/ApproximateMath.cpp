@@ -146,14 +146,11 @@ void expBy16(Operation *root) {
   });
 }
 
-/// Whether `v` is a constant whose every element is 1.
-bool isOne(Value v) {
-  FloatAttr one;
+/// Whether the vector `v` is a constant whose every element is 1.
+bool isOnes(Value v) {
   SplatElementsAttr elements;
-  if (matchPattern(v, m_Constant(&elements)))
-    return elements.getSplatValue<APFloat>().isExactlyValue(1.0);
-  return matchPattern(v, m_Constant(&one)) &&
-         one.getValue().isExactlyValue(1.0);
+  return matchPattern(v, m_Constant(&elements)) &&
+         elements.getSplatValue<APFloat>().isExactlyValue(1.0);
 }
 
 /// `x / d` for f32 vectors as `x * (1 / d)`: the reciprocal of a
@@ -187,7 +184,7 @@ void divideByReciprocals(Operation *root) {
       return;
     }
     Value quotient =
-        isOne(div.getLhs())
+        isOnes(div.getLhs())
             ? reciprocal
             : arith::MulFOp::create(b, div.getLoc(), div.getLhs(), reciprocal)
                   .getResult();
