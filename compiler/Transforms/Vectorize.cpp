@@ -356,6 +356,10 @@ int64_t vectorBlock(int64_t extent, int64_t width) {
 constexpr int64_t kTotalChunkElements = 4096;
 constexpr int64_t kTotalChunks = 64;
 
+/// Rows at least of a chunk of a matrix's column sums (vectorizeReductions),
+/// which also has kTotalChunkElements elements at least.
+constexpr int64_t kSumChunkRows = 64;
+
 /// The chunks a total over `elements` splits into, a divisor of `groups`
 /// (the whole pieces a chunk must be made of); 1: not split.
 int64_t totalChunks(int64_t groups, int64_t elements) {
@@ -373,14 +377,16 @@ bool addsToOutput(linalg::GenericOp op) {
   return add && out.hasOneUse() && (add.getLhs() == out || add.getRhs() == out);
 }
 
-/// `op`, a sum over all its loops into a rank-0 tensor (addsToOutput),
-/// as `chunks` partial sums from zero (its first loop, split into the
-/// chunks, parallel, and the rest of that loop) and their sum into its
-/// init, which replaces it; the partial sums' op, or null (nothing
-/// changed) when an operand reads its loops other than as its dimensions
-/// (a map that is not a projected permutation).
-linalg::GenericOp chunkTotal(IRRewriter &rewriter, linalg::GenericOp op,
-                             int64_t chunks) {
+/// `op`, a sum (addsToOutput) whose first loop is summed (a total over
+/// all its loops into a rank-0 tensor, or the sums of the columns of a
+/// matrix), as `chunks` partial sums from zero (its first loop, split
+/// into the chunks, parallel, and the rest of that loop; a partial sum
+/// per chunk and element of the result) and their sum into its init,
+/// which replaces it; the partial sums' op, or null (nothing changed)
+/// when an operand reads its loops other than as its dimensions (a map
+/// that is not a projected permutation).
+linalg::GenericOp chunkSum(IRRewriter &rewriter, linalg::GenericOp op,
+                           int64_t chunks) {
   MLIRContext *ctx = rewriter.getContext();
   Location loc = op.getLoc();
   int64_t loops = op.getNumLoops(), rest = op.getStaticLoopRanges()[0] / chunks;
@@ -422,26 +428,38 @@ linalg::GenericOp chunkTotal(IRRewriter &rewriter, linalg::GenericOp op,
     maps.push_back(AffineMap::get(loops + 1, 0, results, ctx));
   }
   Value init = op.getDpsInits()[0];
-  Type elem = cast<RankedTensorType>(init.getType()).getElementType();
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type elem = initType.getElementType();
+  // The partial sums: a chunk's row of the result's shape.
+  SmallVector<int64_t> shape{chunks};
+  llvm::append_range(shape, initType.getShape());
   Value zeros = linalg::FillOp::create(
                     rewriter, loc, lowering::scalar(rewriter, loc, elem, 0),
-                    lowering::emptyTensor(
-                        rewriter, loc, RankedTensorType::get({chunks}, elem)))
+                    lowering::emptyTensor(rewriter, loc,
+                                          RankedTensorType::get(shape, elem)))
                     .getResult(0);
-  maps.push_back(AffineMap::get(loops + 1, 0, {getAffineDimExpr(0, ctx)}, ctx));
-  SmallVector<utils::IteratorType> iterators(loops + 1,
-                                             utils::IteratorType::reduction);
-  iterators[0] = utils::IteratorType::parallel;
+  SmallVector<AffineExpr> kept{getAffineDimExpr(0, ctx)};
+  for (AffineExpr e :
+       op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults())
+    kept.push_back(shifted(e));
+  maps.push_back(AffineMap::get(loops + 1, 0, kept, ctx));
+  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel};
+  llvm::append_range(iterators, op.getIteratorTypesArray());
   auto partial = linalg::GenericOp::create(rewriter, loc, zeros.getType(),
                                            inputs, zeros, maps, iterators);
   rewriter.inlineRegionBefore(op.getRegion(), partial.getRegion(),
                               partial.getRegion().end());
+  // Their sum, chunk after chunk, into the init.
+  int64_t rank = initType.getRank();
+  SmallVector<utils::IteratorType> sumIterators(rank + 1,
+                                                utils::IteratorType::parallel);
+  sumIterators[0] = utils::IteratorType::reduction;
   auto total = linalg::GenericOp::create(
       rewriter, loc, init.getType(), partial.getResult(0), init,
-      ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
-                          AffineMap::get(1, 0, {}, ctx)},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
-      [](OpBuilder &b, Location l, ValueRange args) {
+      ArrayRef<AffineMap>{
+          AffineMap::getMultiDimIdentityMap(rank + 1, ctx),
+          AffineMap::getMultiDimIdentityMap(rank + 1, ctx).dropResult(0)},
+      sumIterators, [](OpBuilder &b, Location l, ValueRange args) {
         linalg::YieldOp::create(b, l, lowering::add(b, l, args[1], args[0]));
       });
   rewriter.replaceOp(op, total.getResults());
@@ -490,6 +508,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     else if (identity && op.getNumDpsInputs() == 1)
       sums.push_back(op);
   });
+  size_t columnSums = sums.size(); // (those the walk found)
   // The pieces of the summed rows of `op` (tiles `steps` of its summed
   // loops; 0: untiled) add up in a vector of partial sums (one piece
   // long, carried in registers), summed once at the end: summing each
@@ -516,7 +535,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
   // fused loss adds the output bias, applies the sigmoid and sums the
   // squared errors, was a scalar loop of exp calls: 58 % of its time).
   // Large ones are summed in chunks of rows that threads share
-  // (chunkTotal), each chunk so.
+  // (chunkSum), each chunk so.
   for (linalg::GenericOp op : broadcastTotals) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges(),
                          steps(op.getNumLoops(), 1);
@@ -527,7 +546,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
                          ? totalChunks(ranges[0], llvm::product_of(ranges))
                          : 1;
     linalg::GenericOp partial =
-        chunks > 1 ? chunkTotal(rewriter, op, chunks) : linalg::GenericOp();
+        chunks > 1 ? chunkSum(rewriter, op, chunks) : linalg::GenericOp();
     if (!partial) {
       sumInPieces(op, steps);
       continue;
@@ -543,7 +562,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
   // sums along a vector block, kept (the block of sums stays in
   // registers), then the sum of that block.
   for (linalg::GenericOp op : totals) {
-    // A large one (in chunks that threads share: chunkTotal) in a block of
+    // A large one (in chunks that threads share: chunkSum) in a block of
     // the whole, each chunk so; a small one in a block of the innermost
     // dimension.
     int64_t elements = llvm::product_of(op.getStaticLoopRanges()),
@@ -583,7 +602,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
       rewriter.setInsertionPoint(op);
     }
     linalg::GenericOp partial =
-        chunks > 1 ? chunkTotal(rewriter, op, chunks) : linalg::GenericOp();
+        chunks > 1 ? chunkSum(rewriter, op, chunks) : linalg::GenericOp();
     if (partial) {
       op = partial;
       rewriter.setInsertionPoint(op);
@@ -600,6 +619,32 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     if (partial) // (the chunks' vectors of sums)
       sums.push_back(cast<linalg::GenericOp>(
           split->resultCombiningLinalgOp.getOperation()));
+  }
+  // Sums of a matrix's columns over many rows (a bias gradient over a
+  // batch of 256) in chunks of rows, each a partial sum per column, then
+  // the chunks' sum: threads share the chunks, so each sums rows its own
+  // core wrote where the matrix's producer split its rows among them
+  // (they shared the columns, and read the other core's rows at twice
+  // the cost of their own: the autoencoder's bias gradient took 2x as
+  // long on two threads as on one). The chunks follow from the shape.
+  for (size_t i = 0, n = columnSums; i < n; ++i) {
+    linalg::GenericOp op = sums[i];
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t chunks =
+        ranges.size() == 2 && addsToOutput(op) && !op.hasIndexSemantics()
+            ? divisorUpTo(ranges[0], std::min(ranges[0] / kSumChunkRows,
+                                              llvm::product_of(ranges) /
+                                                  kTotalChunkElements))
+            : 1;
+    if (chunks < 2 ||
+        op.getIteratorTypesArray()[0] != utils::IteratorType::reduction)
+      continue;
+    linalg::GenericOp partial = chunkSum(rewriter, op, chunks);
+    if (!partial)
+      continue;
+    sums[i] = partial;
+    sums.push_back(
+        cast<linalg::GenericOp>(*partial->getResult(0).getUsers().begin()));
   }
   for (linalg::GenericOp op : sums) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -623,6 +668,24 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     if (!inner)
       continue;
     if (keepsLast) {
+      // (A chunk's share of its sums, 1 x rows x lanes, as rows x lanes:
+      // its vector of sums is then carried as one, not as a 1 x lanes
+      // block that the accumulators' unrolling does not see.)
+      auto chunk = dyn_cast<linalg::GenericOp>(inner);
+      if (chunk && iterators[0] == utils::IteratorType::parallel &&
+          ranges[0] != 1 &&
+          chunk.getStaticLoopRanges() ==
+              ArrayRef<int64_t>{1, ranges[1], lanes} &&
+          ranges[1] != 1 && lanes != 1) {
+        rewriter.setInsertionPoint(chunk);
+        FailureOr<linalg::DropUnitDimsResult> dropped = linalg::dropUnitDims(
+            rewriter, chunk, linalg::ControlDropUnitDims());
+        if (failed(dropped))
+          continue;
+        rewriter.replaceOp(chunk, dropped->replacements);
+        inner = dropped->resultOp;
+        steps.erase(steps.begin());
+      }
       if ((inner = tileOp(rewriter, inner, steps)))
         vectorizeInPlace(rewriter, inner);
       continue;

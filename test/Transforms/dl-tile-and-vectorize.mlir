@@ -830,15 +830,18 @@ func.func @sum_long_rows(%x: tensor<4x100xf32>, %o: tensor<4xf32>) -> tensor<4xf
 // that threads share (an scf.forall over 49 chunks of 4096 here: their
 // number follows from the shape, not from the threads), each into a
 // vector of 32 partial sums (a block of four registers) carried in
-// registers; then each chunk's vector is summed, then the chunks' sums
-// are added to the init.
+// registers (a chunk's 128 x 32 rows read as a matrix of their own, so
+// that the vector is carried as one); then each chunk's vector is summed,
+// then the chunks' sums are added to the init.
 // CHECK-LABEL: func.func @total
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1]] : tensor<256x784xf32> into tensor<200704xf32>
 // CHECK: %[[CHUNKS:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1, 2]] output_shape [49, 128, 32]
 // CHECK: %[[PARTS:.*]] = scf.forall (%[[C:.*]]) in (49) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<49x32xf32>)
-// CHECK: %[[SUMS:.*]] = scf.for %[[R:.*]] = %c0 to %c128 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1x32xf32>)
-// CHECK: vector.transfer_read %[[CHUNKS]][%[[C]], %[[R]], %c0]
-// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<1x32xf32>
+// CHECK: %[[CHUNK:.*]] = tensor.extract_slice %[[CHUNKS]][%[[C]], 0, 0] [1, 128, 32]
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[CHUNK]] {{\[}}[0, 1], [2]] : tensor<1x128x32xf32> into tensor<128x32xf32>
+// CHECK: %[[SUMS:.*]] = scf.for %[[R:.*]] = %c0 to %c128 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<32xf32>)
+// CHECK: vector.transfer_read %[[ROWS]][%[[R]], %c0]
+// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<32xf32>
 // CHECK: %[[PART:.*]] = scf.forall (%{{.*}}) in (49) {{.*}} -> (tensor<49xf32>)
 // CHECK: vector.transfer_read %[[PARTS]]
 // CHECK: vector.multi_reduction <add>, %{{.*}} [1] : vector<1x32xf32> to vector<1xf32>
@@ -850,6 +853,46 @@ func.func @total(%x: tensor<256x784xf32>, %o: tensor<f32>) -> tensor<f32> {
     linalg.yield %1 : f32
   } -> tensor<f32>
   return %0 : tensor<f32>
+}
+
+// -----
+
+// The sums of a matrix's columns over 256 rows (a bias gradient over a
+// batch) run in 4 chunks of 64 rows that threads share with the columns'
+// blocks, chunk-major (each thread sums the rows of its part of a loop
+// split by rows), into a row of partial sums per chunk; then the chunks'
+// rows are added to the init in order. Over 64 rows (one chunk), the
+// columns' blocks alone are shared.
+// CHECK-LABEL: func.func @column_sums
+// CHECK: %[[CHUNKS:.*]] = tensor.expand_shape %arg0 {{\[}}[0, 1], [2]] output_shape [4, 64, 512]
+// CHECK: %[[PARTS:.*]] = scf.forall (%[[C:.*]], %[[J:.*]]) = (0, 0) to (4, 512) step (1, 32) {{.*}} -> (tensor<4x512xf32>)
+// CHECK: %[[CHUNK:.*]] = tensor.extract_slice %[[CHUNKS]][%[[C]], 0, %[[J]]] [1, 64, 32]
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[CHUNK]] {{\[}}[0, 1], [2]] : tensor<1x64x32xf32> into tensor<64x32xf32>
+// CHECK: scf.for %[[R:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}}) -> (vector<32xf32>)
+// CHECK: vector.transfer_read %[[ROWS]][%[[R]], %c0]
+// CHECK: scf.forall (%[[K:.*]]) = (0) to (512) step (32) shared_outs(%{{.*}} = %arg1)
+// CHECK: scf.for %[[P:.*]] = %c0 to %c4 step %c1
+// CHECK: vector.transfer_read %[[PARTS]][%[[P]], %[[K]]]
+// CHECK-LABEL: func.func @column_sums_few_rows
+// CHECK-NOT: tensor.expand_shape
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (32)
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1
+// CHECK-NOT: scf.forall (
+func.func @column_sums(%x: tensor<256x512xf32>, %o: tensor<512xf32>) -> tensor<512xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<256x512xf32>) outs(%o : tensor<512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.addf %out, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<512xf32>
+  return %0 : tensor<512xf32>
+}
+func.func @column_sums_few_rows(%x: tensor<64x512xf32>, %o: tensor<512xf32>) -> tensor<512xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<64x512xf32>) outs(%o : tensor<512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.addf %out, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<512xf32>
+  return %0 : tensor<512xf32>
 }
 
 // -----

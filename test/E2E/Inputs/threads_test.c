@@ -21,7 +21,7 @@ int par_set_threads(par *, int n);
 int par_set_parallel_for(par *, void (*pf)(void *, int, void (*)(void *, int), void *),
                          void *user);
 
-#define B 64
+#define B 128
 #define N 4
 
 
