@@ -19,6 +19,8 @@ extern "C" {
 
 /** The thread pool of an instance (parallel.c). */
 typedef struct dlrt_pool dlrt_pool;
+/** Per-loop timings of an instance, with DLC_PROFILE_LOOPS (profile.c). */
+typedef struct dlrt_profile dlrt_profile;
 
 /** An instance: a header followed by the arena, 64-byte aligned. */
 typedef struct dlrt_instance {
@@ -30,6 +32,7 @@ typedef struct dlrt_instance {
   void (*parallel_for)(void *user, int n, void (*task)(void *ctx, int i), void *ctx);
   void *parallel_user;
   dlrt_pool *pool; /* made by the first parallel loop with threads > 1 */
+  dlrt_profile *profile; /* made by the first parallel loop, when asked for */
   char error[512];
 } dlrt_instance;
 
@@ -68,7 +71,16 @@ DLRT_HIDDEN void dlrt_parallel_alternating(
     void *ctx);
 
 /* Inside the runtime. */
+typedef void (*dlrt_task)(void *ctx, int64_t lo, int64_t hi);
 DLRT_HIDDEN void dlrt_pool_destroy(dlrt_instance *m);
+/* The instance's loop profile, made on first use when DLC_PROFILE_LOOPS
+   names a file; NULL otherwise. */
+DLRT_HIDDEN dlrt_profile *dlrt_profile_of(dlrt_instance *m);
+DLRT_HIDDEN double dlrt_profile_now(void);
+DLRT_HIDDEN void dlrt_profile_add(dlrt_profile *p, dlrt_task task,
+                                  int64_t iterations, double us);
+/* Appends the profile to the file and frees it (instance destruction). */
+DLRT_HIDDEN void dlrt_profile_write(dlrt_instance *m);
 DLRT_HIDDEN int dlrt_fail(dlrt_instance *m, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 DLRT_HIDDEN void dlrt_initialize(const dl_model_info *info, uint8_t *arena);

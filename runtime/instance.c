@@ -2,7 +2,8 @@
  *
  * Creating and destroying instances (in malloc'd or caller memory), calling
  * entry points with their arguments checked, and error reporting. The
- * library never prints: every failure is a return code and a message.
+ * library never prints: every failure is a return code and a message (the
+ * loop profile asked for with DLC_PROFILE_LOOPS goes to its file).
  *
  *===----------------------------------------------------------------------===*/
 
@@ -66,8 +67,10 @@ dlrt_instance *dlrt_instance_create_in(const dl_model_info *info, void *memory, 
 }
 
 void dlrt_instance_destroy(dlrt_instance *m) {
-  if (m)
+  if (m) {
     dlrt_pool_destroy(m);
+    dlrt_profile_write(m);
+  }
   if (m && m->allocation)
     free(m->allocation);
 }

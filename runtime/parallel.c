@@ -44,8 +44,6 @@
 /* Pieces a loop runs in, last first, on one thread on odd calls. */
 #define BACKWARD_PIECES 16
 
-typedef void (*dlrt_task)(void *ctx, int64_t lo, int64_t hi);
-
 /* One parallel loop. */
 typedef struct loop {
   dlrt_task task;
@@ -264,8 +262,24 @@ static void run_share(void *ctx, int s) {
 
 /* dlrt_parallel, the iterations last-first when `backward` (on one
    thread in pieces, each thread its own range from its back). */
+static void run_loop_untimed(dlrt_instance *m, int64_t n, dlrt_task task,
+                             void *ctx, int backward);
+
+/* run_loop_untimed, timed when the instance keeps a loop profile. */
 static void run_loop(dlrt_instance *m, int64_t n, dlrt_task task, void *ctx,
                      int backward) {
+  dlrt_profile *profile = dlrt_profile_of(m);
+  if (!profile) {
+    run_loop_untimed(m, n, task, ctx, backward);
+    return;
+  }
+  double start = dlrt_profile_now();
+  run_loop_untimed(m, n, task, ctx, backward);
+  dlrt_profile_add(profile, task, n, dlrt_profile_now() - start);
+}
+
+static void run_loop_untimed(dlrt_instance *m, int64_t n, dlrt_task task,
+                             void *ctx, int backward) {
   int64_t shares = (int64_t)m->threads * SHARES_PER_THREAD;
   loop l = {task, ctx, n, shares < n ? shares : n, backward};
   if (m->parallel_for && l.shares > 1) {

@@ -20,6 +20,7 @@ config.substitutions.append(("%cxx", os.path.join(config.llvm_tools_dir, "clang+
 config.substitutions.append(("%cc", os.path.join(config.llvm_tools_dir, "clang")))
 config.substitutions.append(("%dlc_cmake_dir", os.path.join(config.dlc_obj_root, "lib", "cmake", "dlc")))
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
+config.substitutions.append(("%bench", os.path.join(config.dlc_src_root, "bench")))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
@@ -31,5 +32,6 @@ tools = [
     ToolSubst("dl-opt", unresolved="fatal"),
     ToolSubst("dl-ref", unresolved="fatal"),
     ToolSubst("dl-train", unresolved="fatal"),
+    ToolSubst("dl-bench", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.dlc_tools_dir, config.llvm_tools_dir])
