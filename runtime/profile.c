@@ -1,7 +1,7 @@
 /*===- profile.c - per-loop timings of an instance (DLC_PROFILE_LOOPS) -----===*
  *
- * With the environment variable DLC_PROFILE_LOOPS set to a file name when
- * an instance runs its first parallel loop, the instance times every
+ * With the environment variable DLC_PROFILE_LOOPS set to a file name (read
+ * once, at the library's first parallel loop), each instance times every
  * parallel loop it hands to the runtime (dlrt_parallel and
  * dlrt_parallel_alternating, on any number of threads: the time from the
  * call to the end of its last share) and, when it is destroyed, appends

@@ -508,7 +508,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
     else if (identity && op.getNumDpsInputs() == 1)
       sums.push_back(op);
   });
-  size_t columnSums = sums.size(); // (those the walk found)
+  size_t walked = sums.size(); // (the sums the walk found)
   // The pieces of the summed rows of `op` (tiles `steps` of its summed
   // loops; 0: untiled) add up in a vector of partial sums (one piece
   // long, carried in registers), summed once at the end: summing each
@@ -627,7 +627,7 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root,
   // (they shared the columns, and read the other core's rows at twice
   // the cost of their own: the autoencoder's bias gradient took 2x as
   // long on two threads as on one). The chunks follow from the shape.
-  for (size_t i = 0, n = columnSums; i < n; ++i) {
+  for (size_t i = 0; i < walked; ++i) {
     linalg::GenericOp op = sums[i];
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t chunks =
