@@ -57,21 +57,21 @@ DLRT_HIDDEN int dlrt_set_parallel_for(dlrt_instance *m,
 DLRT_HIDDEN int dlrt_set_hyper(dlrt_instance *m, const char *name, float value);
 DLRT_HIDDEN const char *dlrt_instance_error(const dlrt_instance *m);
 
+/** A parallel loop's body over iterations [lo, hi). */
+typedef void (*dlrt_task)(void *ctx, int64_t lo, int64_t hi);
+
 /** Runs task(ctx, lo, hi) over shares [lo, hi) of [0, n) on the threads of
     the instance whose arena is `arena`; called by compiled entries. */
-DLRT_HIDDEN void dlrt_parallel(uint8_t *arena, int64_t n,
-                               void (*task)(void *ctx, int64_t lo, int64_t hi),
+DLRT_HIDDEN void dlrt_parallel(uint8_t *arena, int64_t n, dlrt_task task,
                                void *ctx);
 /** The same, last-first on the instance's odd calls (each thread its own
     range from its back), for entries that read a weight larger than L2
     in every call: the part the previous call read last, still in L2, is
     read first. */
-DLRT_HIDDEN void dlrt_parallel_alternating(
-    uint8_t *arena, int64_t n, void (*task)(void *ctx, int64_t lo, int64_t hi),
-    void *ctx);
+DLRT_HIDDEN void dlrt_parallel_alternating(uint8_t *arena, int64_t n,
+                                           dlrt_task task, void *ctx);
 
 /* Inside the runtime. */
-typedef void (*dlrt_task)(void *ctx, int64_t lo, int64_t hi);
 DLRT_HIDDEN void dlrt_pool_destroy(dlrt_instance *m);
 /* The instance's loop profile, made on first use when DLC_PROFILE_LOOPS
    names a file; NULL otherwise. */

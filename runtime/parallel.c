@@ -263,22 +263,6 @@ static void run_share(void *ctx, int s) {
 /* dlrt_parallel, the iterations last-first when `backward` (on one
    thread in pieces, each thread its own range from its back). */
 static void run_loop_untimed(dlrt_instance *m, int64_t n, dlrt_task task,
-                             void *ctx, int backward);
-
-/* run_loop_untimed, timed when the instance keeps a loop profile. */
-static void run_loop(dlrt_instance *m, int64_t n, dlrt_task task, void *ctx,
-                     int backward) {
-  dlrt_profile *profile = dlrt_profile_of(m);
-  if (!profile) {
-    run_loop_untimed(m, n, task, ctx, backward);
-    return;
-  }
-  double start = dlrt_profile_now();
-  run_loop_untimed(m, n, task, ctx, backward);
-  dlrt_profile_add(profile, task, n, dlrt_profile_now() - start);
-}
-
-static void run_loop_untimed(dlrt_instance *m, int64_t n, dlrt_task task,
                              void *ctx, int backward) {
   int64_t shares = (int64_t)m->threads * SHARES_PER_THREAD;
   loop l = {task, ctx, n, shares < n ? shares : n, backward};
@@ -323,6 +307,19 @@ static void run_loop_untimed(dlrt_instance *m, int64_t n, dlrt_task task,
       cpu_relax();
     else
       sched_yield();
+}
+
+/* run_loop_untimed, timed when the instance keeps a loop profile. */
+static void run_loop(dlrt_instance *m, int64_t n, dlrt_task task, void *ctx,
+                     int backward) {
+  dlrt_profile *profile = dlrt_profile_of(m);
+  if (!profile) {
+    run_loop_untimed(m, n, task, ctx, backward);
+    return;
+  }
+  double start = dlrt_profile_now();
+  run_loop_untimed(m, n, task, ctx, backward);
+  dlrt_profile_add(profile, task, n, dlrt_profile_now() - start);
 }
 
 void dlrt_parallel(uint8_t *arena, int64_t n, dlrt_task task, void *ctx) {

@@ -1,7 +1,8 @@
 /*===- profile.c - per-loop timings of an instance (DLC_PROFILE_LOOPS) -----===*
  *
- * With the environment variable DLC_PROFILE_LOOPS set to a file name (read
- * once, at the library's first parallel loop), each instance times every
+ * With the environment variable DLC_PROFILE_LOOPS set to a file name (whether
+ * it is set is read once, at the library's first parallel loop; the name,
+ * at each instance's first loop), each instance times every
  * parallel loop it hands to the runtime (dlrt_parallel and
  * dlrt_parallel_alternating, on any number of threads: the time from the
  * call to the end of its last share) and, when it is destroyed, appends
@@ -19,6 +20,7 @@
 #include "dlrt_internal.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@ typedef struct profile_entry {
 } profile_entry;
 
 struct dlrt_profile {
+  char path[PATH_MAX]; /* DLC_PROFILE_LOOPS when the profile was made */
   int count;
   profile_entry entries[PROFILE_LOOPS];
 };
@@ -51,8 +54,9 @@ dlrt_profile *dlrt_profile_of(dlrt_instance *m) {
     on = path && *path;
     atomic_store_explicit(&enabled, on, memory_order_relaxed);
   }
-  if (on)
-    m->profile = calloc(1, sizeof *m->profile);
+  const char *path = on ? getenv("DLC_PROFILE_LOOPS") : NULL;
+  if (path && (m->profile = calloc(1, sizeof *m->profile)))
+    snprintf(m->profile->path, sizeof m->profile->path, "%s", path);
   return m->profile;
 }
 
@@ -85,8 +89,7 @@ void dlrt_profile_write(dlrt_instance *m) {
   if (!p)
     return;
   m->profile = NULL;
-  const char *path = getenv("DLC_PROFILE_LOOPS");
-  FILE *file = path && *path ? fopen(path, "a") : NULL;
+  FILE *file = fopen(p->path, "a");
   if (file) {
     fprintf(file, "# dlc loop profile: model %s, %d threads, %d loops\n",
             m->info->name, m->threads, p->count);
