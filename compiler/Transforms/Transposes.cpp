@@ -1,0 +1,220 @@
+//===- Transposes.cpp - transposes around products and pooling ------------===//
+//
+// Transposed left operands folded into products, large transposes tiled
+// into blocks that threads share, pooling moved before a transpose.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/DLToLinalg/Utils.h"
+#include "compiler/Transforms/Vectorize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+
+using namespace mlir;
+namespace lowering = dlc::lowering;
+
+namespace dlc::vectorize {
+
+/// The body of a multiply-accumulate contraction: out + lhs * rhs.
+void multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
+  linalg::YieldOp::create(
+      b, loc,
+      ValueRange{arith::AddFOp::create(
+          b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))});
+}
+
+/// Matrix products whose left operand is a transposed matrix (the weight
+/// gradients X^T G of the backward pass) read that matrix as it is: a
+/// register block then broadcasts MR neighbouring elements of one of its
+/// rows per reduction step, and the transposed copy is gone.
+void foldTransposedLhs(IRRewriter &rewriter, Operation *root) {
+  SmallVector<linalg::MatmulOp> products;
+  root->walk([&](linalg::MatmulOp op) {
+    auto t = op.getInputs()[0].getDefiningOp<linalg::TransposeOp>();
+    if (op.hasPureTensorSemantics() && !op.hasUserDefinedMaps() && t &&
+        t.hasPureTensorSemantics() &&
+        t.getPermutation() == ArrayRef<int64_t>{1, 0})
+      products.push_back(op);
+  });
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  for (linalg::MatmulOp op : products) {
+    auto t = op.getInputs()[0].getDefiningOp<linalg::TransposeOp>();
+    rewriter.setInsertionPoint(op);
+    auto product = linalg::GenericOp::create(
+        rewriter, op.getLoc(), op.getResultTypes(),
+        ValueRange{t.getInput(), op.getInputs()[1]}, op.getOutputs(),
+        ArrayRef<AffineMap>{AffineMap::get(3, 0, {k, m}, ctx),
+                            AffineMap::get(3, 0, {k, n}, ctx),
+                            AffineMap::get(3, 0, {m, n}, ctx)},
+        SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                         utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction},
+        multiplyAdd);
+    rewriter.replaceOp(op, product.getResults());
+    if (t->use_empty())
+      rewriter.eraseOp(t);
+  }
+}
+
+/// Transposes that move the innermost dimension are tiled into square
+/// blocks of up to 16 x 16 elements between the dimension contiguous in
+/// the input and the one contiguous in the result: a block reads 16 cache
+/// lines and writes 16, where the plain loop nest reads every element from
+/// a different line (a 512 x 512 transpose was 14 % of an MLP training
+/// step). The blocks are an scf.forall, which threads share.
+void tileTransposes(IRRewriter &rewriter, Operation *root) {
+  SmallVector<linalg::TransposeOp> transposes;
+  root->walk([&](linalg::TransposeOp op) {
+    if (op.hasPureTensorSemantics() &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic) &&
+        op.getPermutation().back() != int64_t(op.getPermutation().size()) - 1)
+      transposes.push_back(op);
+  });
+  for (linalg::TransposeOp op : transposes) {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    // Result dimension `in` reads the input's innermost dimension.
+    unsigned last = perm.size() - 1,
+             in = llvm::find(perm, int64_t(last)) - perm.begin();
+    SmallVector<int64_t> tiles(ranges.size(), 1);
+    tiles[in] = divisorUpTo(ranges[in], 16);
+    tiles[last] = divisorUpTo(ranges[last], 16);
+    tileOp(rewriter, op, tiles, scf::SCFTilingOptions::LoopType::ForallOp);
+  }
+}
+
+/// The constant c of `e` = `lhs kind c`, when c >= `least` (`e` becomes
+/// lhs); `otherwise` when `e` is not of that kind; none when c is not a
+/// constant or smaller.
+static std::optional<int64_t> peelConstant(AffineExpr &e, AffineExprKind kind,
+                                           int64_t least, int64_t otherwise) {
+  auto op = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!op || op.getKind() != kind)
+    return otherwise;
+  auto c = dyn_cast<AffineConstantExpr>(op.getRHS());
+  if (!c || c.getValue() < least)
+    return std::nullopt;
+  e = op.getLHS();
+  return c.getValue();
+}
+
+/// `e` as `stride * d + offset` of one loop dimension d (stride >= 1,
+/// offset >= 0): (d, stride, offset); none otherwise.
+static std::optional<std::array<int64_t, 3>> strideOffset(AffineExpr e) {
+  std::optional<int64_t> offset = peelConstant(e, AffineExprKind::Add, 0, 0);
+  std::optional<int64_t> stride =
+      offset ? peelConstant(e, AffineExprKind::Mul, 1, 1) : std::nullopt;
+  auto d = dyn_cast<AffineDimExpr>(e);
+  if (!stride || !d)
+    return std::nullopt;
+  return std::array<int64_t, 3>{d.getPosition(), *stride, *offset};
+}
+
+/// A pooling of a transpose that moves the last dimension (a channels-last
+/// convolution's NHWC result back to NCHW, its only use) pools the
+/// transpose's input instead, then transposes the pooled result, a
+/// quarter of the size with 2 x 2 windows. The pooling is an all-parallel
+/// generic whose inputs all read the transpose, result k of each at
+/// `s * d_k + o` (a window position), and whose output is indexed by its
+/// loops. Each window position becomes a strided slice of the NHWC tensor
+/// and the pooling an elementwise op of the slices, contiguous along the
+/// channels (vectors), where it read rows of the NCHW tensor with a
+/// stride (shuffles) after a full-size transpose.
+void poolBeforeTranspose(IRRewriter &rewriter, Operation *root) {
+  SmallVector<std::pair<linalg::TransposeOp, linalg::GenericOp>> pairs;
+  root->walk([&](linalg::TransposeOp op) {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!op.hasPureTensorSemantics() || !type || !type.hasStaticShape() ||
+        perm.back() == int64_t(perm.size()) - 1 || op->use_empty())
+      return;
+    auto pool = dyn_cast<linalg::GenericOp>(*op->user_begin());
+    if (!pool || llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return user != pool.getOperation();
+        }))
+      return;
+    if (!pool.hasPureTensorSemantics() || pool.getNumDpsInits() != 1 ||
+        pool.getNumParallelLoops() != pool.getNumLoops() ||
+        pool.hasIndexSemantics() ||
+        !pool.getMatchingIndexingMap(pool.getDpsInitOperand(0)).isIdentity() ||
+        !pool.getMatchingBlockArgument(pool.getDpsInitOperand(0)).use_empty())
+      return;
+    // (The input dimension contiguous in memory is read with stride 1.)
+    unsigned rank = perm.size();
+    unsigned contiguous = llvm::find(perm, int64_t(rank) - 1) - perm.begin();
+    // (A window: some position read with a stride or an offset. A pooling
+    // that reads two transposes moves below the first.)
+    bool windows = false;
+    for (OpOperand *in : pool.getDpsInputOperands()) {
+      AffineMap map = pool.getMatchingIndexingMap(in);
+      if (in->get() != op.getResult()[0])
+        continue; // (read in the new loop order: a bias per channel)
+      if (map.getNumResults() != rank)
+        return;
+      for (auto [k, e] : llvm::enumerate(map.getResults())) {
+        std::optional<std::array<int64_t, 3>> so = strideOffset(e);
+        if (!so || (*so)[0] != int64_t(k) || (k == contiguous && (*so)[1] != 1))
+          return;
+        windows |= (*so)[1] != 1 || (*so)[2] != 0;
+      }
+    }
+    if (windows &&
+        llvm::none_of(pairs, [&](auto &pair) { return pair.second == pool; }))
+      pairs.push_back({op, pool});
+  });
+  for (auto [transpose, pool] : pairs) {
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    unsigned rank = perm.size();
+    Location loc = pool.getLoc();
+    rewriter.setInsertionPoint(pool);
+    auto outType = cast<RankedTensorType>(pool.getResult(0).getType());
+    // (The transpose's input shape, of the pooled size.)
+    SmallVector<int64_t> shape =
+        applyPermutation(outType.getShape(), invertPermutationVector(perm));
+    // Loop k of the pooling is loop perm[k] of the new one, whose output
+    // is indexed like the transpose's input.
+    SmallVector<AffineExpr> moved;
+    for (unsigned k = 0; k < rank; ++k)
+      moved.push_back(rewriter.getAffineDimExpr(perm[k]));
+    auto identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : pool.getDpsInputOperands()) {
+      if (in->get() != transpose.getResult()[0]) {
+        inputs.push_back(in->get());
+        maps.push_back(pool.getMatchingIndexingMap(in).replaceDimsAndSymbols(
+            moved, {}, rank, 0));
+        continue;
+      }
+      SmallVector<OpFoldResult> offsets(rank), sizes(rank), strides(rank);
+      for (auto [k, e] :
+           llvm::enumerate(pool.getMatchingIndexingMap(in).getResults())) {
+        std::array<int64_t, 3> so = *strideOffset(e);
+        offsets[perm[k]] = rewriter.getIndexAttr(so[2]);
+        strides[perm[k]] = rewriter.getIndexAttr(so[1]);
+        sizes[perm[k]] = rewriter.getIndexAttr(shape[perm[k]]);
+      }
+      inputs.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, transpose.getInput(), offsets, sizes, strides));
+      maps.push_back(identity);
+    }
+    maps.push_back(identity);
+    Value init = lowering::emptyTensor(rewriter, loc, outType.clone(shape));
+    auto pooled = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+        maps, pool.getIteratorTypesArray());
+    rewriter.cloneRegionBefore(pool.getRegion(), pooled.getRegion(),
+                               pooled.getRegion().end());
+    rewriter.replaceOp(
+        pool, lowering::transpose(rewriter, loc, pooled.getResult(0), perm));
+    rewriter.eraseOp(transpose);
+  }
+}
+
+} // namespace dlc::vectorize
