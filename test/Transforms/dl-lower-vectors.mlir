@@ -251,3 +251,72 @@ func.func @prefetch_a(%a: memref<64x512xf32>, %b: memref<64x16xf32>, %init: vect
   }
   return %r#0, %r#1 : vector<16xf32>, vector<16xf32>
 }
+
+// A row of A's elements that spans more than half a cache line (10 floats
+// from %i, as scalarizeExtractedReads loads them: %i + position, computed
+// in the loop) lies across two lines at most offsets: a prefetch for its
+// first element's line and one for its last's.
+// CHECK-LABEL: func.func @prefetch_a_wide
+// CHECK: scf.for %[[K:[a-z0-9]*]] =
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %c8
+// CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %c63
+// CHECK: memref.prefetch %arg0[%[[ROW]], %arg2], read
+// CHECK: %[[LAST:.*]] = arith.addi %arg2, %c9
+// CHECK: memref.prefetch %arg0[%[[ROW]], %[[LAST]]], read
+// CHECK-NOT: memref.prefetch
+// CHECK: %[[AHEAD1:.*]] = arith.addi %[[K]], %c9
+// CHECK: %[[ROW1:.*]] = arith.minui %[[AHEAD1]], %c63
+// CHECK: memref.prefetch %arg0[%[[ROW1]], %arg2], read
+// CHECK: %[[LAST1:.*]] = arith.addi %arg2, %c9
+// CHECK: memref.prefetch %arg0[%[[ROW1]], %[[LAST1]]], read
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.yield
+func.func @prefetch_a_wide(%a: memref<64x512xf32>, %b: memref<64x16xf32>, %i: index, %init: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c9 = arith.constant 9 : index
+  %c64 = arith.constant 64 : index
+  %r:2 = scf.for %k = %c0 to %c64 step %c1 iter_args(%x = %init, %y = %init) -> (vector<16xf32>, vector<16xf32>) {
+    %e0 = memref.load %a[%k, %i] : memref<64x512xf32>
+    %i9 = arith.addi %i, %c9 : index
+    %e9 = memref.load %a[%k, %i9] : memref<64x512xf32>
+    %v = vector.load %b[%k, %c0] : memref<64x16xf32>, vector<16xf32>
+    %s0 = vector.broadcast %e0 : f32 to vector<16xf32>
+    %s9 = vector.broadcast %e9 : f32 to vector<16xf32>
+    %f0 = vector.fma %s0, %v, %x : vector<16xf32>
+    %f9 = vector.fma %s9, %v, %y : vector<16xf32>
+    scf.yield %f0, %f9 : vector<16xf32>, vector<16xf32>
+  }
+  return %r#0, %r#1 : vector<16xf32>, vector<16xf32>
+}
+
+// The same at constant columns (a product's last row block, its offsets
+// folded): 0 to 13, so the first line and the last.
+// CHECK-LABEL: func.func @prefetch_a_constant
+// CHECK: scf.for %[[K:[a-z0-9]*]] =
+// CHECK: %[[ROW:.*]] = arith.minui
+// CHECK: memref.prefetch %arg0[%[[ROW]], %c0], read
+// CHECK: memref.prefetch %arg0[%[[ROW]], %c13], read
+// CHECK-NOT: memref.prefetch
+// CHECK: %[[ROW1:.*]] = arith.minui
+// CHECK: memref.prefetch %arg0[%[[ROW1]], %c0], read
+// CHECK: memref.prefetch %arg0[%[[ROW1]], %c13], read
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.yield
+func.func @prefetch_a_constant(%a: memref<64x512xf32>, %b: memref<64x16xf32>, %init: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c13 = arith.constant 13 : index
+  %c64 = arith.constant 64 : index
+  %r:2 = scf.for %k = %c0 to %c64 step %c1 iter_args(%x = %init, %y = %init) -> (vector<16xf32>, vector<16xf32>) {
+    %e0 = memref.load %a[%k, %c0] : memref<64x512xf32>
+    %e13 = memref.load %a[%k, %c13] : memref<64x512xf32>
+    %v = vector.load %b[%k, %c0] : memref<64x16xf32>, vector<16xf32>
+    %s0 = vector.broadcast %e0 : f32 to vector<16xf32>
+    %s13 = vector.broadcast %e13 : f32 to vector<16xf32>
+    %f0 = vector.fma %s0, %v, %x : vector<16xf32>
+    %f13 = vector.fma %s13, %v, %y : vector<16xf32>
+    scf.yield %f0, %f13 : vector<16xf32>, vector<16xf32>
+  }
+  return %r#0, %r#1 : vector<16xf32>, vector<16xf32>
+}
