@@ -119,6 +119,34 @@ func.func @transposed_lhs(%x: tensor<5x12xf32>, %g: tensor<5x16xf32>, %c: tensor
 
 // -----
 
+// With B wide (rows 1 KB apart: a column block of it falls into a few of
+// L1's sets and comes from L2 for every row block anyway), a transposed A's
+// row blocks are the outer loop in each chunk of rows: a block's lines of X
+// (14 elements of each of its rows) stay in L1 while the column blocks pass
+// by. The same product with a plain A keeps its column blocks outside.
+// AVX512-LABEL: func.func @transposed_wide
+// AVX512: scf.forall (%{{.*}}) = (0) to (112) step (56)
+// AVX512: scf.for %{{.*}} = %c0 to %c56 step %c14
+// AVX512-NEXT: scf.for %{{.*}} = %c0 to %c256 step %c32
+// AVX512: vector.contract {{.*}} : vector<1x14xf32>, vector<1x32xf32> into vector<14x32xf32>
+// AVX512-LABEL: func.func @plain_wide
+// AVX512: scf.forall (%{{.*}}) = (0) to (112) step (56)
+// AVX512: scf.for %{{.*}} = %c0 to %c256 step %c32
+// AVX512-NEXT: scf.for %{{.*}} = %c0 to %c56 step %c14
+// AVX512: vector.contract {{.*}} : vector<14x1xf32>, vector<1x32xf32> into vector<14x32xf32>
+func.func @transposed_wide(%x: tensor<512x112xf32>, %g: tensor<512x256xf32>, %c: tensor<112x256xf32>) -> tensor<112x256xf32> {
+  %e = tensor.empty() : tensor<112x512xf32>
+  %xt = linalg.transpose ins(%x : tensor<512x112xf32>) outs(%e : tensor<112x512xf32>) permutation = [1, 0]
+  %0 = linalg.matmul ins(%xt, %g : tensor<112x512xf32>, tensor<512x256xf32>) outs(%c : tensor<112x256xf32>) -> tensor<112x256xf32>
+  return %0 : tensor<112x256xf32>
+}
+func.func @plain_wide(%a: tensor<112x512xf32>, %g: tensor<512x256xf32>, %c: tensor<112x256xf32>) -> tensor<112x256xf32> {
+  %0 = linalg.matmul ins(%a, %g : tensor<112x512xf32>, tensor<512x256xf32>) outs(%c : tensor<112x256xf32>) -> tensor<112x256xf32>
+  return %0 : tensor<112x256xf32>
+}
+
+// -----
+
 // A transpose is copied in blocks of up to 16 x 16 elements (16 cache
 // lines read, 16 written), which threads share.
 // CHECK-LABEL: func.func @transpose
