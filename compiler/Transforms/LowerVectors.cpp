@@ -489,9 +489,9 @@ static void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
     if (!row)
       continue;
     RowKey key{op->getOperand(0), indices[*row], base};
-    auto [it, added] = spans.try_emplace(key, offset, offset);
-    it->second = {std::min(it->second.first, offset),
-                  std::max(it->second.second, offset)};
+    auto &[low, high] = spans.try_emplace(key, offset, offset).first->second;
+    low = std::min(low, offset);
+    high = std::max(high, offset);
   }
   llvm::DenseSet<RowKey> prefetched;
   for (auto [op, loop] : reads) {
