@@ -191,8 +191,11 @@ dlc::runPipelineOnFunctions(ModuleOp module, StringRef pipeline,
   // The largest parts start first, so the threads finish together.
   SmallVector<size_t> order =
       llvm::to_vector(llvm::seq<size_t>(0, parts.size()));
-  llvm::stable_sort(order,
-                    [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  // (Equal sizes keep their order: a total order, where std::stable_sort
+  // draws a deprecation warning from libstdc++ 12 under clang 22.)
+  llvm::sort(order, [&](size_t a, size_t b) {
+    return sizes[a] != sizes[b] ? sizes[a] > sizes[b] : a < b;
+  });
   auto start = std::chrono::steady_clock::now();
   if (failed(failableParallelForEach(context, order, [&](size_t i) {
         if (options.timing) {

@@ -67,3 +67,48 @@ func.func @read_and_written(%a: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>,
   } -> tensor<8xf32>
   return %s, %m, %n : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// Two products write into one slice of one empty tensor (a split product's
+// main rows: CSE merged the empties and the slices of two layers of the
+// same shape), and a third op into the whole of it. Each product gets an
+// empty tensor and a slice of its own, and its insert goes into that copy;
+// the op writing the whole keeps the original. Bufferized, each product
+// writes into the buffer of its whole result (before, the first wrote into
+// a buffer of its own, copied into the whole's: the MLP's X W1 at batch
+// 256, 252 rows of 512 every step).
+// CHECK-LABEL: func.func @slices
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x8xf32>
+// CHECK: %[[E1:.*]] = tensor.empty() : tensor<4x8xf32>
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[E1]][0, 0] [3, 8] [1, 1]
+// CHECK: %[[P1:.*]] = linalg.matmul {{.*}} outs(%[[S1]] :
+// CHECK: %[[I1:.*]] = tensor.insert_slice %[[P1]] into %[[E1]][0, 0] [3, 8] [1, 1]
+// CHECK: %[[E2:.*]] = tensor.empty() : tensor<4x8xf32>
+// CHECK: %[[S2:.*]] = tensor.extract_slice %[[E2]][0, 0] [3, 8] [1, 1]
+// CHECK: %[[P2:.*]] = linalg.matmul {{.*}} outs(%[[S2]] :
+// CHECK: %[[I2:.*]] = tensor.insert_slice %[[P2]] into %[[E2]][0, 0] [3, 8] [1, 1]
+// CHECK: linalg.generic {{.*}} outs(%[[E]] :
+// BUF-LABEL: func.func @slices
+// BUF: %[[A:.*]] = memref.alloc()
+// BUF: %[[A1:.*]] = memref.alloc()
+// BUF: %[[S1:.*]] = memref.subview %[[A1]][0, 0] [3, 8] [1, 1]
+// BUF: linalg.matmul {{.*}} outs(%[[S1]] :
+// BUF: %[[A2:.*]] = memref.alloc()
+// BUF: %[[S2:.*]] = memref.subview %[[A2]][0, 0] [3, 8] [1, 1]
+// BUF: linalg.matmul {{.*}} outs(%[[S2]] :
+// BUF: return %[[A1]], %[[A2]], %[[A]] :
+func.func @slices(%a: tensor<3x5xf32>, %b: tensor<5x8xf32>, %c: tensor<3x5xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %s = tensor.extract_slice %e[0, 0] [3, 8] [1, 1] : tensor<4x8xf32> to tensor<3x8xf32>
+  %p1 = linalg.matmul ins(%a, %b : tensor<3x5xf32>, tensor<5x8xf32>) outs(%s : tensor<3x8xf32>) -> tensor<3x8xf32>
+  %i1 = tensor.insert_slice %p1 into %e[0, 0] [3, 8] [1, 1] : tensor<3x8xf32> into tensor<4x8xf32>
+  %p2 = linalg.matmul ins(%c, %b : tensor<3x5xf32>, tensor<5x8xf32>) outs(%s : tensor<3x8xf32>) -> tensor<3x8xf32>
+  %i2 = tensor.insert_slice %p2 into %e[0, 0] [3, 8] [1, 1] : tensor<3x8xf32> into tensor<4x8xf32>
+  %w = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%i1 : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.addf %x, %x : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %i1, %i2, %w : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
