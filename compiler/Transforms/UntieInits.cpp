@@ -90,14 +90,18 @@ void untieSlices(tensor::EmptyOp empty) {
             !isa<tensor::InsertSliceOp>(sliceUse.getOwner()))
           slices.push_back(&sliceUse);
   }
+  // (Each writer's copies go before the op of `empty`'s block it is in.)
   Block *block = empty->getBlock();
+  auto at = [&](OpOperand *use) {
+    return block->findAncestorOpInBlock(*use->getOwner());
+  };
   if (slices.empty() || writers + slices.size() < 2 ||
-      !sortInProgramOrder(block, slices))
+      !llvm::all_of(slices, at))
     return;
   OpBuilder b(empty->getContext());
   SetVector<Operation *> replaced;
   for (OpOperand *use : slices) {
-    b.setInsertionPoint(block->findAncestorOpInBlock(*use->getOwner()));
+    b.setInsertionPoint(at(use));
     Value copy = b.clone(*empty)->getResult(0);
     IRMapping map;
     map.map(empty.getResult(), copy);
