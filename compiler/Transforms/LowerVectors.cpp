@@ -411,11 +411,20 @@ struct UnitReductionContract : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// The distance between the rows of B from which a register block's
+/// reduction loop prefetches them, and the bytes one prefetch brings (a
+/// cache line).
+constexpr int64_t kPrefetchStrideBytes = 1024, kCacheLineBytes = 64;
+
 /// Steps ahead that a register block's reduction loop prefetches the rows
-/// of B it reads, the distance between those rows from which it does, and
-/// the bytes one prefetch brings (a cache line).
-constexpr int64_t kPrefetchRows = 8, kPrefetchStrideBytes = 1024,
-                  kCacheLineBytes = 64;
+/// it reads, for `width` f32 lanes per vector register. Each machine's
+/// best, in interleaved A/Bs of the MLP: 8 with AVX-512 on a Sapphire
+/// Rapids Xeon (inference at batch 64: 4 rows 1.041 of its time, 6 rows
+/// 1.025, 16 rows 1.074); 4 with AVX2 on a Zen 4 EPYC (its 32 KB L1 has 8
+/// ways to the Xeon's 12; 8 rows took 1.09-1.11 of the time of 4 for the
+/// MLP's steps and the LSTM's, 1.04 for the MLP's inference; 2, 3 and 6
+/// rows 1.01-1.03).
+static int64_t prefetchRows(int64_t width) { return width >= 16 ? 8 : 4; }
 
 /// The index of `indices` that changes in `loop` when it is the only one
 /// and not the last (a read of a row of a buffer, the row chosen by the
@@ -447,7 +456,7 @@ static std::pair<Value, int64_t> baseAndOffset(Value index) {
 /// In the reduction loop of a register block (the loops whose body has the
 /// FMAs), a vector read of a row of B whose rows lie kPrefetchStrideBytes or
 /// more apart (a row-major weight matrix [K, N] with N of 256 floats or
-/// more) is preceded by prefetches of the row kPrefetchRows steps ahead (the
+/// more) is preceded by prefetches of the row prefetchRows steps ahead (the
 /// last row at most), one per cache line of the read; so are the scalar
 /// loads of each such row (the elements of A a block broadcasts, read
 /// down the columns of a row-major X in a weight gradient X^T dY): one
@@ -460,7 +469,8 @@ static std::pair<Value, int64_t> baseAndOffset(Value index) {
 /// panels. The last element's line, per-loop minima over 8 alternated
 /// rounds: the MLP's X^T dH1 at batch 256 (14 x 32 blocks) 0.979 of the
 /// time, H2^T dY (13 rows) 0.910.
-static void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
+static void prefetchStridedRows(RewriterBase &rewriter, Operation *root,
+                                int64_t width) {
   SmallVector<std::pair<Operation *, scf::ForOp>> reads;
   root->walk([&](scf::ForOp loop) {
     if (llvm::none_of(loop.getBody()->getOperations(),
@@ -524,7 +534,7 @@ static void prefetchStridedRows(RewriterBase &rewriter, Operation *root) {
       return arith::ConstantIndexOp::create(rewriter, loc, v);
     };
     Value ahead = arith::AddIOp::create(rewriter, loc, indices[*row],
-                                        index(kPrefetchRows));
+                                        index(prefetchRows(width)));
     SmallVector<Value> at(indices);
     at[*row] = arith::MinUIOp::create(rewriter, loc, ahead,
                                       index(type.getDimSize(*row) - 1));
@@ -595,7 +605,7 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
     for (scf::ForOp loop : loops)
       unrollAccumulators(rewriter, loop, vectorWidth);
     scalarizeExtractedReads(rewriter, getOperation());
-    prefetchStridedRows(rewriter, getOperation());
+    prefetchStridedRows(rewriter, getOperation(), vectorWidth);
   }
 };
 

@@ -1,4 +1,5 @@
 // RUN: dl-opt %s -dl-lower-vectors -canonicalize | FileCheck %s
+// RUN: dl-opt %s -dl-lower-vectors=vector-width=16 -canonicalize | FileCheck %s --check-prefix=WIDE
 
 // A block contraction with a reduction step of 1 becomes one broadcast FMA
 // per block row (outer products), ready for convert-vector-to-llvm.
@@ -167,15 +168,21 @@ func.func @two_rows(%x: vector<2x8xf32>, %acc: vector<8xf32>) -> vector<8xf32> {
 }
 
 // B's rows 1 KB apart or more (here [64, 256] floats): the reduction loop
-// prefetches the row 8 steps ahead (the last row at most), one prefetch
-// per cache line of the block's row of B (32 lanes: two). Nothing is
-// prefetched of A, whose reads move along its rows.
+// prefetches the row 4 steps ahead for AVX2's 8 lanes, 8 for AVX-512's 16
+// (the last row at most), one prefetch per cache line of the block's row
+// of B (32 lanes: two). Nothing is prefetched of A, whose reads move along
+// its rows.
 // CHECK-LABEL: func.func @prefetch
-// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C63:.*]] = arith.constant 63 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK: scf.for %[[K:[a-z0-9]*]] =
-// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %[[C8]]
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %[[C4]]
+// WIDE-LABEL: func.func @prefetch
+// WIDE-DAG: %[[C8:.*]] = arith.constant 8 : index
+// WIDE: scf.for %[[K:[a-z0-9]*]] =
+// WIDE: %[[AHEAD:.*]] = arith.addi %[[K]], %[[C8]]
+// WIDE: arith.minui %[[AHEAD]]
 // CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %[[C63]]
 // CHECK: memref.prefetch %arg1[%[[ROW]], %{{.*}}], read, locality<3>, data : memref<64x256xf32>
 // CHECK: %[[NEXT:.*]] = arith.addi %{{.*}}, %[[C16]]
@@ -230,7 +237,7 @@ func.func @near_rows(%a: memref<4x64xf32>, %b: memref<64x128xf32>, %c: memref<4x
 // CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %{{.*}}
 // CHECK: memref.prefetch %arg0[%[[ROW]], %{{.*}}], read, locality<3>, data : memref<64x512xf32>
 // CHECK-NOT: memref.prefetch
-// CHECK: %[[AHEAD1:.*]] = arith.addi %[[K]], %c9
+// CHECK: %[[AHEAD1:.*]] = arith.addi %[[K]], %c5
 // CHECK: %[[ROW1:.*]] = arith.minui %[[AHEAD1]], %c63
 // CHECK: memref.prefetch %arg0[%[[ROW1]], %{{.*}}], read, locality<3>, data : memref<64x512xf32>
 // CHECK-NOT: memref.prefetch
@@ -258,13 +265,13 @@ func.func @prefetch_a(%a: memref<64x512xf32>, %b: memref<64x16xf32>, %init: vect
 // first element's line and one for its last's.
 // CHECK-LABEL: func.func @prefetch_a_wide
 // CHECK: scf.for %[[K:[a-z0-9]*]] =
-// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %c8
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[K]], %c4
 // CHECK: %[[ROW:.*]] = arith.minui %[[AHEAD]], %c63
 // CHECK: memref.prefetch %arg0[%[[ROW]], %arg2], read
 // CHECK: %[[LAST:.*]] = arith.addi %arg2, %c9
 // CHECK: memref.prefetch %arg0[%[[ROW]], %[[LAST]]], read
 // CHECK-NOT: memref.prefetch
-// CHECK: %[[AHEAD1:.*]] = arith.addi %[[K]], %c9
+// CHECK: %[[AHEAD1:.*]] = arith.addi %[[K]], %c5
 // CHECK: %[[ROW1:.*]] = arith.minui %[[AHEAD1]], %c63
 // CHECK: memref.prefetch %arg0[%[[ROW1]], %arg2], read
 // CHECK: %[[LAST1:.*]] = arith.addi %arg2, %c9
