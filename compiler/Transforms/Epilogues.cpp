@@ -368,6 +368,20 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
   }
 }
 
+/// Whether `read` reads back the +0.0 that a transfer_write of a splat
+/// wrote over the whole of its tensor (a zero fill fused into the tile).
+static bool readsWrittenZeros(vector::TransferReadOp read) {
+  auto write = read.getBase().getDefiningOp<vector::TransferWriteOp>();
+  if (!write || write.getVectorType() != read.getVectorType() ||
+      write.getPermutationMap() != read.getPermutationMap() ||
+      write.getIndices() != read.getIndices() ||
+      cast<ShapedType>(write.getBase().getType()).getShape() !=
+          read.getVectorType().getShape() ||
+      !llvm::all_of(read.getIndices(), isZeroInteger))
+    return false;
+  return matchPattern(write.getVector(), m_PosZeroFloat());
+}
+
 /// A reduction loop that carries a block read from the product's result
 /// (a gradient accumulated into its buffer, a product blocked along its
 /// reduction) starts from zeros instead, and the block is read and added
@@ -375,7 +389,10 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
 /// memory, for a parameter's gradient), and the block took registers
 /// during the loop. C + (a1 b1 + a2 b2 ...) instead of (C + a1 b1) + ...:
 /// the same values when C is zero. Only for a carried vector that each
-/// step adds one contraction to.
+/// step adds one contraction to. When C is the +0.0 of a fused fill, the
+/// addition is left out: a sum that starts from +0.0 is never -0.0 in
+/// round-to-nearest, so adding +0.0 changes nothing, but LLVM cannot know
+/// the loop's start and kept one addition per accumulator.
 void addBlockAfterLoop(RewriterBase &rewriter, scf::ForOp loop) {
   for (unsigned index = 0; index < loop.getNumRegionIterArgs(); ++index) {
     BlockArgument arg = loop.getRegionIterArgs()[index];
@@ -398,9 +415,13 @@ void addBlockAfterLoop(RewriterBase &rewriter, scf::ForOp loop) {
                                             rewriter.getZeroAttr(type));
     rewriter.modifyOpInPlace(
         loop, [&] { loop.getInitArgsMutable()[index].set(zeros); });
+    Value result = loop.getResult(index);
+    if (readsWrittenZeros(read)) {
+      rewriter.eraseOp(read);
+      continue;
+    }
     rewriter.moveOpAfter(read, loop);
     rewriter.setInsertionPointAfter(read);
-    Value result = loop.getResult(index);
     auto sum = arith::AddFOp::create(rewriter, loc, read.getResult(), result);
     rewriter.replaceAllUsesExcept(result, sum.getResult(), sum);
   }
