@@ -119,6 +119,23 @@ func.func @transposed_lhs(%x: tensor<5x12xf32>, %g: tensor<5x16xf32>, %c: tensor
 
 // -----
 
+// Unless the matrix's rows lie a power of two of 1 KB or more apart (here
+// 2 KB): a column of it falls into 2 of L1's sets, and the elements of X
+// a block broadcasts came from L2 again for every column block. The
+// transpose stays (copied in 16 x 16 blocks) and the product reads the
+// copy's rows.
+// CHECK-LABEL: func.func @transposed_lhs_few_sets
+// CHECK: scf.forall
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>) outs(%{{.*}} : tensor<16x16xf32>)
+// CHECK: vector.transfer_read %{{.*}} : tensor<512x64xf32>, vector<6x1xf32>
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @transposed_lhs_few_sets(%x: tensor<64x512xf32>, %g: tensor<64x16xf32>, %c: tensor<512x16xf32>) -> tensor<512x16xf32> {
+  %e = tensor.empty() : tensor<512x64xf32>
+  %xt = linalg.transpose ins(%x : tensor<64x512xf32>) outs(%e : tensor<512x64xf32>) permutation = [1, 0]
+  %0 = linalg.matmul ins(%xt, %g : tensor<512x64xf32>, tensor<64x16xf32>) outs(%c : tensor<512x16xf32>) -> tensor<512x16xf32>
+  return %0 : tensor<512x16xf32>
+}
+
 // With B wide (rows 1 KB apart: a column block of it falls into a few of
 // L1's sets and comes from L2 for every row block anyway), a transposed A's
 // row blocks are the outer loop in each chunk of rows: a block's lines of X
