@@ -47,9 +47,9 @@ static bool rowsShareFewSets(ShapedType type) {
 /// from L2 again for every column block, as B's rows did. The MLP's H1^T
 /// dH2 (H1 [64, 512] or [256, 512], rows 2 KB apart) on a Zen 4 EPYC with
 /// AVX2, one thread, per-loop minima: 439 -> 395 us at batch 64, 1816 ->
-/// 1538 us at 256 (82 -> 97 % of the FMA peak) with H1 copied by a 16 x
-/// 16-blocked transpose; the step's loops, the copy included, 0.979 and
-/// 0.962 of the time. Rows 512 bytes apart (the autoencoder's [256, 128]
+/// 1538 us at 256 (85 -> 94 % and 82 -> 97 % of the FMA peak) with H1
+/// copied by a 16 x 16-blocked transpose, a loop of its own; the step's
+/// loops, the copy included, 0.979 and 0.962 of the time. Rows 512 bytes apart (the autoencoder's [256, 128]
 /// code, the LSTM's and GRU's hidden states) were no faster copied (the
 /// steps' loops 1.000, 1.077 and 1.005).
 void foldTransposedLhs(IRRewriter &rewriter, Operation *root) {
