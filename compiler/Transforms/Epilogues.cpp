@@ -369,17 +369,11 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
 }
 
 /// Whether `read` reads back the +0.0 that a transfer_write of a splat
-/// wrote over the whole of its tensor (a zero fill fused into the tile).
+/// wrote where it reads (a zero fill fused into the tile).
 static bool readsWrittenZeros(vector::TransferReadOp read) {
   auto write = read.getBase().getDefiningOp<vector::TransferWriteOp>();
-  if (!write || write.getVectorType() != read.getVectorType() ||
-      write.getPermutationMap() != read.getPermutationMap() ||
-      write.getIndices() != read.getIndices() ||
-      cast<ShapedType>(write.getBase().getType()).getShape() !=
-          read.getVectorType().getShape() ||
-      !llvm::all_of(read.getIndices(), isZeroInteger))
-    return false;
-  return matchPattern(write.getVector(), m_PosZeroFloat());
+  return write && vector::checkSameValueRAW(write, read) &&
+         matchPattern(write.getVector(), m_PosZeroFloat());
 }
 
 /// A reduction loop that carries a block read from the product's result
