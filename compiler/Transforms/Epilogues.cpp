@@ -350,7 +350,8 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
     for (unsigned k : dims->k)
       depth *= ranges[k];
     bool wideB = isWideB(op, *dims);
-    int64_t rows = mainRows(ranges[m], ranges[n], depth, width, wideB);
+    int64_t rows = mainRows(ranges[m], ranges[n], depth, width, wideB,
+                            dims->batch.empty());
     if (rows < ranges[m]) {
       auto [first, rest] = splitProduct(rewriter, op, m, rows, epilogues);
       parts = {first};

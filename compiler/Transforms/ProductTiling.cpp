@@ -88,12 +88,44 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width, bool wideB) {
   return {mr, std::get<1>(best) / mr, std::get<0>(best)};
 }
 
+/// Bytes of A a chunk of rows may take (a share of L2).
+constexpr int64_t kL2Budget = 192 * 1024;
+
+/// Bytes of B from which it does not stay in L2 beside a chunk of A's rows
+/// and their results.
+constexpr int64_t kLargeB = 1024 * 1024;
+
+/// Rows of A below which a chunk of rows (sharedTiles) streams too much
+/// of B per FMA (each chunk reads all of B: 4 / rows bytes per FMA).
+constexpr int64_t kMinChunkRows = 32;
+
+/// The rows of a chunk that threads share when the rows of an [M, K] A in
+/// register blocks of `mr` rows outgrow kL2Budget (sharedTiles): a
+/// multiple of `mr` dividing M, of kL2Budget bytes at most and half of M
+/// at most; of those, the largest that makes an even number of chunks
+/// (threads share an odd number unevenly: 3 chunks on two threads take as
+/// long as 4), else the largest that makes 8 or more (the runtime's shares
+/// then even out the threads' work), else the largest. 0 when none fits.
+static int64_t rowChunk(int64_t M, int64_t mr, int64_t K) {
+  int64_t chunk = 0, even = 0, many = 0;
+  for (int64_t c = mr; c * K * 4 <= kL2Budget && 2 * c <= M; c += mr)
+    if (M % c == 0) {
+      chunk = c;
+      if ((M / c) % 2 == 0)
+        even = c;
+      if (M / c >= 8)
+        many = c;
+    }
+  return even ? even : many ? many : chunk;
+}
+
 /// The part of `total` rows or columns that the main register blocks of a
 /// product cover: all, or a multiple `head` of some `step` whose two parts
 /// cost at least 5 % less, the cheapest such split (the cost of a part:
 /// its size over `score(size)`, its register block's score). The head is
 /// the largest multiple, or, where `fewer` allows it for the rest, up to
-/// two steps fewer: a larger rest may take a better block.
+/// two steps fewer: a larger rest may take a better block. A part of
+/// score 0 is never taken.
 static int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
                         function_ref<double(int64_t)> score,
                         function_ref<bool(int64_t)> fewer = nullptr,
@@ -132,9 +164,21 @@ static int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 /// rows as 252 in 6 x 64 blocks and 4 in 4 x 64, but the MLP's 64 rows
 /// still in 8 x 32 blocks (60 and 4 made its inference at batch 64 4 %
 /// slower).
+///
+/// Where a part's rows would be shared in chunks (a plain product, `plain`,
+/// whose rows of A outgrow kL2Budget, not so deep that kMinChunkRows rows
+/// outgrow it: sharedTiles, depthBlock) and its rows allow only chunks of
+/// fewer than kMinChunkRows (rowChunk), the part is not taken when B does
+/// not stay in L2 (kLargeB): each chunk reads all of B from L3 again. With
+/// AVX2's blocks, the MLP's 256 x 784 x 512 was 246 rows in 6 x 16 blocks
+/// and 10 in 5 x 16, the cheaper split by a hair; but 246 rows are 41
+/// blocks, so its chunks were 6 rows. As 252 and 4 (chunks of 42 rows),
+/// the MLP's batch-256 step took 0.976 of the time on Zen 4, one thread,
+/// and 0.960 on two (X W1 0.93, the three rests 0.44).
 constexpr double kWideRestCost = 0.1;
 
-int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB) {
+int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB,
+                 bool plain) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
     blockRows.push_back(mr);
@@ -142,7 +186,15 @@ int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB) {
   bool inL1 = K * kColumnBlockLanes * 4 <= kL1ColumnBlock;
   return mainPart(
       M, blockRows,
-      [&](int64_t rows) { return registerBlock(rows, N, width, wideB).score; },
+      [&](int64_t rows) {
+        RegisterBlock block = registerBlock(rows, N, width, wideB);
+        int64_t chunk = rowChunk(rows, block.mr, K);
+        bool fewRows = plain && K * N * 4 >= kLargeB &&
+                       rows * K * 4 > kL2Budget &&
+                       kMinChunkRows * K * 4 <= kL2Budget && chunk > 0 &&
+                       chunk < kMinChunkRows;
+        return fewRows ? 0.0 : block.score;
+      },
       [&](int64_t rest) {
         return inL1 || rest <= 2 * registerBlock(rest, N, width, wideB).mr;
       },
@@ -364,9 +416,6 @@ tileFusingFills(IRRewriter &rewriter, linalg::LinalgOp op,
   return cast<linalg::LinalgOp>(tiled->tiledAndFusedOps.front());
 }
 
-/// Bytes of A a chunk of rows may take (a share of L2).
-constexpr int64_t kL2Budget = 192 * 1024;
-
 /// Rows of B a deep product's reduction is blocked by (kDepthBlock x NR
 /// of B stays in L1, MR x kDepthBlock of A in L2 with every row block).
 constexpr int64_t kDepthBlock = 256;
@@ -376,14 +425,9 @@ constexpr int64_t kDepthBlock = 256;
 /// on Zen 4; 48 KB on Sapphire Rapids), the rest for A's rows and C.
 constexpr int64_t kL1Panel = 16 * 1024;
 
-/// Rows of A below which a chunk of rows (sharedTiles) streams too much
-/// of B per FMA (each chunk reads all of B: 4 / rows bytes per FMA).
-constexpr int64_t kMinChunkRows = 32;
-
-/// Bytes of a wide B's source from which it does not stay in L2 beside a
-/// chunk of A's rows and their results, and bytes of the K blocks (kc x N)
-/// such a B is read in (streamsLargeB).
-constexpr int64_t kLargeB = 1024 * 1024, kSlab = 256 * 1024;
+/// Bytes of the K blocks (kc x N) a wide B of kLargeB or more is read in
+/// (streamsLargeB).
+constexpr int64_t kSlab = 256 * 1024;
 
 /// Whether a register-tiled share reads a wide B (isWideB) of kLargeB or
 /// more, over more than kSlab bytes of it (`shareElements` of B's elements:
@@ -486,14 +530,10 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
   if (failed(dims))
     return std::nullopt;
   // Cache blocking: when the rows of A (M x K) outgrow a share of the L2
-  // cache, threads share chunks of rows that fit it instead (a multiple of
-  // the register block's rows dividing M). Each chunk then stays in L2
-  // while every column block of B passes by it, where streaming all of A
-  // from L3 once per column block would bound the product. Threads share
-  // an odd number of chunks unevenly (3 chunks on two threads take as long
-  // as 4), so the largest chunk that makes an even number is preferred,
-  // else the largest that makes 8 or more (the runtime's shares then even
-  // out the threads' work), else the largest.
+  // cache, threads share chunks of rows that fit it instead (rowChunk).
+  // Each chunk then stays in L2 while every column block of B passes by
+  // it, where streaming all of A from L3 once per column block would bound
+  // the product.
   unsigned m = dims->m.back();
   int64_t depth = 1;
   for (unsigned k : dims->k)
@@ -501,21 +541,7 @@ std::optional<SmallVector<int64_t>> sharedTiles(linalg::LinalgOp op,
   int64_t mr = registers.tiles[m];
   if (dims->batch.empty() && ranges[m] * depth * 4 > kL2Budget &&
       !depthBlock(op, nullptr)) {
-    int64_t chunk = 0, even = 0, many = 0;
-    for (int64_t c = mr; c * depth * 4 <= kL2Budget && 2 * c <= ranges[m];
-         c += mr)
-      if (ranges[m] % c == 0) {
-        chunk = c;
-        if ((ranges[m] / c) % 2 == 0)
-          even = c;
-        if (ranges[m] / c >= 8)
-          many = c;
-      }
-    if (even)
-      chunk = even;
-    else if (many)
-      chunk = many;
-    if (chunk) {
+    if (int64_t chunk = rowChunk(ranges[m], mr, depth)) {
       SmallVector<int64_t> tiles(ranges.size(), 0);
       tiles[m] = chunk;
       return tiles;

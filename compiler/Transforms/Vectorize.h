@@ -60,8 +60,10 @@ int64_t vectorOps(int64_t lanes, int64_t width);
 RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width,
                             bool wideB = false);
 
-/// The rows of an M x N product that its main register blocks cover.
-int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB);
+/// The rows of an M x N product that its main register blocks cover;
+/// `plain`: it has no batch dimension (its rows may be shared in chunks).
+int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB,
+                 bool plain);
 
 /// The columns of an M x N product that its main register blocks cover.
 int64_t mainColumns(int64_t M, int64_t N, int64_t width, bool wideB);

@@ -385,6 +385,16 @@ func.func @rows_outside(%a: tensor<1024x32xf32>, %b: tensor<32x256xf32>) -> tens
 // in K blocks of 112 rows across all 512 columns (224 KB, the largest
 // divisor of 784 within 256 KB), first block, blocks between, last block;
 // the rest of 4 rows, a share of 4 x 512, is not blocked.
+// With AVX2, 246 rows in 6 x 16 blocks and 10 in 5 x 16 would cost a hair
+// less than 252 and 4 in 4 x 16; but 246 rows (41 blocks) allow only
+// chunks of 6 rows, each of which would read all of B from L3: 252 and 4.
+// CHECK-LABEL: func.func @wide_b
+// CHECK: scf.forall (%{{.*}}) = (0) to (252) step (42)
+// CHECK: scf.for %{{.*}} = %c0 to %c112 step %c1
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK: vector.contract {{.*}} into vector<4x16xf32>
 // AVX512-LABEL: func.func @wide_b
 // AVX512: scf.forall (%{{.*}}) = (0) to (252) step (42)
 // AVX512: scf.for %{{.*}} = %c0 to %c512 step %c64
