@@ -351,7 +351,7 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
       depth *= ranges[k];
     bool wideB = isWideB(op, *dims);
     int64_t rows = mainRows(ranges[m], ranges[n], depth, width, wideB,
-                            dims->batch.empty());
+                            chunksReadB(op, *dims));
     if (rows < ranges[m]) {
       auto [first, rest] = splitProduct(rewriter, op, m, rows, epilogues);
       parts = {first};

@@ -200,10 +200,12 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     in L1 while the row blocks pass (the MLP's 784 x 512 layer: by 112
     with AVX-512's 8 x 32 blocks, by 196 with AVX2's 6 x 16). Before that, a
     product whose rows (then columns) are covered better by two blocks is
-    split in two ops (64 rows: 54 in 6 x 16 blocks and 10 in 5 x 16; not
-    into a part that would be shared in chunks of fewer than 32 rows while
-    its B, 1 MB or more, does not stay in L2: 256 x 784 x 512 with AVX2 as
-    252 and 4 rows, not 246, 41 blocks of 6, and 10); a
+    split in two ops (64 rows: 54 in 6 x 16 blocks and 10 in 5 x 16; where
+    the cheapest split's rows would be shared in chunks of fewer than 32
+    rows that each read a B of 1 MB or more, which does not stay in L2,
+    a split within 5 % of its cost whose chunks are larger is taken: 256 x
+    784 x 512 with AVX2 as 252 and 4 rows, not 246, 41 blocks of 6, and
+    10); a
     product of a transposed matrix (linalg.transpose [1, 0] feeding the
     left operand) reads the matrix in place, unless its rows lie a power
     of two of 1 KB or more apart (a column of it then falls into 4 of L1's

@@ -119,33 +119,46 @@ static int64_t rowChunk(int64_t M, int64_t mr, int64_t K) {
   return even ? even : many ? many : chunk;
 }
 
+/// Fraction of the whole's cost a split must save, and within which of
+/// the cheapest split another counts as cheap (mainPart).
+constexpr double kSplitMargin = 0.05;
+
 /// The part of `total` rows or columns that the main register blocks of a
 /// product cover: all, or a multiple `head` of some `step` whose two parts
-/// cost at least 5 % less, the cheapest such split (the cost of a part:
-/// its size over `score(size)`, its register block's score). The head is
-/// the largest multiple, or, where `fewer` allows it for the rest, up to
-/// two steps fewer: a larger rest may take a better block. A part of
-/// score 0 is never taken.
+/// cost at least kSplitMargin less, the cheapest such split (the cost of a
+/// part: its size over `score(size)`, its register block's score). The
+/// head is the largest multiple, or, where `fewer` allows it for the rest,
+/// up to two steps fewer: a larger rest may take a better block. When the
+/// cheapest head is not `preferred`, the cheapest preferred one within
+/// kSplitMargin of it is taken instead, if any.
 static int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
                         function_ref<double(int64_t)> score,
                         function_ref<bool(int64_t)> fewer = nullptr,
-                        double restCost = 0.0) {
-  double whole = double(total) / score(total), best = 0.95 * whole;
-  int64_t main = total;
+                        double restCost = 0.0,
+                        function_ref<bool(int64_t)> preferred = nullptr) {
+  // (cost, head); the whole first, at the cost a split must beat.
+  SmallVector<std::pair<double, int64_t>> options = {
+      {(1 - kSplitMargin) * double(total) / score(total), total}};
   for (int64_t step : steps) {
     for (int64_t less = 0; less <= 2; ++less) {
       int64_t head = total - total % step - less * step, rest = total - head;
       if (head <= 0 || rest == 0 || (less && !(fewer && fewer(rest))))
         continue;
-      double cost =
-          double(head) / score(head) + double(rest) / score(rest) + restCost;
-      if (cost < best) {
-        best = cost;
-        main = head;
-      }
+      options.push_back(
+          {double(head) / score(head) + double(rest) / score(rest) + restCost,
+           head});
     }
   }
-  return main;
+  auto cheaper = [](auto &a, auto &b) { return a.first < b.first; };
+  auto best = *llvm::min_element(options, cheaper);
+  if (!preferred || preferred(best.second))
+    return best.second;
+  std::optional<std::pair<double, int64_t>> other;
+  for (auto option : options)
+    if (option.first <= (1 + kSplitMargin) * best.first &&
+        preferred(option.second) && (!other || cheaper(option, *other)))
+      other = option;
+  return other ? other->second : best.second;
 }
 
 /// The rows of an M x N product that its main register blocks cover: M,
@@ -165,40 +178,47 @@ static int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 /// still in 8 x 32 blocks (60 and 4 made its inference at batch 64 4 %
 /// slower).
 ///
-/// Where a part's rows would be shared in chunks (a plain product, `plain`,
-/// whose rows of A outgrow kL2Budget, not so deep that kMinChunkRows rows
-/// outgrow it: sharedTiles, depthBlock) and its rows allow only chunks of
-/// fewer than kMinChunkRows (rowChunk), the part is not taken when B does
-/// not stay in L2 (kLargeB): each chunk reads all of B from L3 again. With
-/// AVX2's blocks, the MLP's 256 x 784 x 512 was 246 rows in 6 x 16 blocks
-/// and 10 in 5 x 16, the cheaper split by a hair; but 246 rows are 41
-/// blocks, so its chunks were 6 rows. As 252 and 4 (chunks of 42 rows),
-/// the MLP's batch-256 step took 0.976 of the time on Zen 4, one thread,
-/// and 0.960 on two (X W1 0.93, the three rests 0.44).
+/// Where threads would share a part's rows in chunks that each read all of
+/// B (`chunksReadB`: chunksReadB below; its rows of A outgrow kL2Budget,
+/// not so deep that kMinChunkRows rows outgrow it: sharedTiles,
+/// depthBlock) and B does not stay in L2 (kLargeB), each chunk reads all
+/// of B from L3 again; a part
+/// whose rows allow only chunks of fewer than kMinChunkRows (rowChunk) then
+/// gives way to a split within kSplitMargin of its cost whose rows allow
+/// more (mainPart's `preferred`). With AVX2's blocks, the MLP's 256 x 784
+/// x 512 was 246 rows in 6 x 16 blocks and 10 in 5 x 16, the cheaper split
+/// by 0.3 %; but 246 rows are 41 blocks, so its chunks were 6 rows. As 252
+/// and 4 (chunks of 42 rows), the MLP's batch-256 step took 0.976 of the
+/// time on Zen 4, one thread, and 0.960 on two (X W1 0.93, the three rests
+/// 0.44); at batch 128, 120 and 8 rows (chunks of 60) instead of 126 and 2
+/// (chunks of 6), 0.970. Where no such split is near (its X^T dH1 at batch
+/// 1024, 784 rows over K = 1024: 774 in chunks of 18, against 782 in 2 x
+/// 32 blocks, which took 1.42x the time), the cheapest stays. (Where A is
+/// read transposed, its row blocks are the outer loop, and each reads all
+/// of B whatever the chunks: contractionTiles.)
 constexpr double kWideRestCost = 0.1;
 
 int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB,
-                 bool plain) {
+                 bool chunksReadB) {
   SmallVector<int64_t> blockRows;
   for (int64_t mr = 2; mr <= std::min<int64_t>(M - 1, 14); ++mr)
     blockRows.push_back(mr);
   constexpr int64_t kL1ColumnBlock = 16 * 1024, kColumnBlockLanes = 16;
   bool inL1 = K * kColumnBlockLanes * 4 <= kL1ColumnBlock;
+  // Whether threads would share the rows in chunks of enough rows.
+  auto enoughRows = [&](int64_t rows) {
+    int64_t chunk = rowChunk(rows, registerBlock(rows, N, width, wideB).mr, K);
+    return !(chunksReadB && K * N * 4 >= kLargeB && rows * K * 4 > kL2Budget &&
+             kMinChunkRows * K * 4 <= kL2Budget && chunk > 0 &&
+             chunk < kMinChunkRows);
+  };
   return mainPart(
       M, blockRows,
-      [&](int64_t rows) {
-        RegisterBlock block = registerBlock(rows, N, width, wideB);
-        int64_t chunk = rowChunk(rows, block.mr, K);
-        bool fewRows = plain && K * N * 4 >= kLargeB &&
-                       rows * K * 4 > kL2Budget &&
-                       kMinChunkRows * K * 4 <= kL2Budget && chunk > 0 &&
-                       chunk < kMinChunkRows;
-        return fewRows ? 0.0 : block.score;
-      },
+      [&](int64_t rows) { return registerBlock(rows, N, width, wideB).score; },
       [&](int64_t rest) {
         return inL1 || rest <= 2 * registerBlock(rest, N, width, wideB).mr;
       },
-      wideB ? kWideRestCost : 0.0);
+      wideB ? kWideRestCost : 0.0, enoughRows);
 }
 
 /// The columns of an M x N product that its main register blocks cover:
@@ -288,6 +308,11 @@ static bool readsATransposed(linalg::LinalgOp op,
     AffineMap map = op.getMatchingIndexingMap(input);
     return map.getNumResults() != 0 && map.getResults().back() == m;
   });
+}
+
+bool chunksReadB(linalg::LinalgOp op,
+                 const linalg::ContractionDimensions &dims) {
+  return dims.batch.empty() && !readsATransposed(op, dims);
 }
 
 std::optional<linalg::ContractionDimensions> plainProduct(linalg::LinalgOp op) {

@@ -61,12 +61,18 @@ RegisterBlock registerBlock(int64_t M, int64_t N, int64_t width,
                             bool wideB = false);
 
 /// The rows of an M x N product that its main register blocks cover;
-/// `plain`: it has no batch dimension (its rows may be shared in chunks).
+/// `chunksReadB`: chunks of its rows would each read all of B.
 int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB,
-                 bool plain);
+                 bool chunksReadB);
 
 /// The columns of an M x N product that its main register blocks cover.
 int64_t mainColumns(int64_t M, int64_t N, int64_t width, bool wideB);
+
+/// Whether chunks of a contraction's rows that threads share would each
+/// read all of B: no batch, and A not read transposed (whose row blocks
+/// each read all of B).
+bool chunksReadB(mlir::linalg::LinalgOp op,
+                 const mlir::linalg::ContractionDimensions &dims);
 
 /// Whether a contraction's B is wide: rows 512 bytes or more apart, more
 /// than 32 KB in all.

@@ -419,6 +419,25 @@ func.func @wide_b(%a: tensor<256x784xf32>, %b: tensor<784x512xf32>) -> tensor<25
 
 // -----
 
+// With AVX2, 784 rows over K = 1024 (chunks of at most 48 rows) split best
+// as 774 and 10, whose 129 blocks of 6 allow chunks of 18 rows at most; but
+// no split within 5 % of its cost allows 32 or more (780 rows: chunks of
+// 30; 782 in 2 x 32 blocks costs far more), so 774 and 10 stay.
+// CHECK-LABEL: func.func @wide_b_no_better_chunks
+// CHECK: scf.forall (%{{.*}}) = (0) to (774) step (18)
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (16) {{.*}} -> (tensor<10x512xf32>)
+// CHECK: vector.contract {{.*}} into vector<5x16xf32>
+func.func @wide_b_no_better_chunks(%a: tensor<784x1024xf32>, %b: tensor<1024x512xf32>) -> tensor<784x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<784x512xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<784x512xf32>) -> tensor<784x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<784x1024xf32>, tensor<1024x512xf32>) outs(%c : tensor<784x512xf32>) -> tensor<784x512xf32>
+  return %0 : tensor<784x512xf32>
+}
+
+// -----
+
 // A wide B that stays in L2 (784 x 256, 784 KB) keeps whole column blocks
 // over all of K: its 4-line panels would not stay in L1 either (rows 1 KB
 // apart), and blocking K adds nothing where B comes from L2 anyway.
