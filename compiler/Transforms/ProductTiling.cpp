@@ -149,7 +149,7 @@ static int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
            head});
     }
   }
-  auto cheaper = [](auto &a, auto &b) { return a.first < b.first; };
+  auto cheaper = [](const auto &a, const auto &b) { return a.first < b.first; };
   auto best = *llvm::min_element(options, cheaper);
   if (!preferred || preferred(best.second))
     return best.second;
@@ -179,23 +179,23 @@ static int64_t mainPart(int64_t total, ArrayRef<int64_t> steps,
 /// slower).
 ///
 /// Where threads would share a part's rows in chunks that each read all of
-/// B (`chunksReadB`: chunksReadB below; its rows of A outgrow kL2Budget,
-/// not so deep that kMinChunkRows rows outgrow it: sharedTiles,
-/// depthBlock) and B does not stay in L2 (kLargeB), each chunk reads all
-/// of B from L3 again; a part
-/// whose rows allow only chunks of fewer than kMinChunkRows (rowChunk) then
-/// gives way to a split within kSplitMargin of its cost whose rows allow
-/// more (mainPart's `preferred`). With AVX2's blocks, the MLP's 256 x 784
-/// x 512 was 246 rows in 6 x 16 blocks and 10 in 5 x 16, the cheaper split
-/// by 0.3 %; but 246 rows are 41 blocks, so its chunks were 6 rows. As 252
-/// and 4 (chunks of 42 rows), the MLP's batch-256 step took 0.976 of the
-/// time on Zen 4, one thread, and 0.960 on two (X W1 0.93, the three rests
-/// 0.44); at batch 128, 120 and 8 rows (chunks of 60) instead of 126 and 2
-/// (chunks of 6), 0.970. Where no such split is near (its X^T dH1 at batch
-/// 1024, 784 rows over K = 1024: 774 in chunks of 18, against 782 in 2 x
-/// 32 blocks, which took 1.42x the time), the cheapest stays. (Where A is
-/// read transposed, its row blocks are the outer loop, and each reads all
-/// of B whatever the chunks: contractionTiles.)
+/// B (`chunksReadB`, and its rows of A outgrow kL2Budget but not so deep
+/// that kMinChunkRows rows outgrow it: sharedTiles, depthBlock) and B does
+/// not stay in L2 (kLargeB), each chunk reads all of B from L3 again; a
+/// part whose rows allow only chunks of fewer than kMinChunkRows (rowChunk)
+/// then gives way to a split within kSplitMargin of its cost whose rows
+/// allow more (mainPart's `preferred`). With AVX2's blocks, the MLP's 256
+/// x 784 x 512 was 246 rows in 6 x 16 blocks and 10 in 5 x 16, the cheaper
+/// split by 0.3 %; but 246 rows are 41 blocks, so its chunks were 6 rows.
+/// As 252 and 4 (chunks of 42 rows), the MLP's batch-256 step took 0.976
+/// of the time on Zen 4, one thread, and 0.960 on two (X W1 0.93, the
+/// three rests 0.44); at batch 128, 120 and 8 rows (chunks of 60) instead
+/// of 126 and 2 (chunks of 6), 0.970. Where no such split is near, the
+/// cheapest stays (784 rows over K = 1024: 774 in chunks of 18, where 780
+/// allows chunks of 30 and 782 rows in 2 x 32 blocks cost far more; such
+/// blocks made the MLP's X^T dH1 at batch 1024 take 1.42x the time). A
+/// transposed A is left out: its row blocks are the outer loop, and each
+/// reads all of B whatever the chunks (contractionTiles).
 constexpr double kWideRestCost = 0.1;
 
 int64_t mainRows(int64_t M, int64_t N, int64_t K, int64_t width, bool wideB,
