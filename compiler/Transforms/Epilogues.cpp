@@ -10,6 +10,7 @@
 #include "compiler/Transforms/Aliasing.h"
 #include "compiler/Transforms/Vectorize.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -314,6 +315,8 @@ splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
           rewriter, slice.getLoc(), fill.getOutputs()[0],
           slice.getMixedOffsets(), slice.getMixedSizes(),
           slice.getMixedStrides());
+    else
+      rewriter.setInsertionPointAfter(slice);
     zeros = linalg::FillOp::create(rewriter, fill.getLoc(), fill.getInputs()[0],
                                    zeros)
                 .getResult(0);
@@ -334,7 +337,8 @@ splitProduct(IRRewriter &rewriter, linalg::LinalgOp op, unsigned dim,
 /// register blocks cover better become two ops, split along that
 /// dimension.
 void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
-                   Epilogues &epilogues) {
+                   Epilogues &epilogues,
+                   DenseMap<Operation *, Operation *> &restOf) {
   SmallVector<linalg::LinalgOp> products;
   root->walk([&](linalg::LinalgOp op) {
     if (contractionTiles(op, width))
@@ -358,15 +362,85 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
       if (rest)
         parts.push_back(rest);
     }
+    bool splitAgain = false;
     for (linalg::LinalgOp part : parts) {
       if (!part)
         continue;
       int64_t partRows = part.getStaticLoopRanges()[m];
       int64_t columns = mainColumns(partRows, ranges[n], width, wideB);
-      if (columns < ranges[n])
+      if (columns < ranges[n]) {
         splitProduct(rewriter, part, n, columns, epilogues);
+        splitAgain = true;
+      }
+    }
+    if (parts.size() == 2 && parts[0] && parts[1] && !splitAgain)
+      restOf[parts[1]] = parts[0];
+  }
+}
+
+/// Whether two slices of a tensor (static offsets and sizes, unit
+/// strides, the same rank) lie apart along some dimension.
+static bool apart(OffsetSizeAndStrideOpInterface a,
+                  OffsetSizeAndStrideOpInterface b) {
+  ArrayRef<int64_t> ao = a.getStaticOffsets(), as = a.getStaticSizes(),
+                    bo = b.getStaticOffsets(), bs = b.getStaticSizes();
+  auto unit = [](ArrayRef<int64_t> strides) {
+    return llvm::all_of(strides, [](int64_t s) { return s == 1; });
+  };
+  if (ao.size() != bo.size() || as.size() != bs.size() ||
+      !unit(a.getStaticStrides()) || !unit(b.getStaticStrides()))
+    return false;
+  for (unsigned d = 0; d < ao.size(); ++d) {
+    if (llvm::any_of(ArrayRef<int64_t>{ao[d], as[d], bo[d], bs[d]},
+                     ShapedType::isDynamic))
+      return false;
+    if (ao[d] + as[d] <= bo[d] || bo[d] + bs[d] <= ao[d])
+      return true;
+  }
+  return false;
+}
+
+bool fuseDepthLoops(RewriterBase &rewriter, scf::ForOp main, scf::ForOp rest) {
+  auto same = [](Value a, Value b) {
+    return getConstantIntValue(a) &&
+           getConstantIntValue(a) == getConstantIntValue(b);
+  };
+  if (main->getBlock() != rest->getBlock() || !main->isBeforeInBlock(rest) ||
+      !same(main.getLowerBound(), rest.getLowerBound()) ||
+      !same(main.getUpperBound(), rest.getUpperBound()) ||
+      !same(main.getStep(), rest.getStep()))
+    return false;
+  // The rest's slice of the result, taken from the tensor the main part's
+  // result was inserted into (splitProduct), is the same slice of the
+  // tensor before: it no longer waits for the main part.
+  for (Value init : rest.getInitArgs()) {
+    Operation *def = init.getDefiningOp();
+    if (auto fill = dyn_cast_or_null<linalg::FillOp>(def))
+      def = fill.getOutputs()[0].getDefiningOp();
+    auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(def);
+    while (slice) {
+      auto insert = slice.getSource().getDefiningOp<tensor::InsertSliceOp>();
+      if (!insert || !apart(slice, insert))
+        break;
+      rewriter.modifyOpInPlace(
+          slice, [&] { slice.getSourceMutable().set(insert.getDest()); });
     }
   }
+  SetVector<Operation *> users;
+  getForwardSlice(main.getOperation(), &users);
+  if (llvm::any_of(users, [&](Operation *op) { return rest->isAncestor(op); }))
+    return false;
+  // What uses the main part's result before the rest moves after it, in
+  // order; the fused loop comes before them.
+  Operation *last = rest;
+  for (Operation &op : llvm::make_early_inc_range(llvm::make_range(
+           std::next(main->getIterator()), rest->getIterator())))
+    if (users.contains(&op)) {
+      rewriter.moveOpAfter(&op, last);
+      last = &op;
+    }
+  fuseIndependentSiblingForLoops(main, rest, rewriter);
+  return true;
 }
 
 /// Whether `read` reads back the +0.0 that a transfer_write of a splat

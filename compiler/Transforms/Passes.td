@@ -181,7 +181,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     more, so that two threads share them evenly), unless fewer than 32
     rows would fit (K > 1536): then threads share the column blocks and
     an scf.for blocks the reduction by up to 256, so that all of A's rows
-    over one block stay in L2 (each chunk of rows would stream all of B);
+    over one block stay in L2 (each chunk of rows would stream all of B;
+    the rest of such a product split in rows is blocked the same, in the
+    same scf.for, so that it reads each block of B from L2 too);
     else the
     column blocks, else the row blocks; dl-parallelize hands it to the
     runtime), then tiled (scf.for) into blocks of MR rows by NR columns

@@ -82,7 +82,12 @@ struct DLTileAndVectorize
       for (Operation *product : keep)
         epilogues.erase(product);
     }
-    splitProducts(rewriter, getOperation(), vectorWidth, epilogues);
+    DenseMap<Operation *, Operation *> restOf;
+    splitProducts(rewriter, getOperation(), vectorWidth, epilogues, restOf);
+    // The reduction blocks of each deep product tiled below (depthBlock,
+    // outside its shared loop), and that loop.
+    DenseMap<Operation *, SmallVector<int64_t>> depthOf;
+    DenseMap<Operation *, scf::ForOp> depthLoopOf;
     vectorizeReductions(rewriter, getOperation(), vectorWidth);
     SmallVector<std::pair<linalg::LinalgOp, Tiling>> targets;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -90,6 +95,7 @@ struct DLTileAndVectorize
         targets.push_back({op, *tiling});
     });
     for (auto &target : targets) {
+      Operation *original = target.first;
       linalg::LinalgOp op = target.first;
       Tiling tiling = target.second;
       // After an outer loop tiled `op`: the product inside and its tiling
@@ -145,7 +151,14 @@ struct DLTileAndVectorize
       bool blocked = kind == ProductKind::Contraction && !stream;
       std::optional<SmallVector<int64_t>> depth =
           blocked ? depthBlock(op, nullptr) : std::nullopt;
+      // The rest of a deep product's rows is blocked as its main part, so
+      // that the two loops over the blocks become one (fuseDepthLoops).
+      Operation *main = restOf.lookup(original);
+      if (blocked && !depth && main && depthOf.count(main))
+        depth = depthOf.lookup(main);
       bool depthOutside = depth.has_value();
+      if (depthOutside)
+        depthOf[original] = *depth;
       auto tileDepth = [&] {
         return !depth ||
                inside(tileFusingFills(rewriter, op, *depth, {},
@@ -154,6 +167,9 @@ struct DLTileAndVectorize
       };
       if (depthOutside && !tileDepth())
         continue;
+      if (depthOutside)
+        if (auto loop = op->getParentOfType<scf::ForOp>())
+          depthLoopOf[original] = loop;
       if (shared && !inside(tileFusingFills(
                         rewriter, op, *shared, {},
                         scf::SCFTilingOptions::LoopType::ForallOp, shareFills,
@@ -267,6 +283,12 @@ struct DLTileAndVectorize
               cast<LoopLikeOpInterface>(columns.getOperation()));
       }
     }
+    for (auto &target : targets)
+      if (Operation *main = restOf.lookup(target.first))
+        if (scf::ForOp a = depthLoopOf.lookup(main),
+            b = depthLoopOf.lookup(target.first);
+            a && b)
+          fuseDepthLoops(rewriter, a, b);
     // Fold the slices of the tiles into the vector reads and writes.
     RewritePatternSet patterns(&getContext());
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

@@ -159,9 +159,21 @@ mlir::linalg::GenericOp updateInPlace(mlir::RewriterBase &rewriter,
 
 /// Contractions under `root` whose rows (mainRows), then columns
 /// (mainColumns), two register blocks cover better, split in two along
-/// that dimension; `epilogues` follows the parts.
-void splitProducts(mlir::IRRewriter &rewriter, mlir::Operation *root,
-                   int64_t width, Epilogues &epilogues);
+/// that dimension; `epilogues` follows the parts. Each part split along
+/// its rows alone (neither split again) goes into `restOf` under the rest.
+void splitProducts(
+    mlir::IRRewriter &rewriter, mlir::Operation *root, int64_t width,
+    Epilogues &epilogues,
+    llvm::DenseMap<mlir::Operation *, mlir::Operation *> &restOf);
+
+/// The reduction-block loops of a deep product's two row parts
+/// (depthBlock: the blocks are the outer loop), `main`'s and then
+/// `rest`'s, as one loop: in each block, the rest's share reads the block
+/// of B the main part's left in L2, instead of all of B from memory in a
+/// pass of its own. False when they are not such sibling loops or the
+/// rest reads the main part's result.
+bool fuseDepthLoops(mlir::RewriterBase &rewriter, mlir::scf::ForOp main,
+                    mlir::scf::ForOp rest);
 
 /// A block read from a product's result (a gradient accumulated into its
 /// buffer) added after `loop`, its reduction loop, instead of carried

@@ -106,7 +106,9 @@ double referenceLoss(func::FuncOp fn, const std::map<std::string, Tensor> &vars,
 /// SGD (lr 1, no momentum or weight decay, set through M_set_hyper) moves
 /// each trained param by minus its gradient; the reference gradient is a
 /// central finite difference of the loss evaluated in double precision.
-/// Up to 12 entries of every trained param are compared.
+/// Up to 12 entries of every trained param are compared, spread over it,
+/// and its last entry (where the rest of a product split in rows or
+/// columns lands: the last rows of a weight gradient).
 int gradientCheck(dlrt_model *model, void *instance, const dl_model_info *info,
                   func::FuncOp fn, const std::string &entry,
                   const std::vector<Tensor> &inputs,
@@ -133,12 +135,17 @@ int gradientCheck(dlrt_model *model, void *instance, const dl_model_info *info,
   for (Attribute ref : fn->getAttrOfType<ArrayAttr>("dl.over")) {
     std::string name = cast<FlatSymbolRefAttr>(ref).getValue().str();
     const Tensor &w = before.at(name), &w1 = after.at(name);
-    int64_t n = w.size(), samples = std::min<int64_t>(n, 12);
+    int64_t n = w.size(), spread = std::min<int64_t>(n, 12);
+    SmallVector<int64_t> entries;
+    for (int64_t s = 0; s < spread; ++s)
+      entries.push_back(s * n / spread +
+                        (s * 7919) % std::max<int64_t>(1, n / spread));
+    if (!llvm::is_contained(entries, n - 1))
+      entries.push_back(n - 1);
+    int64_t samples = entries.size();
     double maxAbs = 0, maxRel = 0;
     bool good = true;
-    for (int64_t s = 0; s < samples; ++s) {
-      int64_t k =
-          s * n / samples + (s * 7919) % std::max<int64_t>(1, n / samples);
+    for (int64_t k : entries) {
       double compiled = w.data[k] - w1.data[k];
       std::map<std::string, Tensor> vars = before;
       double h = 1e-6 * std::max(1.0, std::fabs(w.data[k]));

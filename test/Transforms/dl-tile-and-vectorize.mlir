@@ -325,13 +325,17 @@ func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: 
 // 256 rows are read a piece of each row after the other, not a column
 // block over all 1792 rows). The rows are 126 in 6 x 16 blocks and 2 in
 // 2 x 32, not 108 and a rest of 20 (four blocks of 5, each reading B's
-// column block again).
+// column block again). The rest is blocked as the main part, in the same
+// loop over the K blocks: in each, its share reads the 256 rows of B that
+// the main part's left in L2 (a pass of its own over all 1792 rows read
+// B's 3.5 MB from memory for 2 rows).
 // With AVX-512's 8 x 32 blocks too, the reduction blocks are of 256 (a
 // column block's 256 rows of 128 bytes would not fit the L1 panel, but B's
 // rows 2 KB apart would not stay in L1 anyway).
 // CHECK-LABEL: func.func @deep
 // CHECK: linalg.fill {{.*}} -> tensor<126x512xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c1792 step %c256
+// CHECK: linalg.fill {{.*}} -> tensor<2x512xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c1792 step %c256 {{.*}} -> (tensor<126x512xf32>, tensor<2x512xf32>)
 // CHECK: scf.forall (%{{.*}}) = (0) to (512) step (16)
 // CHECK: scf.for %{{.*}} = %c0 to %c126 step %c6
 // AVX512-LABEL: func.func @deep
@@ -340,6 +344,10 @@ func.func @row_vector_small(%a: tensor<1x400xf32>, %b: tensor<400x120xf32>, %c: 
 // AVX512: vector.contract {{.*}} into vector<8x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
 // CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (32)
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
+// CHECK: vector.contract {{.*}} into vector<2x32xf32>
+// CHECK: scf.yield %{{.*}}, %{{.*}} : tensor<126x512xf32>, tensor<2x512xf32>
 func.func @deep(%a: tensor<128x1792xf32>, %b: tensor<1792x512xf32>) -> tensor<128x512xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<128x512xf32>
@@ -1407,16 +1415,17 @@ func.func @no_epilogue(%a: tensor<12x6xf32>, %b: tensor<6x32xf32>, %c: tensor<12
 // A deep product's blocks are inside its reduction blocks (of 256): the
 // epilogue of its main rows stays an op of its own (fused into the
 // threads' loop over column blocks, its tile would be all 126 rows of a
-// column block, a vector of 252 registers); its 2 remaining rows, not
-// blocked so, take theirs. A row vector streamed through B in parts of
-// its rows leaves its epilogue an op of its own, after the parts' sum.
+// column block, a vector of 252 registers); its 2 remaining rows, blocked
+// so in the same loop over the reduction blocks, leave theirs an op of
+// its own too. A row vector streamed through B in parts of its rows
+// leaves its epilogue an op of its own, after the parts' sum.
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @epilogue_deep
-// CHECK: %[[MAIN:.*]] = scf.for {{.*}} step %c256
+// CHECK: %[[PARTS:.*]]:2 = scf.for {{.*}} step %c256
 // CHECK: scf.forall {{.*}} -> (tensor<126x512xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[MAIN]] : tensor<126x512xf32>)
 // CHECK: scf.forall {{.*}} -> (tensor<2x512xf32>)
-// CHECK: arith.maximumf %{{.*}} : vector<2x32xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[PARTS]]#0 : tensor<126x512xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[PARTS]]#1 : tensor<2x512xf32>)
 // CHECK-LABEL: func.func @epilogue_row
 // CHECK: scf.forall {{.*}} in (4)
 // CHECK: %[[SUM:.*]] = scf.forall {{.*}} -> (tensor<1x512xf32>)
