@@ -283,6 +283,7 @@ struct DLTileAndVectorize
               cast<LoopLikeOpInterface>(columns.getOperation()));
       }
     }
+    // A deep product's rest and main part: one loop over their blocks.
     for (auto &target : targets)
       if (Operation *main = restOf.lookup(target.first))
         if (scf::ForOp a = depthLoopOf.lookup(main),
