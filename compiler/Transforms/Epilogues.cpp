@@ -18,6 +18,7 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 using namespace mlir;
 
@@ -378,28 +379,6 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
   }
 }
 
-/// Whether two slices of a tensor (static offsets and sizes, unit
-/// strides, the same rank) lie apart along some dimension.
-static bool apart(OffsetSizeAndStrideOpInterface a,
-                  OffsetSizeAndStrideOpInterface b) {
-  ArrayRef<int64_t> ao = a.getStaticOffsets(), as = a.getStaticSizes(),
-                    bo = b.getStaticOffsets(), bs = b.getStaticSizes();
-  auto unit = [](ArrayRef<int64_t> strides) {
-    return llvm::all_of(strides, [](int64_t s) { return s == 1; });
-  };
-  if (ao.size() != bo.size() || as.size() != bs.size() ||
-      !unit(a.getStaticStrides()) || !unit(b.getStaticStrides()))
-    return false;
-  for (unsigned d = 0; d < ao.size(); ++d) {
-    if (llvm::any_of(ArrayRef<int64_t>{ao[d], as[d], bo[d], bs[d]},
-                     ShapedType::isDynamic))
-      return false;
-    if (ao[d] + as[d] <= bo[d] || bo[d] + bs[d] <= ao[d])
-      return true;
-  }
-  return false;
-}
-
 bool fuseDepthLoops(RewriterBase &rewriter, scf::ForOp main, scf::ForOp rest) {
   auto same = [](Value a, Value b) {
     return getConstantIntValue(a) &&
@@ -420,7 +399,12 @@ bool fuseDepthLoops(RewriterBase &rewriter, scf::ForOp main, scf::ForOp rest) {
     auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(def);
     while (slice) {
       auto insert = slice.getSource().getDefiningOp<tensor::InsertSliceOp>();
-      if (!insert || !apart(slice, insert))
+      if (!insert)
+        break;
+      FailureOr<bool> overlap = ValueBoundsConstraintSet::areOverlappingSlices(
+          rewriter.getContext(), HyperrectangularSlice(slice),
+          HyperrectangularSlice(insert));
+      if (failed(overlap) || *overlap)
         break;
       rewriter.modifyOpInPlace(
           slice, [&] { slice.getSourceMutable().set(insert.getDest()); });

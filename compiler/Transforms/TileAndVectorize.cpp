@@ -153,9 +153,9 @@ struct DLTileAndVectorize
           blocked ? depthBlock(op, nullptr) : std::nullopt;
       // The rest of a deep product's rows is blocked as its main part, so
       // that the two loops over the blocks become one (fuseDepthLoops).
-      Operation *main = restOf.lookup(original);
-      if (blocked && !depth && main && depthOf.count(main))
-        depth = depthOf.lookup(main);
+      if (auto it = depthOf.find(restOf.lookup(original));
+          blocked && !depth && it != depthOf.end())
+        depth = it->second;
       bool depthOutside = depth.has_value();
       if (depthOutside)
         depthOf[original] = *depth;
