@@ -345,7 +345,10 @@ def DLVectorizeElementwise
     one when it keeps more (estimated as its operands plus three for each
     exp, tanh, log or erf, which dl-approximate-math expands: up to 4,
     four vectors; up to 8, two; else one, so an LSTM cell's gradient stays
-    in registers).
+    in registers; with 8 lanes, a body that expands two functions or more
+    takes two vectors even so: an LSTM or GRU cell's polynomials are a
+    long chain of dependent instructions per vector, and two vectors per
+    step run two chains at once).
     When each row has a rest of 2 to `vector-width` - 1 elements, the
     scf.forall is over the rows instead, each an scf.for of vectors, then
     the rest as one short vector: one pass over each row. (A

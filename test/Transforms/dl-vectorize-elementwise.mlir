@@ -1,4 +1,5 @@
 // RUN: dl-opt %s -dl-vectorize-elementwise | FileCheck %s
+// RUN: dl-opt %s -dl-vectorize-elementwise=vector-width=16 | FileCheck %s --check-prefix=W16
 
 #id4 = affine_map<(a, b, c, d) -> (a, b, c, d)>
 #bias = affine_map<(a, b, c, d) -> (b, 0, 0)>
@@ -32,15 +33,27 @@ func.func @activation(%x: memref<4x6x28x28xf32>, %y: memref<4x6x28x28xf32>) {
 
 // Fewer vectors per step for bodies that keep more values live: two
 // operands and an exp (estimated 5 live values) take two vectors per
-// step; seven operands and two tanh (13) one, which keeps them all in
-// registers.
+// step; seven operands and two tanh (13) one with AVX-512's 16 lanes,
+// which keeps them all in registers, but two with AVX2's 8 (a body that
+// expands two functions or more: two chains of dependent instructions at
+// once); nine operands and one tanh (12) one vector with either.
 // CHECK-LABEL: func.func @live_values
 // CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (16)
 // CHECK: math.exp {{.*}} : vector<16xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (16)
+// CHECK: math.tanh {{.*}} : vector<16xf32>
 // CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (8)
 // CHECK: math.tanh {{.*}} : vector<8xf32>
+// W16-LABEL: func.func @live_values
+// W16: scf.forall (%{{.*}}) = (0) to (1024) step (32)
+// W16: math.exp {{.*}} : vector<32xf32>
+// W16: scf.forall (%{{.*}}) = (0) to (1024) step (16)
+// W16: math.tanh {{.*}} : vector<16xf32>
+// W16: scf.forall (%{{.*}}) = (0) to (1024) step (16)
+// W16: math.tanh {{.*}} : vector<16xf32>
 func.func @live_values(%a: memref<1024xf32>, %b: memref<1024xf32>, %c: memref<1024xf32>,
                        %d: memref<1024xf32>, %e: memref<1024xf32>, %f: memref<1024xf32>,
+                       %g: memref<1024xf32>, %h: memref<1024xf32>,
                        %y: memref<1024xf32>) {
   linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
       ins(%a : memref<1024xf32>) outs(%y : memref<1024xf32>) {
@@ -58,6 +71,19 @@ func.func @live_values(%a: memref<1024xf32>, %b: memref<1024xf32>, %c: memref<10
     %s2 = arith.addf %s0, %s1 : f32
     %s3 = arith.mulf %x4, %x5 : f32
     %r = arith.addf %s2, %s3 : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1, #id1, #id1, #id1, #id1, #id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%a, %b, %c, %d, %e, %f, %g, %h : memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>, memref<1024xf32>) outs(%y : memref<1024xf32>) {
+  ^bb0(%x0: f32, %x1: f32, %x2: f32, %x3: f32, %x4: f32, %x5: f32, %x6: f32, %x7: f32, %out: f32):
+    %t0 = math.tanh %x0 : f32
+    %s0 = arith.mulf %t0, %x1 : f32
+    %s1 = arith.mulf %x2, %x3 : f32
+    %s2 = arith.mulf %x4, %x5 : f32
+    %s3 = arith.mulf %x6, %x7 : f32
+    %s4 = arith.addf %s0, %s1 : f32
+    %s5 = arith.addf %s2, %s3 : f32
+    %r = arith.addf %s4, %s5 : f32
     linalg.yield %r : f32
   }
   return
