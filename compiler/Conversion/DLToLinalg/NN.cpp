@@ -49,7 +49,11 @@ struct PoolLowering : OpConversionPattern<OpT> {
   /// of its window (an input per window position, windowPositionMaps) and
   /// combines them in registers (max, or the sum divided by the window's
   /// size), where the pooling op's loop nest over the window reads and
-  /// writes the output element at every position.
+  /// writes the output element at every position. The maxima are `nsz`:
+  /// NaN still propagates, but a window of -0.0 and +0.0 may give either
+  /// (as PyTorch's, which keeps the first of equal elements); x86 then
+  /// needs a max, a NaN compare and a blend for each, not two more blends
+  /// that order the zeros.
   static Value unrolledWindows(OpBuilder &b, Location loc, Value x,
                                RankedTensorType type, int64_t size,
                                int64_t stride) {
@@ -64,7 +68,8 @@ struct PoolLowering : OpConversionPattern<OpT> {
                [&](OpBuilder &b, Location l, ValueRange args) {
                  Value acc = args[0];
                  for (Value v : args.drop_front().drop_back())
-                   acc = kMax ? Value(arith::MaximumFOp::create(b, l, acc, v))
+                   acc = kMax ? Value(arith::MaximumFOp::create(
+                                    b, l, acc, v, arith::FastMathFlags::nsz))
                               : Value(arith::AddFOp::create(b, l, acc, v));
                  if (!kMax)
                    acc = arith::DivFOp::create(
