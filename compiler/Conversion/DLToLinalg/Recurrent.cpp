@@ -178,8 +178,10 @@ struct Recurrence {
     Value hRows = reshape(b, loc, hPrevs, type({B * T, H}));
     Value dW = product(b, loc, transpose(b, loc, hRows, {1, 0}), dRows,
                        type({H, G * H}));
-    Value db =
-        reduceRows(b, loc, dRows, filledTensor(b, loc, type({G * H}), 0));
+    // (As dl.sum lowers: where the input projection's gradient is the same
+    // tensor, an LSTM's or an RNN's, its bias gradient is the same op, which
+    // CSE merges with this one right after the lowering.)
+    Value db = reduce(b, loc, dRows, {0}, ReduceKind::Sum);
     return {dW, db};
   }
 
@@ -189,24 +191,6 @@ struct Recurrence {
     Value init = acc ? acc : filledTensor(b, loc, type, 0);
     return linalg::MatmulOp::create(b, loc, TypeRange{type}, ValueRange{x, y},
                                     ValueRange{init})
-        .getResult(0);
-  }
-
-  /// `acc + sum over rows of x` ([B, N] into [N]).
-  static Value reduceRows(OpBuilder &b, Location loc, Value x, Value acc) {
-    MLIRContext *ctx = b.getContext();
-    AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
-    AffineMap column = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
-    return linalg::GenericOp::create(
-               b, loc, TypeRange{acc.getType()}, ValueRange{x}, ValueRange{acc},
-               ArrayRef<AffineMap>{full, column},
-               ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
-                                             utils::IteratorType::parallel},
-               [](OpBuilder &b, Location loc, ValueRange args) {
-                 linalg::YieldOp::create(b, loc,
-                                         ValueRange{arith::AddFOp::create(
-                                             b, loc, args[0], args[1])});
-               })
         .getResult(0);
   }
 };
