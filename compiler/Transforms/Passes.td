@@ -264,7 +264,10 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     (p = oh W + ow, rounded up to whole 2-register blocks), reading
     x[n, c, p + kh W + kw] from the flat input (given zero rows at the
     bottom so that every read stays inside it); its result is a strided
-    view that drops the columns ow >= OW. It is tiled like the
+    view that drops the columns ow >= OW. An input padded on both sides,
+    its left padding L at least its right R, has rows W - R wide (the
+    unpadded width plus L): a row's right padding is read from the next
+    row's left (LeNet's first layer: rows of 30, not 32). It is tiled like the
     channels-first product (threads share the images, MR x NR blocks
     over filters and pixels, reduction step 1), and each step is that
     product's [MR, 1] x [1, NR] contraction. A stride-1 convolution whose

@@ -703,23 +703,26 @@ func.func @conv_long_rows(%x: tensor<1x16x7x7xf32>, %w: tensor<16x16x3x3xf32>, %
 
 // A stride-1 convolution with few filters from a zero fill is a product
 // over shifted rows of the input itself: the output pixels are computed at
-// the padded width (32), column p reading x[p + 32 kh + kw], and the 4
-// columns past the image's 28 dropped by a strided view. The padding's
-// fill gains a row (33) so that the last columns' reads stay inside. No
-// im2col copy; 6 x 16 register blocks, threads share the column blocks
-// (one image).
-// CHECK-DAG: #[[$SHIFT:.*]] = affine_map<(d0, d1)[s0] -> (d0 * 32 + d1 + s0)>
+// the width of the padded rows, column p reading x[p + W kh + kw], and the
+// columns past the image's 28 dropped by a strided view. The rows share
+// their padding (the left 2 columns are the previous row's right), so they
+// are 30 wide, not 32: 28 x 30 = 840 columns, 848 in whole blocks. The
+// padding's fill gains rows (33) so that the last columns' reads stay
+// inside. No im2col copy; 6 x 16 register blocks, threads share the
+// column blocks (one image).
+// CHECK-DAG: #[[$SHIFT:.*]] = affine_map<(d0, d1)[s0] -> (d0 * 30 + d1 + s0)>
 // CHECK-LABEL: func.func @conv_shifted
-// CHECK: %[[TALL:.*]] = linalg.fill {{.*}} -> tensor<1x1x33x32xf32>
+// CHECK: %[[TALL:.*]] = linalg.fill {{.*}} -> tensor<1x1x33x30xf32>
 // CHECK: %[[PAD:.*]] = tensor.insert_slice %arg0 into %[[TALL]][0, 0, 2, 2] [1, 1, 28, 28]
-// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]] {{\[}}[0], [1], [2, 3]] : tensor<1x1x33x32xf32> into tensor<1x1x1056xf32>
-// CHECK: %[[P:.*]] = scf.forall (%[[COL:.*]]) = (0) to (896) step (16)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]] {{\[}}[0], [1], [2, 3]] : tensor<1x1x33x30xf32> into tensor<1x1x990xf32>
+// CHECK: %[[P:.*]] = scf.forall (%[[COL:.*]]) = (0) to (848) step (16)
 // CHECK: scf.for %[[KH:.*]] = %c0 to %c5
 // CHECK: scf.for %[[KW:.*]] = %c0 to %c5
 // CHECK: %[[AT:.*]] = affine.apply #[[$SHIFT]](%[[KH]], %[[KW]])[%[[COL]]]
-// CHECK: vector.transfer_read %[[FLAT]][%c0, %c0, %[[AT]]]{{.*}} : tensor<1x1x1056xf32>, vector<1x1x16xf32>
+// CHECK: vector.transfer_read %[[FLAT]][%c0, %c0, %[[AT]]]{{.*}} : tensor<1x1x990xf32>, vector<1x1x16xf32>
 // CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x1x16xf32> into vector<1x6x16xf32>
-// CHECK: %[[IMG:.*]] = tensor.expand_shape %[[P]] {{\[}}[0], [1], [2, 3]] output_shape [1, 6, 28, 32]
+// CHECK: %[[ROWS:.*]] = tensor.extract_slice %[[P]][0, 0, 0] [1, 6, 840] [1, 1, 1]
+// CHECK: %[[IMG:.*]] = tensor.expand_shape %[[ROWS]] {{\[}}[0], [1], [2, 3]] output_shape [1, 6, 28, 30]
 // CHECK: %[[OUT:.*]] = tensor.extract_slice %[[IMG]][0, 0, 0, 0] [1, 6, 28, 28] [1, 1, 1, 1]
 // CHECK: return %[[OUT]]
 func.func @conv_shifted(%x: tensor<1x1x28x28xf32>, %w: tensor<6x1x5x5xf32>) -> tensor<1x6x28x28xf32> {
@@ -731,6 +734,30 @@ func.func @conv_shifted(%x: tensor<1x1x28x28xf32>, %w: tensor<6x1x5x5xf32>) -> t
   %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x6x28x28xf32>) -> tensor<1x6x28x28xf32>
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x1x32x32xf32>, tensor<6x1x5x5xf32>) outs(%o : tensor<1x6x28x28xf32>) -> tensor<1x6x28x28xf32>
   return %0 : tensor<1x6x28x28xf32>
+}
+
+// -----
+
+// Padding wider on the right (0 left, 2 right) is not shared: a row's right
+// padding would be read from the next row's first columns, which hold
+// pixels. The rows stay at the padded width, 30.
+// CHECK-DAG: #[[$SHIFT:.*]] = affine_map<(d0, d1)[s0] -> (d0 * 30 + d1 + s0)>
+// CHECK-LABEL: func.func @conv_shifted_right_padding
+// CHECK: %[[TALL:.*]] = linalg.fill {{.*}} -> tensor<1x1x29x30xf32>
+// CHECK: tensor.insert_slice %arg0 into %[[TALL]][0, 0, 0, 0] [1, 1, 28, 28]
+// CHECK: scf.forall (%{{.*}}) = (0) to (784) step (16)
+// CHECK: affine.apply #[[$SHIFT]]
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 6, 26, 30]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 6, 26, 28] [1, 1, 1, 1]
+func.func @conv_shifted_right_padding(%x: tensor<1x1x28x28xf32>, %w: tensor<6x1x3x3xf32>) -> tensor<1x6x26x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1x28x30xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x28x30xf32>) -> tensor<1x1x28x30xf32>
+  %p = tensor.insert_slice %x into %z[0, 0, 0, 0] [1, 1, 28, 28] [1, 1, 1, 1] : tensor<1x1x28x28xf32> into tensor<1x1x28x30xf32>
+  %oe = tensor.empty() : tensor<1x6x26x28xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x6x26x28xf32>) -> tensor<1x6x26x28xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x1x28x30xf32>, tensor<6x1x3x3xf32>) outs(%o : tensor<1x6x26x28xf32>) -> tensor<1x6x26x28xf32>
+  return %0 : tensor<1x6x26x28xf32>
 }
 
 // -----
