@@ -422,13 +422,13 @@ static void transposeInBlocks(IRRewriter &rewriter, linalg::TransposeOp op,
 /// the operands, plus three for each function dl-approximate-math expands:
 /// up to 4, four vectors; up to 8, two; else one. With AVX2's 8 lanes, a
 /// body that expands two functions or more takes two vectors all the same:
-/// its polynomials and divisions make a long chain of dependent
-/// instructions per vector (an LSTM cell's three sigmoids, then c, then
-/// tanh(c)), and with one vector per step, more than the core's window
-/// holds, it waited for that chain; two vectors (LLVM splits each
-/// 16-lane op into two, adjacent) give it two chains at once, spills
-/// included (the LSTM's and GRU's forward cells 0.81x and 0.84x the time,
-/// their steps 0.97x; four vectors spill more: 1.06x).
+/// its polynomials and divisions make a chain of dependent instructions
+/// per vector (an LSTM cell's three sigmoids, then c, then tanh(c)) longer
+/// than the core's out-of-order window covers, so with one vector per
+/// step the core waited on it; with two (LLVM splits each 16-lane op into
+/// two adjacent ones) two chains run at once, spills included (the LSTM's
+/// and GRU's forward cells 0.81x and 0.84x the time, their steps' loops
+/// 0.98x; four vectors spill more: the LSTM's step 1.06x).
 static int64_t stepVectors(Operation *op, int64_t width) {
   int64_t expanded = 0;
   op->walk([&](Operation *inner) {
