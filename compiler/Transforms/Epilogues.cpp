@@ -355,8 +355,13 @@ void splitProducts(IRRewriter &rewriter, Operation *root, int64_t width,
     for (unsigned k : dims->k)
       depth *= ranges[k];
     bool wideB = isWideB(op, *dims);
-    int64_t rows = mainRows(ranges[m], ranges[n], depth, width, wideB,
-                            chunksReadB(op, *dims));
+    // (The rows are weighed against the columns the main blocks will
+    // cover: with all 500 columns, whose divisors allow 5-lane blocks at
+    // most, 784 rows went 754 in 13-row blocks and 30, which with 496
+    // columns are 13 x 8 blocks, more than AVX2's registers hold.)
+    int64_t rows =
+        mainRows(ranges[m], mainColumns(ranges[m], ranges[n], width, wideB),
+                 depth, width, wideB, chunksReadB(op, *dims));
     if (rows < ranges[m]) {
       auto [first, rest] = splitProduct(rewriter, op, m, rows, epilogues);
       parts = {first};

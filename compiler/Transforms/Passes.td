@@ -207,7 +207,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     rows that each read a B of 1 MB or more, which does not stay in L2,
     a split within 5 % of its cost whose chunks are larger is taken: 256 x
     784 x 512 with AVX2 as 252 and 4 rows, not 246, 41 blocks of 6, and
-    10); a
+    10; the rows are weighed against the columns the main blocks will
+    cover: 784 x 100 x 500 as 774 and 10 rows over 496 and 4 columns); a
     product of a transposed matrix (linalg.transpose [1, 0] feeding the
     left operand) reads the matrix in place, unless its rows lie a power
     of two of 1 KB or more apart (a column of it then falls into 4 of L1's

@@ -103,6 +103,28 @@ func.func @split_columns(%a: tensor<12x6xf32>, %b: tensor<6x20xf32>, %c: tensor<
 
 // -----
 
+// The rows are split by the columns the main blocks cover: 500 columns
+// are 496 in blocks of 16 and a rest of 4, so 784 rows are 774 in 6 x 16
+// blocks and 10 (weighed against all 500 columns, whose divisors allow
+// 5-lane blocks at most, they were 754 in 13-row blocks and 30, and the
+// 496 columns then took 13 x 8 blocks: more registers than AVX2 has).
+// CHECK-LABEL: func.func @rows_by_main_columns
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [774, 496] [1, 1]
+// CHECK: vector<1x16xf32> into vector<6x16xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 496] [774, 4] [1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[774, 0] [10, 500] [1, 1]
+// CHECK: vector<1x16xf32> into vector<5x16xf32>
+// CHECK-NOT: into vector<13x8xf32>
+func.func @rows_by_main_columns(%a: tensor<784x100xf32>, %b: tensor<100x500xf32>) -> tensor<784x500xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<784x500xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<784x500xf32>) -> tensor<784x500xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<784x100xf32>, tensor<100x500xf32>) outs(%c : tensor<784x500xf32>) -> tensor<784x500xf32>
+  return %0 : tensor<784x500xf32>
+}
+
+// -----
+
 // A product of a transposed matrix (a weight gradient X^T G) reads the
 // matrix itself: each reduction step k reads 6 neighbouring elements of
 // its row k, and the transpose is gone.
