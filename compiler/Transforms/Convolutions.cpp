@@ -670,6 +670,27 @@ static bool isDirectProduct(linalg::LinalgOp op) {
          llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
 }
 
+/// The reduction block of a direct channels-last product whose filters
+/// operand, read at (i, r, f), does not stay in L2: a weight gradient's,
+/// whose "filters" are the output gradient (CIFAR-like 32 -> 64 channels
+/// of 16 x 16 at batch 32: 16 rows of 512 x 64, 2 MB). Each share of the
+/// threads (an input channel) reads all of it once per row and column
+/// block of its result (12 times), from L3; with the kernel rows i in
+/// blocks of up to 256 KB of it (slabRows) outside the shares, each block
+/// stays in L2 while every share reads it. Tile sizes (0 but for i), or
+/// none.
+std::optional<SmallVector<int64_t>> directDepthBlock(linalg::LinalgOp op) {
+  if (!isDirectProduct(op))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t rows = slabRows(ranges[4], ranges[5] * ranges[3] * 4);
+  if (rows == 0)
+    return std::nullopt;
+  SmallVector<int64_t> tiles(ranges.size(), 0);
+  tiles[4] = rows;
+  return tiles;
+}
+
 /// One reduction step of a direct channels-last product (loops 1 x 1 x MR
 /// x NR x 1 x 1) as the step of a plain product, [1, 1, MR, 1] x [1, NR]
 /// (the channels-last im2col product's form): the MR input elements, S

@@ -454,6 +454,16 @@ constexpr int64_t kL1Panel = 16 * 1024;
 /// (streamsLargeB).
 constexpr int64_t kSlab = 256 * 1024;
 
+int64_t slabRows(int64_t rows, int64_t rowBytes) {
+  if (rows * rowBytes < kLargeB)
+    return 0;
+  int64_t best = 0;
+  for (int64_t c = 1; 2 * c <= rows; ++c)
+    if (rows % c == 0 && c * rowBytes <= kSlab)
+      best = c;
+  return best;
+}
+
 /// Whether a register-tiled share reads a wide B (isWideB) of kLargeB or
 /// more, over more than kSlab bytes of it (`shareElements` of B's elements:
 /// K x N of the share). Such a B comes from L3 for every chunk of rows; read

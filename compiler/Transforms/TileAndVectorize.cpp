@@ -150,7 +150,9 @@ struct DLTileAndVectorize
       // 256 against 128: 1.14x on two threads, the same on one).
       bool blocked = kind == ProductKind::Contraction && !stream;
       std::optional<SmallVector<int64_t>> depth =
-          blocked ? depthBlock(op, nullptr) : std::nullopt;
+          blocked                       ? depthBlock(op, nullptr)
+          : kind == ProductKind::Direct ? directDepthBlock(op)
+                                        : std::nullopt;
       // The rest of a deep product's rows is blocked as its main part, so
       // that the two loops over the blocks become one (fuseDepthLoops).
       if (auto it = depthOf.find(restOf.lookup(original));

@@ -115,6 +115,12 @@ tileFusingFills(mlir::IRRewriter &rewriter, mlir::linalg::LinalgOp op,
 std::optional<SmallVector<int64_t>> depthBlock(mlir::linalg::LinalgOp op,
                                                const Tiling *registers);
 
+/// The rows of a reduction's K blocks where all of its B, `rows` rows of
+/// `rowBytes` each, does not stay in L2 (1 MB or more): the largest
+/// divisor of `rows`, half of it at most, whose rows fit 256 KB (kSlab); 0
+/// when B stays in L2 or not even one row fits.
+int64_t slabRows(int64_t rows, int64_t rowBytes);
+
 /// Tile sizes of the scf.forall that threads share for a contraction, or
 /// none.
 std::optional<SmallVector<int64_t>> sharedTiles(mlir::linalg::LinalgOp op,
@@ -269,6 +275,11 @@ shiftedCorrelation(mlir::OpBuilder &b, mlir::linalg::Conv2DNchwFchwOp conv,
 
 /// One reduction step of a tiled correlation as vector code.
 void correlationStep(mlir::IRRewriter &rewriter, mlir::linalg::LinalgOp step);
+
+/// The reduction block of a direct channels-last product whose filters
+/// operand does not stay in L2 (a weight gradient's output gradient), as
+/// tile sizes (0 but for the kernel rows), or none.
+std::optional<SmallVector<int64_t>> directDepthBlock(mlir::linalg::LinalgOp op);
 
 /// One reduction step of a tiled direct product as vector code.
 mlir::Operation *directStep(mlir::IRRewriter &rewriter,

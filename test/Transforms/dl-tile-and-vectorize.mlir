@@ -834,6 +834,42 @@ func.func @conv_wide_waste(%x: tensor<1x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) 
 
 // -----
 
+// A weight gradient as a direct channels-last product whose "filters"
+// (the output gradient, 16 rows of 512 x 64: 2 MB) do not stay in L2: its
+// kernel rows are blocked by 2 (256 KB of it) in an scf.for outside the
+// loop threads share (the 32 input channels), which carries the result
+// from its zero fill, so each block stays in L2 while every channel reads
+// it.
+// CHECK-LABEL: func.func @direct_depth
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<32x3x3x64xf32>
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c16 step %c2 iter_args(%{{.*}} = %[[ZERO]]) -> (tensor<32x3x3x64xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, 0, 0] [2, 512, 64] [1, 1, 1]
+// CHECK-NEXT: scf.forall (%{{.*}}) in (32)
+func.func @direct_depth(%x: tensor<32x32x18x18xf32>, %g: tensor<64x32x16x16xf32>) -> tensor<32x64x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<32x64x3x3xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<32x64x3x3xf32>) -> tensor<32x64x3x3xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %g : tensor<32x32x18x18xf32>, tensor<64x32x16x16xf32>) outs(%o : tensor<32x64x3x3xf32>) -> tensor<32x64x3x3xf32>
+  return %0 : tensor<32x64x3x3xf32>
+}
+
+// -----
+
+// LeNet's second weight gradient: its output gradient (410 KB) stays in
+// L2, and the threads share the 6 input channels over all of its rows.
+// CHECK-LABEL: func.func @direct_depth_in_l2
+// CHECK-NOT: scf.for {{.*}} -> (tensor<6x5x5x16xf32>)
+// CHECK: scf.forall (%{{.*}}) in (6) shared_outs(%{{.*}}) -> (tensor<6x5x5x16xf32>)
+func.func @direct_depth_in_l2(%x: tensor<6x64x14x14xf32>, %g: tensor<16x64x10x10xf32>) -> tensor<6x16x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<6x16x5x5xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<6x16x5x5xf32>) -> tensor<6x16x5x5xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %g : tensor<6x64x14x14xf32>, tensor<16x64x10x10xf32>) outs(%o : tensor<6x16x5x5xf32>) -> tensor<6x16x5x5xf32>
+  return %0 : tensor<6x16x5x5xf32>
+}
+
+// -----
+
 // A convolution whose kernel is large next to its result (the weight
 // gradient of a convolution: images correlated with their gradients) is a
 // correlation over shifted rows, vectorized along the summed pixels: the
