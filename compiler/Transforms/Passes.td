@@ -247,7 +247,11 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     fill stays one write per chunk). Convolutions
     (linalg.conv_2d_nchw_fchw) first become a batched product, channels
     first ([F, C KH KW] x [C KH KW, OH OW] per image) or,
-    when its register block is at least 1.25x better, channels last
+    when its register block is at least 1.25x better or, where a batch's
+    im2col copies outgrow 1 MB, when it costs less (the FMAs at each
+    block's score, plus 2 half cycles per copied element for channels
+    first, 1 per transposed element of the input and result for channels
+    last), channels last
     ([OH OW, KH KW C] x [KH KW C, F], with the input, filters and result
     transposed). Channels last without a width dilation has no copy: a
     kernel row's KW C elements are contiguous in NHWC, so the product

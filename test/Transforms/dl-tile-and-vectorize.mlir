@@ -834,6 +834,34 @@ func.func @conv_wide_waste(%x: tensor<1x6x14x14xf32>, %w: tensor<16x6x5x5xf32>) 
 
 // -----
 
+// 16 -> 32 channels of 14 x 14, 5 x 5: channels last scores 6.4, channels
+// first 5.6, short of the 1.25x that decides where the im2col copies stay
+// in L2. At batch 64 they would be 20 MB, and their cost decides: channels
+// last (the input and result transposed, the product reading the NHWC
+// input itself); at batch 2 (625 KB) the copy stays.
+// CHECK-LABEL: func.func @conv_large_copies
+// CHECK-NOT: tensor<64x16x5x5x14x14xf32>
+// CHECK: -> (tensor<64x18x18x16xf32>)
+// CHECK: -> (tensor<64x14x14x32xf32>)
+// CHECK-LABEL: func.func @conv_small_copies
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<2x16x5x5x14x14xf32>)
+func.func @conv_large_copies(%x: tensor<64x16x18x18xf32>, %w: tensor<32x16x5x5xf32>) -> tensor<64x32x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<64x32x14x14xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<64x32x14x14xf32>) -> tensor<64x32x14x14xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<64x16x18x18xf32>, tensor<32x16x5x5xf32>) outs(%o : tensor<64x32x14x14xf32>) -> tensor<64x32x14x14xf32>
+  return %0 : tensor<64x32x14x14xf32>
+}
+func.func @conv_small_copies(%x: tensor<2x16x18x18xf32>, %w: tensor<32x16x5x5xf32>) -> tensor<2x32x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<2x32x14x14xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<2x32x14x14xf32>) -> tensor<2x32x14x14xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<2x16x18x18xf32>, tensor<32x16x5x5xf32>) outs(%o : tensor<2x32x14x14xf32>) -> tensor<2x32x14x14xf32>
+  return %0 : tensor<2x32x14x14xf32>
+}
+
+// -----
+
 // A weight gradient as a direct channels-last product whose "filters"
 // (the output gradient, 16 rows of 512 x 64: 2 MB) do not stay in L2: its
 // kernel rows are blocked by 2 (256 KB of it) in an scf.for outside the
