@@ -176,7 +176,7 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
   double scoreFirst = registerBlock(f, pixels, width).score,
          scoreLast = registerBlock(pixels, f, width).score;
   bool last = scoreLast >= 1.25 * scoreFirst;
-  if (copies * 4 >= kLargeCopy)
+  if (copies * (elem.getIntOrFloatBitWidth() / 8) >= kLargeCopy)
     last = fmas / scoreLast + kTransposeHalfCycles * transposes +
                (dilations[1] == 1 ? 0.0 : kIm2colHalfCycles * copies) <
            fmas / scoreFirst + kIm2colHalfCycles * copies;
@@ -715,7 +715,10 @@ std::optional<SmallVector<int64_t>> directDepthBlock(linalg::LinalgOp op) {
   if (!isDirectProduct(op))
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t rows = slabRows(ranges[4], ranges[5] * ranges[3] * 4);
+  int64_t bytes = getElementTypeOrSelf(op.getDpsInputs()[1].getType())
+                      .getIntOrFloatBitWidth() /
+                  8;
+  int64_t rows = slabRows(ranges[4], ranges[5] * ranges[3] * bytes);
   if (rows == 0)
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 0);

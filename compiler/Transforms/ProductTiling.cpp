@@ -454,6 +454,10 @@ constexpr int64_t kL1Panel = 16 * 1024;
 /// (streamsLargeB).
 constexpr int64_t kSlab = 256 * 1024;
 
+/// The rows of a reduction's K blocks where all of its B does not stay in
+/// L2: the largest divisor of `rows`, half of it at most, whose rows fit
+/// kSlab (a direct product's weight gradient, directDepthBlock); 0 when B
+/// is under kLargeB.
 int64_t slabRows(int64_t rows, int64_t rowBytes) {
   if (rows * rowBytes < kLargeB)
     return 0;
