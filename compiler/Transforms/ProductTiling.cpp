@@ -457,15 +457,11 @@ constexpr int64_t kSlab = 256 * 1024;
 /// The rows of a reduction's K blocks where all of its B does not stay in
 /// L2: the largest divisor of `rows`, half of it at most, whose rows fit
 /// kSlab (a direct product's weight gradient, directDepthBlock); 0 when B
-/// is under kLargeB.
+/// is under kLargeB or one row outgrows kSlab.
 int64_t slabRows(int64_t rows, int64_t rowBytes) {
-  if (rows * rowBytes < kLargeB)
+  if (rows * rowBytes < kLargeB || rowBytes > kSlab || rows < 2)
     return 0;
-  int64_t best = 0;
-  for (int64_t c = 1; 2 * c <= rows; ++c)
-    if (rows % c == 0 && c * rowBytes <= kSlab)
-      best = c;
-  return best;
+  return divisorUpTo(rows, std::min(rows / 2, kSlab / rowBytes));
 }
 
 /// Whether a register-tiled share reads a wide B (isWideB) of kLargeB or
