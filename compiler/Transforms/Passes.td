@@ -260,8 +260,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     each step MR elements s C apart of the input row, a strided slice,
     times a row of the filters; where the filters do not stay in L2, 1 MB
     or more, as a weight gradient's output gradient, their kernel rows
-    are blocked in an scf.for outside the images' scf.forall, 256 KB of
-    them per block, which each image's share then reads from L2).
+    are blocked in an scf.for outside the scf.forall the threads share
+    (for a weight gradient, over its input channels), 256 KB of them per
+    block, which each share then reads from L2).
     Channels first copies whole rows of
     output pixels with vector reads and writes when the width stride is 1;
     otherwise the copy is a linalg.generic over kernel offsets and output
