@@ -1,17 +1,14 @@
 //===- NNGradients.cpp - gradients of convolution, pooling and gather -----===//
 //
 // The gradient ops of dl-autodiff's backward graphs:
-//  - conv2d_input_grad: with stride 1, col2im: the product of the
-//    transposed weights with the gradient of each image gives its columns
-//    [C KH KW, OH OW] (the FMAs of the forward convolution), whose window
-//    for each kernel offset is added into the input gradient, in place
-//    (the window of the gradient is the add's destination; without
-//    padding, one add in loops over the kernel offsets); by groups of
-//    images in an scf.forall when the columns of the batch outgrow 256 KB. With a
-//    larger stride, the gradient strided into a zero tensor (so the stride
-//    becomes a dilation of the gradient) and padded by the kernel size
-//    minus one, correlated with the weights flipped and transposed to
-//    [C, O, KH, KW]: one linalg.conv_2d_nchw_fchw with stride 1.
+//  - conv2d_input_grad: col2im: the product of the transposed weights
+//    with the gradient of each image gives its columns [C KH KW, OH OW]
+//    (the FMAs of the forward convolution), whose window for each kernel
+//    offset (strided by the convolution's stride) is added into the input
+//    gradient, in place (the window of the gradient is the add's
+//    destination; without padding, one add in loops over the kernel
+//    offsets); by groups of images in an scf.forall when the columns of
+//    the batch outgrow 256 KB.
 //  - conv2d_weight_grad: the padded input as a batch of C images of N
 //    channels, correlated with the gradient as O filters of N channels,
 //    dilated by the stride: linalg.conv_2d_nchw_fchw giving [C, O, KH, KW],
@@ -51,18 +48,23 @@ Value conv(OpBuilder &b, Location loc, RankedTensorType type, Value input,
 /// gradient fit in this many bytes (a share of L2).
 constexpr int64_t kColumnsChunkBytes = 256 * 1024;
 
-/// The input gradient of a stride-1 convolution as col2im: the columns
+/// The input gradient of a convolution as col2im: the columns
 /// `cols[n, (c, kh, kw), (oh, ow)] = sum_o w[o, c, kh, kw] g[n, o, oh, ow]`
 /// (one product per image, as many FMAs as the forward convolution), then
 /// for each kernel offset (kh, kw) the valid window of the columns is added
-/// into the input gradient at that offset. An scf.forall over groups of
+/// into the input gradient at that offset, every `stride`-th element: the
+/// column (oh, ow) goes to (oh s + kh - pad, ow s + kw - pad). (A strided
+/// convolution's gradient was the output gradient spread into zeros,
+/// correlated with the flipped weights: s^2 times the FMAs, 3 in 4 of them
+/// on zeros with stride 2; a 32 -> 64 channel 3 x 3 stride-2 convolution of
+/// 32 x 32 images at batch 32 took 19 ms there.) An scf.forall over groups of
 /// images (threads share them) does each group's product, then its
 /// additions, while its columns are in L2: LeNet's second convolution has
 /// 60 KB of columns an image, 3.8 MB in all, which the additions read back
 /// from L3 when all the products came first; groups of 4 images keep 240
 /// KB (kColumnsChunkBytes).
 Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
-                      Value g, Value w, int64_t pad) {
+                      Value g, Value w, int64_t stride, int64_t pad) {
   RankedTensorType wType = tensorType(w), gType = tensorType(g);
   Type elem = type.getElementType();
   int64_t n = type.getDimSize(0), c = type.getDimSize(1),
@@ -155,40 +157,48 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
                   SmallVector<OpFoldResult> at = {attr(0), attr(0), i, j},
                                             sizes = {attr(images), attr(c),
                                                      attr(oh), attr(ow)},
-                                            ones(4, attr(1));
+                                            steps = {attr(1), attr(1),
+                                                     attr(stride),
+                                                     attr(stride)};
                   Value dst = tensor::ExtractSliceOp::create(b, l, inner[0], at,
-                                                             sizes, ones);
+                                                             sizes, steps);
                   scf::YieldOp::create(
                       b, l,
                       ValueRange{tensor::InsertSliceOp::create(
                                      b, l, addWindow(b, src, dst), inner[0], at,
-                                     sizes, ones)
+                                     sizes, steps)
                                      .getResult()});
                 });
             scf::YieldOp::create(b, l, colsLoop.getResults());
           });
       return rowsLoop.getResult(0);
     }
-    // dx[n, c, y, x] gets cols[n, c, i, j, y + pad - i, x + pad - j]
-    // wherever that column exists.
+    // dx[n, c, p s + i - pad, q s + j - pad] gets cols[n, c, i, j, p, q]
+    // wherever that element of dx exists: for p in [p0, p1), q in [q0, q1).
+    auto valid = [&](int64_t k, int64_t size, int64_t outSize) {
+      int64_t first =
+          std::max<int64_t>(0, llvm::divideCeilSigned(pad - k, stride));
+      int64_t end = std::min<int64_t>(
+          outSize, llvm::divideFloorSigned(size - 1 + pad - k, stride) + 1);
+      return std::pair(first, end);
+    };
     for (int64_t i = 0; i < kh; ++i)
       for (int64_t jj = 0; jj < kw; ++jj) {
-        int64_t y0 = std::max<int64_t>(0, i - pad),
-                y1 = std::min<int64_t>(h, oh + i - pad),
-                x0 = std::max<int64_t>(0, jj - pad),
-                x1 = std::min<int64_t>(wd, ow + jj - pad);
-        if (y0 >= y1 || x0 >= x1)
+        auto [p0, p1] = valid(i, h, oh);
+        auto [q0, q1] = valid(jj, wd, ow);
+        if (p0 >= p1 || q0 >= q1)
           continue;
-        auto type = RankedTensorType::get({images, c, y1 - y0, x1 - x0}, elem);
-        Value src = reshape(
-            b, loc,
-            extractAt(b, loc, windows,
-                      {0, 0, i, jj, y0 + pad - i, x0 + pad - jj},
-                      {images, c, 1, 1, y1 - y0, x1 - x0}, {1, 1, 1, 1, 1, 1}),
-            type);
-        Value dst = extractAt(b, loc, dx, {0, 0, y0, x0}, type.getShape(),
-                              {1, 1, 1, 1});
-        dx = insertAt(b, loc, addWindow(b, src, dst), dx, {0, 0, y0, x0});
+        auto type = RankedTensorType::get({images, c, p1 - p0, q1 - q0}, elem);
+        Value src = reshape(b, loc,
+                            extractAt(b, loc, windows, {0, 0, i, jj, p0, q0},
+                                      {images, c, 1, 1, p1 - p0, q1 - q0},
+                                      {1, 1, 1, 1, 1, 1}),
+                            type);
+        SmallVector<int64_t> at = {0, 0, p0 * stride + i - pad,
+                                   q0 * stride + jj - pad},
+                             steps = {1, 1, stride, stride};
+        Value dst = extractAt(b, loc, dx, at, type.getShape(), steps);
+        dx = insertAt(b, loc, addWindow(b, src, dst), dx, at, steps);
       }
     return dx;
   };
@@ -235,60 +245,9 @@ struct Conv2dInputGradLowering : OpConversionPattern<dl::Conv2dInputGradOp> {
   LogicalResult
   matchAndRewrite(dl::Conv2dInputGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value g = adaptor.getGrad(), w = adaptor.getW();
-    if (op.getStride() == 1) {
-      rewriter.replaceOp(op, col2imInputGrad(rewriter, loc, op.getType(), g, w,
-                                             op.getPad()));
-      return success();
-    }
-    RankedTensorType wType = tensorType(w), type = op.getType();
-    Type elem = type.getElementType();
-    int64_t stride = op.getStride(), pad = op.getPad();
-    int64_t n = type.getDimSize(0), c = type.getDimSize(1);
-    int64_t o = wType.getDimSize(0);
-    // Per spatial axis: `extra` rows on each side when the padding exceeds
-    // the kernel, cut off at the end; the gradient starts at `offset`.
-    SmallVector<int64_t> big = {n, o, 0, 0}, offsets = {0, 0, 0, 0},
-                         strides = {1, 1, stride, stride};
-    int64_t extra[2];
-    for (int axis = 0; axis < 2; ++axis) {
-      int64_t k = wType.getDimSize(2 + axis), len = type.getDimSize(2 + axis);
-      extra[axis] = std::max<int64_t>(0, pad - (k - 1));
-      offsets[2 + axis] = k - 1 - pad + extra[axis];
-      big[2 + axis] = len + 2 * extra[axis] + k - 1;
-    }
-    Value spread = insertAt(rewriter, loc, g,
-                            filledTensor(rewriter, loc,
-                                         RankedTensorType::get(big, elem), 0),
-                            offsets, strides);
-    // wt[c, o, kh, kw] = w[o, c, KH - 1 - kh, KW - 1 - kw]
-    MLIRContext *ctx = rewriter.getContext();
-    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
-    AffineExpr d0, d1, d2, d3;
-    bindDims(ctx, d0, d1, d2, d3);
-    auto flipped = RankedTensorType::get({c, o, kh, kw}, elem);
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(4, 0, {d1, d0, kh - 1 - d2, kw - 1 - d3}, ctx),
-        AffineMap::getMultiDimIdentityMap(4, ctx)};
-    Value wt = linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{flipped}, ValueRange{w},
-                   ValueRange{emptyTensor(rewriter, loc, flipped)}, maps,
-                   SmallVector<utils::IteratorType>(
-                       4, utils::IteratorType::parallel),
-                   [](OpBuilder &b, Location l, ValueRange args) {
-                     linalg::YieldOp::create(b, l, args[0]);
-                   })
-                   .getResult(0);
-    auto wideType = RankedTensorType::get(
-        {n, c, type.getDimSize(2) + 2 * extra[0],
-         type.getDimSize(3) + 2 * extra[1]},
-        elem);
-    Value dx = conv(rewriter, loc, wideType, spread, wt, 1, 1);
-    if (wideType != type)
-      dx = extractAt(rewriter, loc, dx, {0, 0, extra[0], extra[1]},
-                     type.getShape(), {1, 1, 1, 1});
-    rewriter.replaceOp(op, dx);
+    rewriter.replaceOp(op, col2imInputGrad(rewriter, op.getLoc(), op.getType(),
+                                           adaptor.getGrad(), adaptor.getW(),
+                                           op.getStride(), op.getPad()));
     return success();
   }
 };

@@ -1,12 +1,22 @@
 // RUN: dl-opt %s -convert-dl-to-linalg -split-input-file | FileCheck %s
 
-// The input gradient of a stride-2 convolution: the gradient strided into
-// zeros (offset kernel - 1 - pad), the weights flipped and transposed to
-// [C, O, KH, KW], one stride-1 convolution.
+// The input gradient of a stride-2 convolution: col2im as with stride 1
+// (below), each kernel offset's window of the columns added into every
+// second row and column of dx from the first the offset reaches: the
+// column (p, q) of offset (kh, kw) goes to (2p + kh - 1, 2q + kw - 1). No
+// convolution over the gradient spread into zeros (4x the FMAs).
 // CHECK-LABEL: func.func @conv_input_grad
-// CHECK: %[[S:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 1] [2, 4, 4, 4] [1, 1, 2, 2] : tensor<2x4x4x4xf32> into tensor<2x4x8x9xf32>
-// CHECK: %[[WT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4x3x2x3xf32>) outs(%{{.*}} : tensor<3x4x2x3xf32>)
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[S]], %[[WT]] : tensor<2x4x8x9xf32>, tensor<3x4x2x3xf32>) outs(%{{.*}} : tensor<2x3x7x7xf32>)
+// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<2x3x7x7xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x18x16xf32>)
+// CHECK: %[[WIN:.*]] = tensor.expand_shape {{.*}} into tensor<2x3x2x3x4x4xf32>
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 0, 1, 1] [2, 3, 1, 1, 3, 3]
+// CHECK: %[[DST:.*]] = tensor.extract_slice %[[DX0]][0, 0, 1, 1] [2, 3, 3, 3] [1, 1, 2, 2]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} outs(%[[DST]] : tensor<2x3x3x3xf32>)
+// CHECK: %[[DX1:.*]] = tensor.insert_slice %[[SUM]] into %[[DX0]][0, 0, 1, 1] [2, 3, 3, 3] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 1, 1, 0] [2, 3, 1, 1, 3, 4]
+// CHECK: tensor.extract_slice %[[DX1]][0, 0, 1, 0] [2, 3, 3, 4] [1, 1, 2, 2]
+// CHECK-COUNT-5: tensor.insert_slice {{.*}} [1, 1, 2, 2]
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @conv_input_grad(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x3xf32>) -> tensor<2x3x7x7xf32> {
   %0 = dl.conv2d_input_grad %g, %w {stride = 2, pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x3xf32>) -> tensor<2x3x7x7xf32>
   return %0 : tensor<2x3x7x7xf32>
@@ -14,11 +24,13 @@ func.func @conv_input_grad(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x3xf32>) -> 
 
 // -----
 
-// Padding wider than the kernel (stride 2): the result is computed wider
-// and cut.
+// Padding wider than the kernel (stride 2, 1 x 1): the offset's columns
+// from the second on go to rows and columns 1 and 3; rows and columns 0
+// and 2 stay zero.
 // CHECK-LABEL: func.func @conv_input_grad_wide_pad
-// CHECK: linalg.conv_2d_nchw_fchw {{.*}} outs(%{{.*}} : tensor<1x1x6x6xf32>)
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 1] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x6x6xf32> to tensor<1x1x4x4xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0, 1, 1] [1, 1, 1, 1, 2, 2] [1, 1, 1, 1, 1, 1]
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 1, 2, 2] [1, 1, 2, 2] : tensor<1x1x2x2xf32> into tensor<1x1x4x4xf32>
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32> {
   %0 = dl.conv2d_input_grad %g, %w {pad = 1, stride = 2} : (tensor<1x2x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
