@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <numeric>
+
 using namespace mlir;
 namespace lowering = dlc::lowering;
 
@@ -114,6 +116,21 @@ static Value transposedInit(OpBuilder &b, Location loc, Value init,
       .getResult(0);
 }
 
+/// `v` transposed by `perm`; a transpose of a transpose (a weight
+/// gradient's images and output gradient, batch and channels swapped, then
+/// to channels last) is one transpose of the first's input.
+static Value transposeOnce(OpBuilder &b, Location loc, Value v,
+                           ArrayRef<int64_t> perm) {
+  auto inner = v.getDefiningOp<linalg::TransposeOp>();
+  if (!inner || !inner.hasPureTensorSemantics())
+    return lowering::transpose(b, loc, v, perm);
+  ArrayRef<int64_t> first = inner.getPermutation();
+  SmallVector<int64_t> both;
+  for (int64_t p : perm)
+    both.push_back(first[p]);
+  return lowering::transpose(b, loc, inner.getInput(), both);
+}
+
 /// Half cycles of the FMA units that a copied im2col element costs (its
 /// store, and the product's read of it back, from L3 or memory once a
 /// batch's copies outgrow L2) and that a transposed element costs (the
@@ -135,11 +152,12 @@ constexpr double kLargeCopy = 1024 * 1024;
 /// input pixel), channels last [OH OW, KH KW C] x [KH KW C, F] (vectors
 /// along the filters; the input and the result are transposed to and from
 /// NHWC). With 100 output pixels and 16 filters the first gets 5-lane
-/// vectors, the second two whole registers. Channels last without a width
-/// dilation reads its left operand from the NHWC input itself (a kernel
-/// row's KW C elements are contiguous there; rowProductTiles, directStep);
-/// the other im2col copies iterate over the kernel offsets and output
-/// pixels as separate dimensions (input index oh * stride + kh * dilation: no
+/// vectors, the second two whole registers. Channels last reads its left
+/// operand from the NHWC input itself, with no copy (a kernel row's KW C
+/// elements are contiguous there, or, with a width dilation, each kernel
+/// column's C; directStride, rowProductTiles, directStep); channels
+/// first's im2col copy iterates over the kernel offsets and output pixels
+/// as separate dimensions (input index oh * stride + kh * dilation: no
 /// division, contiguous rows). Where a batch's copies stay in L2 (under
 /// kLargeCopy), channels last is taken when its block scores 1.25x better;
 /// larger copies go to L3 or memory and back, and the layouts' costs are
@@ -147,7 +165,11 @@ constexpr double kLargeCopy = 1024 * 1024;
 /// channels first) or the transposes' (for channels last) half cycles.
 /// With the score rule alone, a CNN's 16 -> 32 channels of 14 x 14, 5 x 5,
 /// at batch 64 (scores 5.6 and 6.4) copied 20 MB per call; channels last
-/// made its inference 0.66x the time, its training step 0.86x.
+/// made its inference 0.66x the time, its training step 0.86x. A 7 x 7
+/// stride-2 stem's weight gradient (3 input channels, 32 filters, at batch
+/// 16: the images correlated with the output gradient dilated by 2) had
+/// 9.6 MB of copies channels first, and 49 columns in 48 and a scalar 1:
+/// 4.15 ms per step; channels last over the dilated kernel, 2.05 ms.
 Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
                     int64_t width) {
   Location loc = conv.getLoc();
@@ -177,13 +199,56 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
          scoreLast = registerBlock(pixels, f, width).score;
   bool last = scoreLast >= 1.25 * scoreFirst;
   if (copies * (elem.getIntOrFloatBitWidth() / 8) >= kLargeCopy)
-    last = fmas / scoreLast + kTransposeHalfCycles * transposes +
-               (dilations[1] == 1 ? 0.0 : kIm2colHalfCycles * copies) <
+    last = fmas / scoreLast + kTransposeHalfCycles * transposes <
            fmas / scoreFirst + kIm2colHalfCycles * copies;
-  Value source = last ? lowering::transpose(b, loc, x, {0, 2, 3, 1}) : x;
-  SmallVector<int64_t> colsShape =
-      last ? SmallVector<int64_t>{n, oh, ow, kh, kw, c}
-           : SmallVector<int64_t>{n, c, kh, kw, oh, ow};
+  if (last) {
+    Value source = transposeOnce(b, loc, x, {0, 2, 3, 1});
+    // No copy: a kernel column's channels are contiguous in NHWC, and so
+    // are a kernel row's columns and channels without a width dilation,
+    // so the product reads its left operand from the input itself:
+    // A[(n, p, q), (i, r)] = x[n, p*s + i*d, q*s*C + r] for r < KW C, or,
+    // with a width dilation D, A[(n, p, q), (i, j, r)] = x[n, p*s + i*d,
+    // q*s*C + j*D*C + r] for j < KW, r < C (a strided convolution's weight
+    // gradient).
+    bool rows = dilations[1] == 1;
+    unsigned loops = rows ? 6 : 7;
+    Value flat = lowering::reshape(
+        b, loc, source,
+        RankedTensorType::get({n, xType.getDimSize(2), xType.getDimSize(3) * c},
+                              elem));
+    Value filters = transposeOnce(b, loc, w, {2, 3, 1, 0});
+    if (rows)
+      filters = reshape(filters, {kh, kw * c, f});
+    Value acc = transposedInit(b, loc, init, {0, 2, 3, 1});
+    SmallVector<AffineExpr> d;
+    for (unsigned i = 0; i < loops; ++i)
+      d.push_back(getAffineDimExpr(i, ctx));
+    // Loops (n, p, q, f, i, r), or (n, p, q, f, i, j, r).
+    AffineExpr column = d[2] * (strides[1] * c) + d.back();
+    if (!rows)
+      column = column + d[5] * (dilations[1] * c);
+    SmallVector<AffineExpr> read(ArrayRef(d).drop_front(4));
+    read.push_back(d[3]);
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.append(loops - 4, utils::IteratorType::reduction);
+    Value product =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{acc.getType()}, ValueRange{flat, filters},
+            ValueRange{acc},
+            ArrayRef<AffineMap>{
+                AffineMap::get(
+                    loops, 0,
+                    {d[0], d[1] * strides[0] + d[4] * dilations[0], column},
+                    ctx),
+                AffineMap::get(loops, 0, read, ctx),
+                AffineMap::get(loops, 0, {d[0], d[1], d[2], d[3]}, ctx)},
+            iterators, multiplyAdd)
+            .getResult(0);
+    return lowering::transpose(b, loc, product, {0, 3, 1, 2});
+  }
+  // Channels first: cols[n, c, i, j, p, q] = x[n, c, p*s + i*d, q*s + j*d].
+  SmallVector<int64_t> colsShape = {n, c, kh, kw, oh, ow};
   auto affine = [&](OpBuilder &b, Value v, int64_t scale, Value w,
                     int64_t wScale) {
     AffineExpr e =
@@ -193,70 +258,30 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
         .getResult();
   };
   Value cols6;
-  if (!last && strides[1] == 1 && dilations[1] == 1) {
+  if (strides[1] == 1 && dilations[1] == 1) {
     // Rows of output pixels: cols[n, c, i, j, p, :] = x[n, c, p*s + i*d, j:].
     cols6 = copyRows(
-        b, loc, source, colsShape,
+        b, loc, x, colsShape,
         [&](OpBuilder &b, ValueRange iv) -> SmallVector<Value> {
           return {iv[0], iv[1],
                   affine(b, iv[4], strides[0], iv[2], dilations[0]), iv[3]};
         });
-  } else if (last && dilations[1] == 1) {
-    // No copy: a kernel row's columns and channels are contiguous in NHWC,
-    // so the product reads its left operand from the input itself,
-    // A[(n, p, q), (i, r)] = x[n, p*s + i*d, q*s*C + r] for r < KW C.
-    int64_t row = kw * c;
-    Value flat = lowering::reshape(
-        b, loc, source,
-        RankedTensorType::get({n, xType.getDimSize(2), xType.getDimSize(3) * c},
-                              elem));
-    Value filters =
-        reshape(lowering::transpose(b, loc, w, {2, 3, 1, 0}), {kh, row, f});
-    Value acc = transposedInit(b, loc, init, {0, 2, 3, 1});
-    AffineExpr d[6];
-    for (unsigned i = 0; i < 6; ++i)
-      d[i] = getAffineDimExpr(i, ctx);
-    // Loops (n, p, q, f, i, r).
-    using utils::IteratorType;
-    Value product =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{acc.getType()}, ValueRange{flat, filters},
-            ValueRange{acc},
-            ArrayRef<AffineMap>{
-                AffineMap::get(6, 0,
-                               {d[0], d[1] * strides[0] + d[4] * dilations[0],
-                                d[2] * (strides[1] * c) + d[5]},
-                               ctx),
-                AffineMap::get(6, 0, {d[4], d[5], d[3]}, ctx),
-                AffineMap::get(6, 0, {d[0], d[1], d[2], d[3]}, ctx)},
-            ArrayRef<IteratorType>{
-                IteratorType::parallel, IteratorType::parallel,
-                IteratorType::parallel, IteratorType::parallel,
-                IteratorType::reduction, IteratorType::reduction},
-            multiplyAdd)
-            .getResult(0);
-    return lowering::transpose(b, loc, product, {0, 3, 1, 2});
   } else {
-    // Iteration (n, c, kh, kw, oh, ow), or (n, oh, ow, kh, kw, c) last.
     AffineExpr d[6];
     for (unsigned i = 0; i < 6; ++i)
       d[i] = getAffineDimExpr(i, ctx);
     auto at = [&](AffineExpr o, AffineExpr k, int axis) {
       return o * strides[axis] + k * dilations[axis];
     };
-    AffineMap read =
-        last
-            ? AffineMap::get(
-                  6, 0, {d[0], at(d[1], d[3], 0), at(d[2], d[4], 1), d[5]}, ctx)
-            : AffineMap::get(6, 0,
-                             {d[0], d[1], at(d[4], d[2], 0), at(d[5], d[3], 1)},
-                             ctx);
     cols6 =
         linalg::GenericOp::create(
             b, loc, TypeRange{RankedTensorType::get(colsShape, elem)},
-            ValueRange{source},
+            ValueRange{x},
             ValueRange{tensor::EmptyOp::create(b, loc, colsShape, elem)},
-            ArrayRef<AffineMap>{read,
+            ArrayRef<AffineMap>{AffineMap::get(6, 0,
+                                               {d[0], d[1], at(d[4], d[2], 0),
+                                                at(d[5], d[3], 1)},
+                                               ctx),
                                 AffineMap::getMultiDimIdentityMap(6, ctx)},
             SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
             [](OpBuilder &b, Location l, ValueRange args) {
@@ -264,44 +289,24 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
             })
             .getResult(0);
   }
-  AffineExpr d[4];
-  for (unsigned i = 0; i < 4; ++i)
-    d[i] = getAffineDimExpr(i, ctx);
-  AffineExpr bi = d[0], m = d[1], j = d[2], k = d[3];
-  SmallVector<utils::IteratorType> iterators = {
-      utils::IteratorType::parallel, utils::IteratorType::parallel,
-      utils::IteratorType::parallel, utils::IteratorType::reduction};
-  if (!last) {
-    Value cols = reshape(cols6, {n, depth, pixels});
-    Value filters = reshape(w, {f, depth});
-    Value acc = reshape(init, {n, f, pixels});
-    Value product =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{acc.getType()}, ValueRange{filters, cols},
-            ValueRange{acc},
-            ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
-                                AffineMap::get(4, 0, {bi, k, j}, ctx),
-                                AffineMap::get(4, 0, {bi, m, j}, ctx)},
-            iterators, multiplyAdd)
-            .getResult(0);
-    return reshape(product, {n, f, oh, ow});
-  }
-  Value cols = reshape(cols6, {n, pixels, depth});
-  Value filters =
-      reshape(lowering::transpose(b, loc, w, {2, 3, 1, 0}), {depth, f});
-  Value acc =
-      reshape(transposedInit(b, loc, init, {0, 2, 3, 1}), {n, pixels, f});
+  AffineExpr bi, m, j, k;
+  bindDims(ctx, bi, m, j, k);
+  Value cols = reshape(cols6, {n, depth, pixels});
+  Value filters = reshape(w, {f, depth});
+  Value acc = reshape(init, {n, f, pixels});
   Value product =
       linalg::GenericOp::create(
-          b, loc, TypeRange{acc.getType()}, ValueRange{cols, filters},
+          b, loc, TypeRange{acc.getType()}, ValueRange{filters, cols},
           ValueRange{acc},
-          ArrayRef<AffineMap>{AffineMap::get(4, 0, {bi, m, k}, ctx),
-                              AffineMap::get(4, 0, {k, j}, ctx),
+          ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k}, ctx),
+                              AffineMap::get(4, 0, {bi, k, j}, ctx),
                               AffineMap::get(4, 0, {bi, m, j}, ctx)},
-          iterators, multiplyAdd)
+          ArrayRef<utils::IteratorType>{
+              utils::IteratorType::parallel, utils::IteratorType::parallel,
+              utils::IteratorType::parallel, utils::IteratorType::reduction},
+          multiplyAdd)
           .getResult(0);
-  return lowering::transpose(b, loc, reshape(product, {n, oh, ow, f}),
-                             {0, 3, 1, 2});
+  return reshape(product, {n, f, oh, ow});
 }
 
 /// A copied im2col element costs about this many FMAs (a load, a store and
@@ -680,26 +685,46 @@ void correlationStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   rewriter.replaceOp(step, written);
 }
 
-/// Whether `op` is a channels-last convolution product that reads its
-/// input directly (im2colProduct): loops (n, p, q, f, i, r), the input read
-/// at (n, p*s + i*d, q*S + r), the filters at (i, r, f), the result at
-/// (n, p, q, f), static sizes.
-static bool isDirectProduct(linalg::LinalgOp op) {
-  SmallVector<AffineExpr> d = productDims(op, 6, 2);
+/// The stride S of a direct channels-last product (im2colProduct) between
+/// the input elements of consecutive output columns: its loops (n, p, q,
+/// f, i, r), the input read at (n, p*s + i*d, q*S + r) (a kernel row's KW
+/// C contiguous elements), or, for a width dilation D, (n, p, q, f, i, j,
+/// r) with the input read at (n, p*s + i*d, q*S + j*D + r) (a kernel
+/// row's KW columns of C elements); the filters at (i, r, f) or (i, j, r,
+/// f), the result at (n, p, q, f), static sizes. None for any other op.
+static std::optional<int64_t> directStride(linalg::LinalgOp op) {
+  unsigned loops = op.getNumLoops();
+  if (loops != 6 && loops != 7)
+    return std::nullopt;
+  SmallVector<AffineExpr> d = productDims(op, loops, loops - 4);
   if (d.empty())
-    return false;
+    return std::nullopt;
   MLIRContext *ctx = op.getContext();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (maps[1] != AffineMap::get(6, 0, {d[4], d[5], d[3]}, ctx) ||
-      maps[2] != AffineMap::get(6, 0, {d[0], d[1], d[2], d[3]}, ctx) ||
+  SmallVector<AffineExpr> filters(ArrayRef(d).drop_front(4));
+  filters.push_back(d[3]);
+  if (maps[1] != AffineMap::get(loops, 0, filters, ctx) ||
+      maps[2] != AffineMap::get(loops, 0, {d[0], d[1], d[2], d[3]}, ctx) ||
       maps[0].getNumResults() != 3 || maps[0].getResult(0) != d[0])
-    return false;
+    return std::nullopt;
   AffineExpr row = maps[0].getResult(1), column = maps[0].getResult(2);
-  for (unsigned k : {0u, 2u, 3u, 5u})
-    if (row.isFunctionOfDim(k))
-      return false;
-  return scaleOf(simplifyAffineExpr(column - d[5], 6, 0), d[2]) &&
-         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
+  for (unsigned k = 0; k < loops; ++k)
+    if (k != 1 && k != 4 && row.isFunctionOfDim(k))
+      return std::nullopt;
+  // The column read less r: q*S, or q*S + j*D.
+  AffineExpr rest = simplifyAffineExpr(column - d.back(), loops, 0);
+  if (loops == 7) {
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    AffineExpr columns = simplifyAffineExpr(rest.replace(d[5], zero), 7, 0);
+    if (!scaleOf(simplifyAffineExpr(rest.replace(d[2], zero), 7, 0), d[5]) ||
+        !scaleOf(columns, d[2]) ||
+        !scaleOf(simplifyAffineExpr(rest - columns, 7, 0), d[5]))
+      return std::nullopt;
+    rest = columns;
+  }
+  if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return std::nullopt;
+  return scaleOf(rest, d[2]);
 }
 
 /// The reduction block of a direct channels-last product whose filters
@@ -712,13 +737,16 @@ static bool isDirectProduct(linalg::LinalgOp op) {
 /// stays in L2 while every share reads it. Tile sizes (0 but for i), or
 /// none.
 std::optional<SmallVector<int64_t>> directDepthBlock(linalg::LinalgOp op) {
-  if (!isDirectProduct(op))
+  if (!directStride(op))
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t bytes = getElementTypeOrSelf(op.getDpsInputs()[1].getType())
-                      .getIntOrFloatBitWidth() /
-                  8;
-  int64_t rows = slabRows(ranges[4], ranges[5] * ranges[3] * bytes);
+  // (A kernel row of the filters operand: its (j,) r and f.)
+  int64_t rowBytes = getElementTypeOrSelf(op.getDpsInputs()[1].getType())
+                         .getIntOrFloatBitWidth() /
+                     8 * ranges[3];
+  for (int64_t size : ArrayRef(ranges).drop_front(5))
+    rowBytes *= size;
+  int64_t rows = slabRows(ranges[4], rowBytes);
   if (rows == 0)
     return std::nullopt;
   SmallVector<int64_t> tiles(ranges.size(), 0);
@@ -727,9 +755,10 @@ std::optional<SmallVector<int64_t>> directDepthBlock(linalg::LinalgOp op) {
 }
 
 /// One reduction step of a direct channels-last product (loops 1 x 1 x MR
-/// x NR x 1 x 1) as the step of a plain product, [1, 1, MR, 1] x [1, NR]
-/// (the channels-last im2col product's form): the MR input elements, S
-/// apart in the step's input row, as a strided slice.
+/// x NR x 1 x 1, or x 1 x 1 x 1 with a width dilation) as the step of a
+/// plain product, [1, 1, MR, 1] x [1, NR] (the channels-last im2col
+/// product's form): the MR input elements, S apart in the step's input
+/// row, as a strided slice.
 Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   Location loc = step.getLoc();
   MLIRContext *ctx = rewriter.getContext();
@@ -738,11 +767,7 @@ Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
         acc = step.getDpsInits()[0];
   SmallVector<int64_t> ranges = step.getStaticLoopRanges();
   int64_t mr = ranges[2], nr = ranges[3];
-  int64_t stride =
-      *scaleOf(simplifyAffineExpr(step.getIndexingMapsArray()[0].getResult(2) -
-                                      getAffineDimExpr(5, ctx),
-                                  6, 0),
-               getAffineDimExpr(2, ctx));
+  int64_t stride = *directStride(step);
   Type elem = cast<RankedTensorType>(acc.getType()).getElementType();
   Value lhs = lowering::reshape(rewriter, loc,
                                 lowering::extractAt(rewriter, loc, x, {0, 0, 0},
@@ -778,7 +803,7 @@ static std::optional<Tiling> rowProductTiles(linalg::LinalgOp op,
   if (isShiftedProduct(op)) {
     m = 1;
     kind = ProductKind::Shifted;
-  } else if (isDirectProduct(op)) {
+  } else if (directStride(op)) {
     m = 2;
     kind = ProductKind::Direct;
   } else {
@@ -786,7 +811,8 @@ static std::optional<Tiling> rowProductTiles(linalg::LinalgOp op,
   }
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   RegisterBlock block = registerBlock(ranges[m], ranges[m + 1], width);
-  SmallVector<int64_t> tiles(6, 1), order = {0, 1, 2, 3, 4, 5};
+  SmallVector<int64_t> tiles(ranges.size(), 1), order(ranges.size());
+  std::iota(order.begin(), order.end(), 0);
   tiles[m] = block.mr;
   tiles[m + 1] = block.nr;
   std::swap(order[m], order[m + 1]);

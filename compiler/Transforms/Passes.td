@@ -253,12 +253,17 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     first, 1 per transposed element of the input and result for channels
     last), channels last
     ([OH OW, KH KW C] x [KH KW C, F], with the input, filters and result
-    transposed). Channels last without a width dilation has no copy: a
-    kernel row's KW C elements are contiguous in NHWC, so the product
-    reads x[n, oh s + kh d, ow s C + r] itself (loops n, oh, ow, f, kh, r;
-    threads share the images, MR output columns by NR filters per block,
-    each step MR elements s C apart of the input row, a strided slice,
-    times a row of the filters; where the filters do not stay in L2, 1 MB
+    transposed). Channels last has no copy: a kernel row's KW C elements
+    are contiguous in NHWC, so the product reads x[n, oh s + kh d, ow s C
+    + r] itself (loops n, oh, ow, f, kh, r; with a width dilation d, as a
+    strided convolution's weight gradient has, a kernel row is KW pieces
+    of C elements d C apart: loops n, oh, ow, f, kh, kw, c, reading
+    x[n, oh s + kh d, ow s C + kw d C + c]; threads share the images, MR
+    output columns by NR filters per block, each step MR elements s C
+    apart of the input row, a strided slice, times a row of the filters;
+    a transpose of a transpose, as the weight gradient's swap of batch and
+    channels before the one to NHWC, is one transpose; where the filters
+    do not stay in L2, 1 MB
     or more, as a weight gradient's output gradient, their kernel rows
     are blocked in an scf.for outside the scf.forall the threads share
     (for a weight gradient, over its input channels), 256 KB of them per

@@ -898,6 +898,44 @@ func.func @direct_depth_in_l2(%x: tensor<6x64x14x14xf32>, %g: tensor<16x64x10x10
 
 // -----
 
+// The weight gradient of a 7 x 7 stride-2 stem over 3 channels at batch
+// 16: the images (batch and channels swapped) correlated with the output
+// gradient, a 32 x 32 kernel dilated by 2. Its im2col copies would be
+// 9.6 MB; the direct channels-last product reads the NHWC images instead,
+// over the kernel's rows (blocked by 4 for L2, directDepthBlock), its
+// columns (32 elements, 2 x 16 apart: the dilation) and the images (16,
+// contiguous). A block's 7 output columns are 16 elements apart. The
+// transposes that swapped batch and channels fold into the ones to
+// channels last.
+// CHECK-LABEL: func.func @direct_dilated
+// CHECK-NOT: tensor<3x16x32x32x7x7xf32>
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<16x1x1x14xf32>) outs(%{{.*}} : tensor<1x1x14x16xf32>) permutation = [1, 2, 3, 0]
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x16x1x16xf32>) outs(%{{.*}} : tensor<1x16x1x16xf32>) permutation = [2, 3, 0, 1]
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c4 iter_args(%{{.*}}) -> (tensor<3x7x7x32xf32>)
+// CHECK: scf.forall (%{{.*}}) in (3)
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}}) -> (vector<1x1x7x8xf32>)
+// CHECK-NEXT: scf.for %[[J:.*]] = %c0 to %c32 step %c1 iter_args(%{{.*}}) -> (vector<1x1x7x8xf32>)
+// CHECK-NEXT: scf.for %[[R:.*]] = %c0 to %c16 step %c1 iter_args(%{{.*}}) -> (vector<1x1x7x8xf32>)
+// CHECK: %[[COLUMN:.*]] = affine.apply #{{.*}}(%[[J]], %[[R]])
+// CHECK: tensor.extract_slice %{{.*}}[0, %{{.*}}, %[[COLUMN]]] [1, 1, 97] [1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [1, 1, 7] [1, 1, 16]
+// CHECK: vector.contract {{.*}} : vector<1x1x7x1xf32>, vector<1x8xf32> into vector<1x1x7x8xf32>
+// AVX512-LABEL: func.func @direct_dilated
+// AVX512: vector.contract {{.*}} : vector<1x1x7x1xf32>, vector<1x32xf32> into vector<1x1x7x32xf32>
+func.func @direct_dilated(%x: tensor<16x3x70x70xf32>, %g: tensor<16x32x32x32xf32>) -> tensor<3x32x7x7xf32> {
+  %zero = arith.constant 0.0 : f32
+  %xe = tensor.empty() : tensor<3x16x70x70xf32>
+  %xt = linalg.transpose ins(%x : tensor<16x3x70x70xf32>) outs(%xe : tensor<3x16x70x70xf32>) permutation = [1, 0, 2, 3]
+  %ge = tensor.empty() : tensor<32x16x32x32xf32>
+  %gt = linalg.transpose ins(%g : tensor<16x32x32x32xf32>) outs(%ge : tensor<32x16x32x32xf32>) permutation = [1, 0, 2, 3]
+  %oe = tensor.empty() : tensor<3x32x7x7xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<3x32x7x7xf32>) -> tensor<3x32x7x7xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%xt, %gt : tensor<3x16x70x70xf32>, tensor<32x16x32x32xf32>) outs(%o : tensor<3x32x7x7xf32>) -> tensor<3x32x7x7xf32>
+  return %0 : tensor<3x32x7x7xf32>
+}
+
+// -----
+
 // A convolution whose kernel is large next to its result (the weight
 // gradient of a convolution: images correlated with their gradients) is a
 // correlation over shifted rows, vectorized along the summed pixels: the
