@@ -307,7 +307,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     Generic contractions tile the
     same way. Transposes that move the innermost dimension are tiled in
     16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
-    dimensions (one input, identity map) become an scf.forall over the
+    dimensions (one input, identity map; or terms of such inputs and of
+    broadcast ones, as batch norm's variance sum((x - mean)^2) and its
+    backward sums, not products) become an scf.forall over the
     kept dimensions and vector code: a vector of sums along a kept
     innermost dimension, or, along a summed one, a vector of partial sums
     a row long (rows in pieces of up to 32) that each row is added to,

@@ -1040,6 +1040,35 @@ func.func @sum_pixels(%g: tensor<64x6x28x28xf32>, %o: tensor<6xf32>) -> tensor<6
 
 // -----
 
+// Batch norm's variance, sum((x - mean)^2) over all but the channels: a
+// sum of a term of the tensor and a broadcast (the channel's mean), as the
+// sum above, each step a row of (x - mean)^2 from a broadcast mean. (It
+// was a loop over the images around a parallel loop over the channels,
+// each element a scalar load, add and store.) A product is not such a sum.
+// CHECK-LABEL: func.func @sum_with_broadcast
+// CHECK: scf.forall (%[[C:.*]]) in (6)
+// CHECK: %[[SUMS:.*]] = scf.for %[[N:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x1x1x28xf32>)
+// CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1x1x1x28xf32>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read %arg0[%[[N]], %[[C]], %[[H]], %c0]{{.*}} : tensor<64x6x28x28xf32>, vector<1x1x1x28xf32>
+// CHECK: %[[MEAN:.*]] = vector.transfer_read %arg1[%[[C]], %c0, %c0]{{.*}} : tensor<6x1x1xf32>, vector<1x1x28xf32>
+// CHECK: %[[MEANS:.*]] = vector.broadcast %[[MEAN]] : vector<1x1x28xf32> to vector<1x1x1x28xf32>
+// CHECK: %[[D:.*]] = arith.subf %[[ROW]], %[[MEANS]] : vector<1x1x1x28xf32>
+// CHECK: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]] : vector<1x1x1x28xf32>
+// CHECK: arith.addf %[[ACC]], %[[SQ]] : vector<1x1x1x28xf32>
+// CHECK: vector.multi_reduction <add>, %[[SUMS]], %{{.*}} [1, 2, 3] : vector<1x1x1x28xf32> to vector<1xf32>
+func.func @sum_with_broadcast(%x: tensor<64x6x28x28xf32>, %mean: tensor<6x1x1xf32>, %o: tensor<6xf32>) -> tensor<6xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>, affine_map<(d0, d1, d2, d3) -> (d1)>], iterator_types = ["reduction", "parallel", "reduction", "reduction"]} ins(%x, %mean : tensor<64x6x28x28xf32>, tensor<6x1x1xf32>) outs(%o : tensor<6xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %1 = arith.subf %in, %m : f32
+    %2 = arith.mulf %1, %1 : f32
+    %3 = arith.addf %out, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+
+// -----
+
 // A long summed row (100 elements) is summed in pieces of up to 32
 // (25 here, a divisor), added to a piece of partial sums.
 // CHECK-LABEL: func.func @sum_long_rows
