@@ -192,7 +192,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     with the most useful FMA lanes per cycle, counting a partial vector as
     a whole instruction and at least 10 accumulator registers to cover
     the FMA latency, with the accumulators, a row of B and two
-    broadcasts in the vector registers: 16, or 32 at 16 lanes (AVX-512));
+    broadcasts in the vector registers: 16, or 32 at 16 lanes (AVX-512);
+    of pairs that tie, with AVX2, the one with the fewest loads per FMA:
+    4 x 16 over 8 x 8 for 16 rows);
     each block becomes a vector.contract on
     vector.transfer_read/write of the tile; column blocks iterate outside
     row blocks, so a block column of B stays in cache. When that column

@@ -784,6 +784,25 @@ func.func @conv_shifted_right_padding(%x: tensor<1x1x28x28xf32>, %w: tensor<6x1x
 
 // -----
 
+// 16 filters: blocks of 8 x 8, 4 x 16 and 2 x 32 all have 8 accumulators,
+// fewer than keep the FMA units busy, and tie on their score. With AVX2
+// the one with the fewest loads per FMA wins: 4 x 16 (4 broadcasts and 2
+// rows per 8 FMAs; 8 x 8 loads 9). AVX-512 keeps its blocks (8 x 32).
+// CHECK-LABEL: func.func @conv_sixteen_filters
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c4
+// CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<1x1x16xf32> into vector<1x4x16xf32>
+// AVX512-LABEL: func.func @conv_sixteen_filters
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x1x32xf32> into vector<1x8x32xf32>
+func.func @conv_sixteen_filters(%x: tensor<1x16x34x34xf32>, %w: tensor<16x16x3x3xf32>) -> tensor<1x16x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<1x16x32x32xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x34x34xf32>, tensor<16x16x3x3xf32>) outs(%o : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  return %0 : tensor<1x16x32x32xf32>
+}
+
+// -----
+
 // An input without padding is copied into a taller zero tensor (10 + 1
 // rows); threads share the images, each image's 8 x 10 columns are 5
 // blocks of 4 filters by 16, the reduction runs over channels and the
