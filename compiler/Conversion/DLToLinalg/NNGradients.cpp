@@ -1,7 +1,10 @@
 //===- NNGradients.cpp - gradients of convolution, pooling and gather -----===//
 //
 // The gradient ops of dl-autodiff's backward graphs:
-//  - conv2d_input_grad: col2im: the product of the transposed weights
+//  - conv2d_input_grad: with stride 1 and an input no larger than the
+//    output (padding of half the kernel or more), a convolution of the
+//    gradient, padded, with the weights flipped and transposed to [C, O,
+//    KH, KW]; otherwise col2im: the product of the transposed weights
 //    with the gradient of each image gives its columns [C KH KW, OH OW]
 //    (the FMAs of the forward convolution), whose window for each kernel
 //    offset (strided by the convolution's stride) is added into the input
@@ -240,14 +243,82 @@ Value col2imInputGrad(OpBuilder &b, Location loc, RankedTensorType type,
   return forall.getResult(0);
 }
 
+/// The input gradient of a stride-1 convolution as a convolution: the
+/// gradient padded by the kernel size less one less the padding,
+/// correlated with the weights flipped and transposed to [C, O, KH, KW]
+/// (no columns, no adds). Its FMAs are C O KH KW per input pixel, col2im's
+/// per output pixel: taken where the input is no larger than the output
+/// (LeNet's second convolution, 14 x 14 to 10 x 10, keeps col2im: 1.49x
+/// its time this way). A ResNet-like model's 16-channel 3 x 3 convolutions
+/// of 32 x 32 (col2im's product over 16 filters, then 9 window adds):
+/// training step 0.937x the time; a CIFAR-like 32 -> 64 channels 0.99x. With
+/// padding wider than the kernel less one, the result is computed wider
+/// and cut.
+static Value correlatedInputGrad(OpBuilder &b, Location loc,
+                                 RankedTensorType type, Value g, Value w,
+                                 int64_t pad) {
+  RankedTensorType wType = tensorType(w);
+  Type elem = type.getElementType();
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+  int64_t o = wType.getDimSize(0), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  // Per spatial axis: `extra` rows on each side when the padding exceeds
+  // the kernel less one, cut off at the end; the gradient starts at
+  // `offset`.
+  SmallVector<int64_t> big = {n, o, 0, 0}, offsets = {0, 0, 0, 0};
+  int64_t extra[2];
+  for (int axis = 0; axis < 2; ++axis) {
+    int64_t k = wType.getDimSize(2 + axis), len = type.getDimSize(2 + axis);
+    extra[axis] = std::max<int64_t>(0, pad - (k - 1));
+    offsets[2 + axis] = k - 1 - pad + extra[axis];
+    big[2 + axis] = len + 2 * extra[axis] + k - 1;
+  }
+  Value padded = insertAt(
+      b, loc, g, filledTensor(b, loc, RankedTensorType::get(big, elem), 0),
+      offsets);
+  // wt[c, o, kh, kw] = w[o, c, KH - 1 - kh, KW - 1 - kw]
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2, d3;
+  bindDims(ctx, d0, d1, d2, d3);
+  auto flipped = RankedTensorType::get({c, o, kh, kw}, elem);
+  Value wt =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{flipped}, ValueRange{w},
+          ValueRange{emptyTensor(b, loc, flipped)},
+          ArrayRef<AffineMap>{
+              AffineMap::get(4, 0, {d1, d0, kh - 1 - d2, kw - 1 - d3}, ctx),
+              AffineMap::getMultiDimIdentityMap(4, ctx)},
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(b, l, args[0]);
+          })
+          .getResult(0);
+  auto wideType =
+      RankedTensorType::get({n, c, type.getDimSize(2) + 2 * extra[0],
+                             type.getDimSize(3) + 2 * extra[1]},
+                            elem);
+  Value dx = conv(b, loc, wideType, padded, wt, 1, 1);
+  if (wideType != type)
+    dx = extractAt(b, loc, dx, {0, 0, extra[0], extra[1]}, type.getShape(),
+                   {1, 1, 1, 1});
+  return dx;
+}
+
 struct Conv2dInputGradLowering : OpConversionPattern<dl::Conv2dInputGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(dl::Conv2dInputGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, col2imInputGrad(rewriter, op.getLoc(), op.getType(),
-                                           adaptor.getGrad(), adaptor.getW(),
-                                           op.getStride(), op.getPad()));
+    RankedTensorType type = op.getType(), gType = tensorType(adaptor.getGrad());
+    Value dx =
+        op.getStride() == 1 && type.getDimSize(2) * type.getDimSize(3) <=
+                                   gType.getDimSize(2) * gType.getDimSize(3)
+            ? correlatedInputGrad(rewriter, op.getLoc(), type,
+                                  adaptor.getGrad(), adaptor.getW(),
+                                  op.getPad())
+            : col2imInputGrad(rewriter, op.getLoc(), type, adaptor.getGrad(),
+                              adaptor.getW(), op.getStride(), op.getPad());
+    rewriter.replaceOp(op, dx);
     return success();
   }
 };

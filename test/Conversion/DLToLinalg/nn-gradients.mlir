@@ -38,39 +38,60 @@ func.func @conv_input_grad_wide_pad(%g: tensor<1x2x3x3xf32>, %w: tensor<2x1x1x1x
 
 // -----
 
-// Stride 1: col2im. The weights as [C KH KW, O] times the gradient of each
-// image as [O, OH OW] give its columns (one contraction, batched over the
-// images); then for each kernel offset (kh, kw) the valid window of the
-// columns, cols[n, c, kh, kw, y + pad - kh, x + pad - kw], is added into
-// the input gradient in place (4 offsets here; each window covers all of
-// dx or part of it): the window of dx is the destination of the add, so
-// bufferization writes into dx instead of a new buffer copied back.
+// Stride 1, an input larger than the output gradient (5 x 5 against 4 x
+// 4: a 4 x 4 kernel, padding 1): col2im. The weights as [C KH KW, O] times
+// the gradient of each image as [O, OH OW] give its columns (one
+// contraction, batched over the images); then for each kernel offset
+// (kh, kw) the valid window of the columns, cols[n, c, kh, kw, y + pad -
+// kh, x + pad - kw], is added into the input gradient in place (16 offsets
+// here; each window covers part of dx): the window of dx is the
+// destination of the add, so bufferization writes into dx instead of a
+// new buffer copied back.
 // CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
 // CHECK-DAG: #[[$G:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
 // CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @conv_input_grad_col2im
-// CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<4x12xf32>) outs(%{{.*}} : tensor<12x4xf32>) permutation = [1, 0]
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<4x48xf32>) outs(%{{.*}} : tensor<48x4xf32>) permutation = [1, 0]
 // CHECK: %[[GF:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<2x4x4x4xf32> into tensor<2x4x16xf32>
-// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<2x3x3x3xf32>
+// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<2x3x5x5xf32>
 // CHECK-NOT: scf.forall
-// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$W]], #[[$G]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[WT]], %[[GF]] : tensor<12x4xf32>, tensor<2x4x16xf32>) outs(%{{.*}} : tensor<2x12x16xf32>)
-// CHECK: %[[WIN:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<2x3x2x2x4x4xf32>
+// CHECK: %[[COLS:.*]] = linalg.generic {indexing_maps = [#[[$W]], #[[$G]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[WT]], %[[GF]] : tensor<48x4xf32>, tensor<2x4x16xf32>) outs(%{{.*}} : tensor<2x48x16xf32>)
+// CHECK: %[[WIN:.*]] = tensor.expand_shape %[[COLS]] {{.*}} into tensor<2x3x4x4x4x4xf32>
 // CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 0, 1, 1] [2, 3, 1, 1, 3, 3]
 // CHECK: %[[SRC:.*]] = tensor.collapse_shape
 // CHECK: %[[DST:.*]] = tensor.extract_slice %[[DX0]][0, 0, 0, 0] [2, 3, 3, 3]
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SRC]] : tensor<2x3x3x3xf32>) outs(%[[DST]] : tensor<2x3x3x3xf32>)
 // CHECK: %[[DX1:.*]] = tensor.insert_slice %[[SUM]] into %[[DX0]][0, 0, 0, 0] [2, 3, 3, 3]
-// CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 1, 1, 0] [2, 3, 1, 1, 3, 3]
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 0, 1, 1, 0] [2, 3, 1, 1, 3, 4]
 // CHECK: tensor.extract_slice %[[DX1]]
 // CHECK: linalg.generic
-// CHECK: tensor.extract_slice %[[WIN]][0, 0, 1, 0, 0, 1] [2, 3, 1, 1, 3, 3]
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 1, 1, 0, 0] [2, 3, 1, 1, 4, 4]
 // CHECK: linalg.generic
-// CHECK: tensor.extract_slice %[[WIN]][0, 0, 1, 1, 0, 0] [2, 3, 1, 1, 3, 3]
+// CHECK: tensor.extract_slice %[[WIN]][0, 0, 3, 3, 0, 0] [2, 3, 1, 1, 3, 3]
 // CHECK: linalg.generic
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-func.func @conv_input_grad_col2im(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x2x2xf32>) -> tensor<2x3x3x3xf32> {
-  %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x2x2xf32>) -> tensor<2x3x3x3xf32>
-  return %0 : tensor<2x3x3x3xf32>
+func.func @conv_input_grad_col2im(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x4x4xf32>) -> tensor<2x3x5x5xf32> {
+  %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x4x4xf32>) -> tensor<2x3x5x5xf32>
+  return %0 : tensor<2x3x5x5xf32>
+}
+
+// -----
+
+// Stride 1, an input no larger than the output gradient (a 3 x 3 kernel,
+// padding 1: the same size): the gradient padded by the kernel size less
+// one less the padding, correlated with the weights flipped and
+// transposed to [C, O, KH, KW] (as many FMAs as col2im's product; no
+// windows to add).
+// CHECK-DAG: #[[$FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, -d2 + 2, -d3 + 2)>
+// CHECK-LABEL: func.func @conv_input_grad_same
+// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<2x4x6x6xf32>
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %arg0 into %[[ZEROS]][0, 0, 1, 1] [2, 4, 4, 4] [1, 1, 1, 1]
+// CHECK: %[[WT:.*]] = linalg.generic {indexing_maps = [#[[$FLIP]], {{.*}}]{{.*}} ins(%arg1 : tensor<4x3x3x3xf32>) outs(%{{.*}} : tensor<3x4x3x3xf32>)
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[PAD]], %[[WT]] : tensor<2x4x6x6xf32>, tensor<3x4x3x3xf32>) outs(%{{.*}} : tensor<2x3x4x4xf32>)
+// CHECK-NOT: tensor.expand_shape
+func.func @conv_input_grad_same(%g: tensor<2x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x3x4x4xf32> {
+  %0 = dl.conv2d_input_grad %g, %w {pad = 1} : (tensor<2x4x4x4xf32>, tensor<4x3x3x3xf32>) -> tensor<2x3x4x4xf32>
+  return %0 : tensor<2x3x4x4xf32>
 }
 
 // -----
