@@ -195,7 +195,15 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
   double fmas = double(n) * f * pixels * depth,
          copies = double(n) * depth * pixels,
          transposes = double(xType.getNumElements() + oType.getNumElements());
-  double scoreFirst = registerBlock(f, pixels, width).score,
+  // With fewer output pixels than a vector's lanes (a 1 x 1 convolution's
+  // weight gradient has one), channels first multiplies all the images at
+  // once: [F, C KH KW] x [C KH KW, N OH OW] (`folded`). A ResNet-like 1 x 1
+  // stride-2 shortcut's weight gradient (16 "images" of one pixel, 32
+  // filters) was a direct product in blocks of one row: 1.15 ms per step
+  // for 8.4 MFLOP; its step 0.98x the time folded.
+  bool folded = pixels < width;
+  double scoreFirst =
+             registerBlock(f, folded ? n * pixels : pixels, width).score,
          scoreLast = registerBlock(pixels, f, width).score;
   bool last = scoreLast >= 1.25 * scoreFirst;
   if (copies * (elem.getIntOrFloatBitWidth() / 8) >= kLargeCopy)
@@ -247,8 +255,11 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
             .getResult(0);
     return lowering::transpose(b, loc, product, {0, 3, 1, 2});
   }
-  // Channels first: cols[n, c, i, j, p, q] = x[n, c, p*s + i*d, q*s + j*d].
+  // Channels first: cols[n, c, i, j, p, q] = x[n, c, p*s + i*d, q*s + j*d],
+  // or, folded, cols[c, i, j, n, p, q].
   SmallVector<int64_t> colsShape = {n, c, kh, kw, oh, ow};
+  if (folded)
+    colsShape = {c, kh, kw, n, oh, ow};
   auto affine = [&](OpBuilder &b, Value v, int64_t scale, Value w,
                     int64_t wScale) {
     AffineExpr e =
@@ -258,7 +269,7 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
         .getResult();
   };
   Value cols6;
-  if (strides[1] == 1 && dilations[1] == 1) {
+  if (strides[1] == 1 && dilations[1] == 1 && !folded) {
     // Rows of output pixels: cols[n, c, i, j, p, :] = x[n, c, p*s + i*d, j:].
     cols6 = copyRows(
         b, loc, x, colsShape,
@@ -273,21 +284,42 @@ Value im2colProduct(OpBuilder &b, linalg::Conv2DNchwFchwOp conv,
     auto at = [&](AffineExpr o, AffineExpr k, int axis) {
       return o * strides[axis] + k * dilations[axis];
     };
+    // (The copy's loops in the order of its dimensions.)
+    AffineExpr image = d[0], channel = d[1], i = d[2], j = d[3];
+    if (folded) {
+      channel = d[0];
+      i = d[1];
+      j = d[2];
+      image = d[3];
+    }
     cols6 =
         linalg::GenericOp::create(
             b, loc, TypeRange{RankedTensorType::get(colsShape, elem)},
             ValueRange{x},
             ValueRange{tensor::EmptyOp::create(b, loc, colsShape, elem)},
-            ArrayRef<AffineMap>{AffineMap::get(6, 0,
-                                               {d[0], d[1], at(d[4], d[2], 0),
-                                                at(d[5], d[3], 1)},
-                                               ctx),
-                                AffineMap::getMultiDimIdentityMap(6, ctx)},
+            ArrayRef<AffineMap>{
+                AffineMap::get(6, 0,
+                               {image, channel, at(d[4], i, 0), at(d[5], j, 1)},
+                               ctx),
+                AffineMap::getMultiDimIdentityMap(6, ctx)},
             SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
             [](OpBuilder &b, Location l, ValueRange args) {
               linalg::YieldOp::create(b, l, args[0]);
             })
             .getResult(0);
+  }
+  if (folded) {
+    // [F, C KH KW] x [C KH KW, N OH OW], then the result to [N, F, OH, OW].
+    Value acc =
+        reshape(transposedInit(b, loc, init, {1, 0, 2, 3}), {f, n * pixels});
+    Value product = linalg::MatmulOp::create(
+                        b, loc,
+                        ValueRange{reshape(w, {f, depth}),
+                                   reshape(cols6, {depth, n * pixels})},
+                        ValueRange{acc})
+                        .getResult(0);
+    return lowering::transpose(b, loc, reshape(product, {f, n, oh, ow}),
+                               {1, 0, 2, 3});
   }
   AffineExpr bi, m, j, k;
   bindDims(ctx, bi, m, j, k);

@@ -270,6 +270,10 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     are blocked in an scf.for outside the scf.forall the threads share
     (for a weight gradient, over its input channels), 256 KB of them per
     block, which each share then reads from L2).
+    Channels first with fewer output pixels than a vector's lanes (a 1 x 1
+    convolution's weight gradient) multiplies all the images at once,
+    [F, C KH KW] x [C KH KW, N OH OW] from a copy laid out [C, KH, KW, N,
+    OH, OW], and transposes the result to [N, F, OH, OW].
     Channels first copies whole rows of
     output pixels with vector reads and writes when the width stride is 1;
     otherwise the copy is a linalg.generic over kernel offsets and output

@@ -955,6 +955,27 @@ func.func @direct_dilated(%x: tensor<16x3x70x70xf32>, %g: tensor<16x32x32x32xf32
 
 // -----
 
+// A 1 x 1 stride-2 convolution's weight gradient (16 input channels, 32
+// filters, batch 32): its result has one pixel per input channel, too few
+// for a vector. Channels first multiplies all 16 at once, [32, 8192] x
+// [8192, 16], from an im2col copy laid out [C, KH, KW, N, OH, OW], in
+// register blocks of 16 columns; the result goes back to [N, F, 1, 1].
+// CHECK-LABEL: func.func @conv_folded
+// CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<16x32x32x32xf32>) outs(%{{.*}} : tensor<32x16x16x16x1x1xf32>)
+// CHECK: tensor.collapse_shape %{{.*}} : tensor<32x16x16x16x1x1xf32> into tensor<8192x16xf32>
+// CHECK: vector.contract {{.*}} : vector<5x1xf32>, vector<1x16xf32> into vector<5x16xf32>
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK: linalg.transpose {{.*}} permutation = [1, 0, 2, 3]
+func.func @conv_folded(%x: tensor<16x32x32x32xf32>, %g: tensor<32x32x16x16xf32>) -> tensor<16x32x1x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<16x32x1x1xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<16x32x1x1xf32>) -> tensor<16x32x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %g : tensor<16x32x32x32xf32>, tensor<32x32x16x16xf32>) outs(%o : tensor<16x32x1x1xf32>) -> tensor<16x32x1x1xf32>
+  return %0 : tensor<16x32x1x1xf32>
+}
+
+// -----
+
 // A convolution whose kernel is large next to its result (the weight
 // gradient of a convolution: images correlated with their gradients) is a
 // correlation over shifted rows, vectorized along the summed pixels: the
