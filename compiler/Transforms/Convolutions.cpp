@@ -748,9 +748,7 @@ static std::optional<int64_t> directStride(linalg::LinalgOp op) {
   if (loops == 7) {
     AffineExpr zero = getAffineConstantExpr(0, ctx);
     AffineExpr columns = simplifyAffineExpr(rest.replace(d[5], zero), 7, 0);
-    if (!scaleOf(simplifyAffineExpr(rest.replace(d[2], zero), 7, 0), d[5]) ||
-        !scaleOf(columns, d[2]) ||
-        !scaleOf(simplifyAffineExpr(rest - columns, 7, 0), d[5]))
+    if (!scaleOf(simplifyAffineExpr(rest.replace(d[2], zero), 7, 0), d[5]))
       return std::nullopt;
     rest = columns;
   }
@@ -788,9 +786,8 @@ std::optional<SmallVector<int64_t>> directDepthBlock(linalg::LinalgOp op) {
 
 /// One reduction step of a direct channels-last product (loops 1 x 1 x MR
 /// x NR x 1 x 1, or x 1 x 1 x 1 with a width dilation) as the step of a
-/// plain product, [1, 1, MR, 1] x [1, NR] (the channels-last im2col
-/// product's form): the MR input elements, S apart in the step's input
-/// row, as a strided slice.
+/// plain product, [1, 1, MR, 1] x [1, NR]: the MR input elements, S apart
+/// in the step's input row, as a strided slice.
 Operation *directStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   Location loc = step.getLoc();
   MLIRContext *ctx = rewriter.getContext();
