@@ -209,6 +209,11 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root, int64_t width) {
                return map.isProjectedPermutation(/*allowZeroInResults=*/true);
              }))
       broadcastTotals.push_back(op);
+    // (Sums keep dimensions of the loops as they are: the tiling of their
+    // partial sums crashes on a kept dimension of size 1 written at 0.)
+    else if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0))
+                  .isProjectedPermutation())
+      return;
     else if (identity && op.getNumDpsInputs() == 1)
       sums.push_back(op);
     else if (summedWithBroadcasts(op, maps, width))

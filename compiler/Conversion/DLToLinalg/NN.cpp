@@ -94,6 +94,39 @@ struct PoolLowering : OpConversionPattern<OpT> {
                                              type, size, op.getStride()));
       return success();
     }
+    // Global average pooling (one window over the whole image) sums each
+    // channel's pixels: a reduction, which dl-tile-and-vectorize sums in
+    // vector registers (the pooling op's loop nest was scalar: 244 us of a
+    // ResNet-like model's 8.5 ms inference, its 32 x 32 channels of 16 x 16
+    // at batch 32).
+    auto xType = cast<RankedTensorType>(adaptor.getX().getType());
+    if (!kMax && xType.getDimSize(2) == size && xType.getDimSize(3) == size) {
+      MLIRContext *ctx = rewriter.getContext();
+      AffineExpr n, c, h, w;
+      bindDims(ctx, n, c, h, w);
+      // (Into [N, C], then [N, C, 1, 1]: the partial sums of the
+      // reduction's tiling take output maps of loop dimensions only.)
+      auto sumsType =
+          RankedTensorType::get({type.getDimSize(0), type.getDimSize(1)}, elem);
+      using utils::IteratorType;
+      Value sum =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{sumsType}, ValueRange{adaptor.getX()},
+              ValueRange{filledTensor(rewriter, loc, sumsType, 0)},
+              ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(4, ctx),
+                                  AffineMap::get(4, 0, {n, c}, ctx)},
+              ArrayRef<IteratorType>{
+                  IteratorType::parallel, IteratorType::parallel,
+                  IteratorType::reduction, IteratorType::reduction},
+              [](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
+              })
+              .getResult(0);
+      rewriter.replaceOp(op, divideBy(rewriter, loc,
+                                      reshape(rewriter, loc, sum, type),
+                                      size * size));
+      return success();
+    }
     Value window = tensor::EmptyOp::create(rewriter, loc,
                                            ArrayRef<int64_t>{size, size}, elem);
     Value init =

@@ -51,6 +51,24 @@ func.func @large_pools(%x: tensor<1x2x10x10xf32>) -> (tensor<1x2x2x2xf32>, tenso
 
 // -----
 
+// Global average pooling (the window is the whole 10 x 10 image): a sum
+// over each channel's pixels into [N, C], a reduction, then [N, C, 1, 1]
+// and the division.
+// CHECK-DAG: #[[$ALL:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$CHANNEL:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-LABEL: func.func @global_avg_pool
+// CHECK-NOT: linalg.pooling
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ALL]], #[[$CHANNEL]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%arg0 : tensor<1x2x10x10xf32>) outs(%{{.*}} : tensor<1x2xf32>)
+// CHECK: arith.addf
+// CHECK: tensor.expand_shape %[[SUM]] {{.*}} into tensor<1x2x1x1xf32>
+// CHECK: arith.divf %{{.*}}, %cst
+func.func @global_avg_pool(%x: tensor<1x2x10x10xf32>) -> tensor<1x2x1x1xf32> {
+  %0 = dl.avg_pool2d %x {size = 10 : i64, stride = 10 : i64} : tensor<1x2x10x10xf32> -> tensor<1x2x1x1xf32>
+  return %0 : tensor<1x2x1x1xf32>
+}
+
+// -----
+
 // Inference batch norm: (x - mean) * rsqrt(var + eps) * gamma + beta.
 // CHECK-LABEL: func.func @batch_norm_inference
 // CHECK: math.rsqrt
