@@ -101,27 +101,10 @@ struct PoolLowering : OpConversionPattern<OpT> {
     // at batch 32).
     auto xType = cast<RankedTensorType>(adaptor.getX().getType());
     if (!kMax && xType.getDimSize(2) == size && xType.getDimSize(3) == size) {
-      MLIRContext *ctx = rewriter.getContext();
-      AffineExpr n, c, h, w;
-      bindDims(ctx, n, c, h, w);
       // (Into [N, C], then [N, C, 1, 1]: the partial sums of the
-      // reduction's tiling take output maps of loop dimensions only.)
-      auto sumsType =
-          RankedTensorType::get({type.getDimSize(0), type.getDimSize(1)}, elem);
-      using utils::IteratorType;
+      // reduction's tiling take result maps of loop dimensions only.)
       Value sum =
-          linalg::GenericOp::create(
-              rewriter, loc, TypeRange{sumsType}, ValueRange{adaptor.getX()},
-              ValueRange{filledTensor(rewriter, loc, sumsType, 0)},
-              ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(4, ctx),
-                                  AffineMap::get(4, 0, {n, c}, ctx)},
-              ArrayRef<IteratorType>{
-                  IteratorType::parallel, IteratorType::parallel,
-                  IteratorType::reduction, IteratorType::reduction},
-              [](OpBuilder &b, Location l, ValueRange args) {
-                linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
-              })
-              .getResult(0);
+          reduce(rewriter, loc, adaptor.getX(), {2, 3}, ReduceKind::Sum);
       rewriter.replaceOp(op, divideBy(rewriter, loc,
                                       reshape(rewriter, loc, sum, type),
                                       size * size));
