@@ -312,7 +312,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     read in the new loop order, then the pooled result is transposed.
     Generic contractions tile the
     same way. Transposes that move the innermost dimension are tiled in
-    16 x 16 blocks (an scf.forall). Sums of a tensor over some of its
+    16 x 16 blocks (an scf.forall; a size with no divisor from 8 to 16, up
+    to 64, opposite one of 8 or more, as a padded row of 34, in one block). Sums of a tensor over some of its
     dimensions (one input, identity map; or terms of such inputs and of
     broadcast ones, as batch norm's variance sum((x - mean)^2) and its
     backward sums, not products) become an scf.forall over the

@@ -200,6 +200,24 @@ func.func @transpose(%x: tensor<20x48xf32>) -> tensor<48x20xf32> {
 
 // -----
 
+// Rows of 34 (32 padded by 1 on each side) have no divisor from 8 to 16:
+// opposite 16 channels, a whole row is one block (transposed in registers
+// later), not blocks of 2 x 16. Opposite 3 channels, 2 x 3 blocks stay.
+// CHECK-LABEL: func.func @transpose_padded_rows
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 34)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x16x1x34xf32>) outs(%{{.*}} : tensor<1x1x34x16xf32>) permutation = [0, 2, 3, 1]
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (2, 34, 34) step (1, 1, 2)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x3x1x2xf32>) outs(%{{.*}} : tensor<1x1x2x3xf32>) permutation = [0, 2, 3, 1]
+func.func @transpose_padded_rows(%x: tensor<2x16x34x34xf32>, %y: tensor<2x3x34x34xf32>) -> (tensor<2x34x34x16xf32>, tensor<2x34x34x3xf32>) {
+  %e = tensor.empty() : tensor<2x34x34x16xf32>
+  %0 = linalg.transpose ins(%x : tensor<2x16x34x34xf32>) outs(%e : tensor<2x34x34x16xf32>) permutation = [0, 2, 3, 1]
+  %f = tensor.empty() : tensor<2x34x34x3xf32>
+  %1 = linalg.transpose ins(%y : tensor<2x3x34x34xf32>) outs(%f : tensor<2x34x34x3xf32>) permutation = [0, 2, 3, 1]
+  return %0, %1 : tensor<2x34x34x16xf32>, tensor<2x34x34x3xf32>
+}
+
+// -----
+
 // Blocks divide the shape, so none needs masking; among those, the one
 // with the most useful FMA lanes per cycle (a row of B and the
 // accumulators in the 16 registers; a vector longer than a register must
