@@ -112,7 +112,7 @@ void tileTransposes(IRRewriter &rewriter, Operation *root) {
     // more, is one block, transposed in registers (dl-vectorize-elementwise
     // covers a size beyond a multiple of 8 with one more block): a padded
     // row of 34 in 2s made blocks of 2 x 16, moved element by element (a
-    // ResNet-like model's 16 channels of 34 x 34 into NHWC: 210 -> 79 us).
+    // ResNet-like model's 16 channels of 34 x 34 into NHWC: 210 -> 75 us).
     // Opposite fewer (3 channels), the blocks stay element by element, and
     // longer ones were slower.
     for (auto [dim, other] : {std::pair(in, last), std::pair(last, in)})

@@ -544,8 +544,8 @@ static void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
       continue;
     // Up to four vectors per step (a power of two of them, dividing the
     // loop): fewer steps, and independent loads and stores in each.
-    int64_t step = width;
-    while (step < stepVectors(op, width) * width && main % (2 * step) == 0)
+    int64_t step = width, most = stepVectors(op, width) * width;
+    while (step < most && main % (2 * step) == 0)
       step *= 2;
     int64_t remainder = ranges[inner] - main;
     if (inner > 0 && remainder >= 2) {
