@@ -327,3 +327,51 @@ func.func @prefetch_a_constant(%a: memref<64x512xf32>, %b: memref<64x16xf32>, %i
   }
   return %r#0, %r#1 : vector<16xf32>, vector<16xf32>
 }
+
+// A row's maximum, accumulated in a vector of 32 lanes, is combined in a
+// tree of halves (32, 16, 8, 4, 2, then 1 lane: 5 dependent maxima), not
+// lane after lane, then with the accumulator.
+// CHECK-LABEL: func.func @reduction_tree
+// CHECK: %[[ROW:.*]] = vector.extract %arg0[0, 0] : vector<32xf32>
+// CHECK: %[[L16:.*]] = vector.extract_strided_slice %[[ROW]] {offsets = [0], sizes = [16]
+// CHECK: %[[H16:.*]] = vector.extract_strided_slice %[[ROW]] {offsets = [16], sizes = [16]
+// CHECK: %[[M16:.*]] = arith.maximumf %[[L16]], %[[H16]] : vector<16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<4xf32>
+// CHECK: arith.maximumf {{.*}} : vector<2xf32>
+// CHECK: %[[M1:.*]] = arith.maximumf {{.*}} : vector<1xf32>
+// CHECK: %[[LANE:.*]] = vector.extract %[[M1]][0] : f32
+// CHECK: %[[ACC:.*]] = vector.extract %arg1[0, 0] : f32
+// CHECK: %[[M:.*]] = arith.maximumf %[[LANE]], %[[ACC]] : f32
+// CHECK: %[[R:.*]] = vector.broadcast %[[M]] : f32 to vector<1x1xf32>
+// CHECK: return %[[R]]
+func.func @reduction_tree(%x: vector<1x1x32xf32>, %acc: vector<1x1xf32>) -> vector<1x1xf32> {
+  %m = vector.multi_reduction <maximumf>, %x, %acc [2] : vector<1x1x32xf32> to vector<1x1xf32>
+  return %m : vector<1x1xf32>
+}
+
+// An odd count's last lane waits beside the tree (10 = 5 + 5, then 5 =
+// 2 + 2 and lane 4).
+// CHECK-LABEL: func.func @reduction_tree_odd
+// CHECK: %[[S5:.*]] = arith.addf {{.*}} : vector<5xf32>
+// CHECK: %[[ODD:.*]] = vector.extract %[[S5]][4] : f32 from vector<5xf32>
+// CHECK: arith.addf {{.*}} : vector<2xf32>
+// CHECK: %[[S1:.*]] = arith.addf {{.*}} : vector<1xf32>
+// CHECK: %[[LANE:.*]] = vector.extract %[[S1]][0] : f32
+// CHECK: %[[T:.*]] = arith.addf %[[LANE]], %[[ODD]] : f32
+// CHECK: arith.addf %[[T]], %arg1 : f32
+func.func @reduction_tree_odd(%x: vector<1x10xf32>, %acc: f32) -> f32 {
+  %s = vector.multi_reduction <add>, %x, %acc [0, 1] : vector<1x10xf32> to f32
+  return %s : f32
+}
+
+// Up to 3 lanes, and where the result has more than one element, MLIR's
+// lowering stays (a chain of lane after lane).
+// CHECK-LABEL: func.func @reduction_chain
+// CHECK-NOT: vector.extract_strided_slice
+// CHECK: return
+func.func @reduction_chain(%x: vector<1x3xf32>, %acc: vector<1xf32>, %y: vector<2x8xf32>, %acc2: vector<2xf32>) -> (vector<1xf32>, vector<2xf32>) {
+  %s = vector.multi_reduction <add>, %x, %acc [1] : vector<1x3xf32> to vector<1xf32>
+  %t = vector.multi_reduction <add>, %y, %acc2 [1] : vector<2x8xf32> to vector<2xf32>
+  return %s, %t : vector<1xf32>, vector<2xf32>
+}
