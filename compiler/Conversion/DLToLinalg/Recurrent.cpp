@@ -202,6 +202,51 @@ Value zeroed(OpBuilder &b, Location loc, Value dh, Type elem) {
       .getResult(0);
 }
 
+/// The gradient of a layer's output sequence as a loop backwards over time
+/// takes it: the carried dh entering at the last step, and `seq` ([B, T,
+/// H], lowered), of which step t is added to dh at step t. Where only the
+/// last step has a gradient (that of `last(h)`: zeros concatenated with
+/// one step along the steps), dh enters as that step and `seq` is null:
+/// each step adds a state of zeros instead of a step of a [B, T, H]
+/// tensor filled with zeros for it (a memset of 884 KB in each training
+/// step of the LSTM benchmark).
+struct SequenceGrad {
+  Value init, seq, zero;
+
+  SequenceGrad(ConversionPatternRewriter &rewriter, Location loc,
+               const Recurrence &l, Value dseq, Value lowered) {
+    if (Value last = lastStepOnly(rewriter, dseq)) {
+      init = reshape(rewriter, loc, last, l.state());
+      zero = filledTensor(rewriter, loc, l.state(), 0);
+      return;
+    }
+    init = filledTensor(rewriter, loc, l.state(), 0);
+    seq = lowered;
+  }
+  /// What step `t` adds to the carried dh: a step of `seq`, or zeros.
+  Value at(OpBuilder &b, Location loc, const Recurrence &l, Value t) const {
+    return seq ? l.step(b, loc, seq, t, 0, l.H) : zero;
+  }
+
+private:
+  /// The last step ([B, 1, H], lowered) of `dseq` when the other steps
+  /// are dl-autodiff's zeros concatenated with it.
+  static Value lastStepOnly(ConversionPatternRewriter &rewriter, Value dseq) {
+    auto concat = dseq.getDefiningOp<dl::ConcatOp>();
+    if (!concat || concat.getAxis() != 1 || concat.getInputs().size() != 2)
+      return {};
+    auto zeros = concat.getInputs()[0].getDefiningOp<dl::ConstantOp>();
+    auto dense =
+        zeros ? dyn_cast<DenseFPElementsAttr>(zeros.getValue()) : nullptr;
+    Value last = concat.getInputs()[1];
+    if (!dense || !dense.isSplat() ||
+        !dense.getSplatValue<APFloat>().isZero() ||
+        tensorType(last).getDimSize(1) != 1)
+      return {};
+    return rewriter.getRemappedValue(last);
+  }
+};
+
 /// The activated LSTM gates i, f, g, o from the scalars of gateInputs.
 SmallVector<Value> lstmGates(const Recurrence &l, OpBuilder &b, Location loc,
                              ValueRange args) {
@@ -288,6 +333,7 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
     Recurrence l(xw, whhT);
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [4H, H]
     Value zero = filledTensor(rewriter, loc, l.state(), 0);
+    SequenceGrad dseq(rewriter, loc, l, op.getGrad(), grad);
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value begin = bounds[0], end = bounds[1], one = bounds[2];
     Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
@@ -296,14 +342,14 @@ struct LstmGradLowering : OpConversionPattern<dl::LstmGradOp> {
     // pre-activations z.
     auto loop = scf::ForOp::create(
         rewriter, loc, begin, end, one,
-        ValueRange{zero, zero, emptyTensor(rewriter, loc, tensorType(xw))},
+        ValueRange{dseq.init, zero, emptyTensor(rewriter, loc, tensorType(xw))},
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
           Value cPrev, first;
           std::tie(cPrev, first) = l.previousStep(b, loc, cells, t);
           SmallVector<Value> in = l.stepGates(b, loc, gates, t);
           in.append({l.step(b, loc, cells, t, 0, l.H), cPrev,
-                     l.step(b, loc, grad, t, 0, l.H), carried[0]});
+                     dseq.at(b, loc, l, t), carried[0]});
           // The gradients of the pre-activations z (4 gates) and of c_{t-1}
           // (in place of the carried dc from step t + 1).
           SmallVector<Value> outs;
@@ -433,18 +479,18 @@ struct RnnGradLowering : OpConversionPattern<dl::RnnGradOp> {
     Value whh = transpose(rewriter, loc, whhT, {1, 0});
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
+    SequenceGrad dseq(rewriter, loc, l, op.getGrad(), grad);
     // Carried: dh flowing back from step t + 1, and the gradient of xw (one
     // step written per iteration), that of the pre-activation z.
     auto loop = scf::ForOp::create(
         rewriter, loc, bounds[0], bounds[1], bounds[2],
-        ValueRange{filledTensor(rewriter, loc, l.state(), 0),
-                   emptyTensor(rewriter, loc, tensorType(xw))},
+        ValueRange{dseq.init, emptyTensor(rewriter, loc, tensorType(xw))},
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
           SmallVector<Value> dz =
               l.overStates(b, loc,
                            {l.step(b, loc, seq, t, 0, l.H),
-                            l.step(b, loc, grad, t, 0, l.H), carried[0]},
+                            dseq.at(b, loc, l, t), carried[0]},
                            {emptyTensor(b, loc, l.state())},
                            [&](OpBuilder &b, Location loc, ValueRange args) {
                              return SmallVector<Value>{
@@ -541,13 +587,13 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
     Value whh = transpose(rewriter, loc, whhT, {1, 0}); // [3H, H]
     std::array<Value, 3> bounds = l.steps(rewriter, loc);
     Value last = arith::ConstantIndexOp::create(rewriter, loc, l.T - 1);
+    SequenceGrad dseq(rewriter, loc, l, op.getGrad(), grad);
     // Carried: dh flowing back from step t + 1, and the gradients of xw and
     // of the recurrent product plus bias a (one step of each written per
     // iteration). They differ in the n gate: x_n + r a_n.
     auto loop = scf::ForOp::create(
         rewriter, loc, bounds[0], bounds[1], bounds[2],
-        ValueRange{filledTensor(rewriter, loc, l.state(), 0),
-                   emptyTensor(rewriter, loc, tensorType(xw)),
+        ValueRange{dseq.init, emptyTensor(rewriter, loc, tensorType(xw)),
                    emptyTensor(rewriter, loc, tensorType(xw))},
         [&](OpBuilder &b, Location loc, Value s, ValueRange carried) {
           Value t = arith::SubIOp::create(b, loc, last, s);
@@ -555,7 +601,7 @@ struct GruGradLowering : OpConversionPattern<dl::GruGradOp> {
           SmallVector<Value> in = l.stepGates(b, loc, gates, t, 4);
           Value hPrevStep, first;
           std::tie(hPrevStep, first) = l.previousStep(b, loc, seq, t);
-          in.append({hPrevStep, l.step(b, loc, grad, t, 0, l.H)});
+          in.append({hPrevStep, dseq.at(b, loc, l, t)});
           // The gradients of the pre-activations of r, z and n, of a_n, and
           // the part of dh_{t-1} through z (in place of the carried dh).
           SmallVector<Value> outs;

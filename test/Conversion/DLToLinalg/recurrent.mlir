@@ -105,6 +105,27 @@ func.func @lstm_grad(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<1
 
 // -----
 
+// Where only the last step of the sequence has a gradient (that of
+// last(h): zeros concatenated with one step), the loop's carried dh starts
+// as that step and each step adds a state of zeros: the concatenation is
+// never built.
+// CHECK-LABEL: func.func @lstm_grad_last
+// CHECK-NOT: tensor.insert_slice %arg6
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<2x4xf32>
+// CHECK: %[[LAST:.*]] = tensor.collapse_shape %arg6 {{\[\[}}0], [1, 2]] : tensor<2x1x4xf32> into tensor<2x4xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[DH:.*]] = %[[LAST]], %{{.*}} = %[[ZERO]],
+// CHECK: linalg.generic
+// CHECK-SAME: %[[ZERO]], %[[DH]] : {{.*}}) outs(
+// CHECK-NOT: tensor.insert_slice %arg6
+func.func @lstm_grad_last(%xw: tensor<2x3x16xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>, %s: tensor<2x3x4xf32>, %c: tensor<2x3x4xf32>, %gates: tensor<2x3x16xf32>, %gl: tensor<2x1x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>) {
+  %z = dl.constant dense<0.0> : tensor<2x2x4xf32>
+  %g = dl.concat %z, %gl {axis = 1 : i64} : tensor<2x2x4xf32>, tensor<2x1x4xf32> -> tensor<2x3x4xf32>
+  %0:3 = dl.lstm_grad %xw, %w, %b, %s, %c, %gates, %g : (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x16xf32>, tensor<2x3x4xf32>) -> (tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>)
+  return %0#0, %0#1, %0#2 : tensor<2x3x16xf32>, tensor<4x16xf32>, tensor<16xf32>
+}
+
+// -----
+
 // An RNN is one loop over time carrying the sequence of h after a step of
 // zeros: the recurrent product of h_{t-1}, then one generic over [B, H]
 // applying the activation (relu: a maximum with 0) to product + input
