@@ -116,6 +116,51 @@ func.func @overwritten(%arena: memref<64xi8>, %u: tensor<8xf32>) -> tensor<8xf32
   return %r : tensor<8xf32>
 }
 
+// Not fused either: a single-use producer that reads a variable (q, here
+// through a reshape) stored before its consumer: fused, it would read q's
+// new value (a fused step's gradient of p in x p q, after q's update).
+// The same producer with no store between fuses.
+// CHECK-LABEL: func.func @read_then_stored
+// CHECK: %[[S:.*]] = linalg.generic
+// CHECK: bufferization.materialize_in_destination %{{.*}} in writable %arg0
+// CHECK: linalg.generic {{.*}} ins(%[[S]], %arg1
+// CHECK-LABEL: func.func @read_not_stored
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+func.func @read_then_stored(%qbuf: memref<8x1xf32>, %x: tensor<8xf32>, %qn: tensor<8x1xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  %q2 = bufferization.to_tensor %qbuf restrict : memref<8x1xf32> to tensor<8x1xf32>
+  %q = tensor.collapse_shape %q2 [[0, 1]] : tensor<8x1xf32> into tensor<8xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%q : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.mulf %a, %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  bufferization.materialize_in_destination %qn in writable %qbuf : (tensor<8x1xf32>, memref<8x1xf32>) -> ()
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%s, %x : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+func.func @read_not_stored(%qbuf: memref<8x1xf32>, %x: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  %q2 = bufferization.to_tensor %qbuf restrict : memref<8x1xf32> to tensor<8x1xf32>
+  %q = tensor.collapse_shape %q2 [[0, 1]] : tensor<8x1xf32> into tensor<8xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%q : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.mulf %a, %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%s, %x : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+
 // A producer read twice by its consumer (the window positions of a
 // pooling) stays its own loop: the consumer, with strided reads, would
 // run it as scalar code.
