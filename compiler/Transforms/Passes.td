@@ -361,7 +361,10 @@ def DLVectorizeElementwise
     8 x 8 transpose sequence as vector.shuffle ops, a vector store per
     column. The sizes beyond a multiple of 8 are covered by one more block
     that ends at the end and overlaps the one before (both store the same
-    values).
+    values). Two rows (R = 2, C >= 8) into pairs that are consecutive in
+    the output (the phases of a pooling's input gradient interleaved) are
+    zipped instead: per 8 columns, two loads, two shuffles and two stores
+    of 8 lanes.
     Loops that are contiguous in every operand are first collapsed into
     one (when every operand is a buffer without its own strides): a
     64 x 6 x 28 x 28 activation is one loop of 301056 elements; a bias

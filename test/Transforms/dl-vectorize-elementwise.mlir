@@ -271,6 +271,37 @@ func.func @transpose_short(%x: memref<6x14xf32>, %y: memref<14x6xf32>) {
   return
 }
 
+// Two rows into pairs (a pooling gradient's column phases interleaved):
+// per 8 columns, the two rows' vectors zipped by two shuffles into 16
+// consecutive floats of the output, seen flat; 13 columns end with a
+// block from column 5 that overlaps the first.
+// CHECK-LABEL: func.func @transpose_zip
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %arg1 {{\[\[}}0], [1], [2, 3]] {{.*}} into memref<1x1x26xf32
+// CHECK: scf.for %[[I:.*]] = %c0 to %c16 step %c8
+// CHECK: %[[C:.*]] = arith.minsi %[[I]], %c5
+// CHECK: %[[R0:.*]] = vector.load %arg0[%c0, %c0, %c0, %[[C]]]
+// CHECK: %[[R1:.*]] = vector.load %arg0[%c0, %c0, %c1, %[[C]]]
+// CHECK: %[[AT:.*]] = arith.addi %[[C]], %[[C]]
+// CHECK: %[[LO:.*]] = vector.shuffle %[[R0]], %[[R1]] [0, 8, 1, 9, 2, 10, 3, 11]
+// CHECK: vector.store %[[LO]], %[[FLAT]][%c0, %c0, %[[AT]]]
+// CHECK: %[[HI:.*]] = vector.shuffle %[[R0]], %[[R1]] [4, 12, 5, 13, 6, 14, 7, 15]
+// CHECK: %[[AT8:.*]] = arith.addi %[[AT]], %c8
+// CHECK: vector.store %[[HI]], %[[FLAT]][%c0, %c0, %[[AT8]]]
+// CHECK-NOT: linalg.transpose
+func.func @transpose_zip(%x: memref<1x1x2x13xf32, strided<[104, 52, 13, 1], offset: ?>>, %y: memref<1x1x13x2xf32, strided<[104, 52, 2, 1], offset: ?>>) {
+  linalg.transpose ins(%x : memref<1x1x2x13xf32, strided<[104, 52, 13, 1], offset: ?>>) outs(%y : memref<1x1x13x2xf32, strided<[104, 52, 2, 1], offset: ?>>) permutation = [0, 1, 3, 2]
+  return
+}
+
+// Left alone: pairs that are not consecutive in the output.
+// CHECK-LABEL: func.func @transpose_pairs_apart
+// CHECK-NOT: vector
+// CHECK: linalg.transpose
+func.func @transpose_pairs_apart(%x: memref<2x9xf32>, %y: memref<9x2xf32, strided<[4, 1]>>) {
+  linalg.transpose ins(%x : memref<2x9xf32>) outs(%y : memref<9x2xf32, strided<[4, 1]>>) permutation = [1, 0]
+  return
+}
+
 // Left alone: a transpose whose blocks would have fewer than 32 elements
 // (5 x 6: 5 loads, 24 shuffles and 6 stores would move 30 elements).
 // CHECK-LABEL: func.func @transpose_small

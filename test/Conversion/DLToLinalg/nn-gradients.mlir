@@ -169,20 +169,29 @@ func.func @max_pool_grad(%x: tensor<1x2x4x4xf32>, %g: tensor<1x2x2x2xf32>) -> te
 
 // Overlapping windows (stride 1: no window is read as one input per
 // position): the argmax is a reduction over the window (with two
-// results), then per window offset a strided view of the input gradient
-// gets the gradient where the argmax is that offset, added in place (the
-// view is the add's destination).
+// results); then, by phases (one with stride 1), each input gets the
+// gradient of the windows covering it where their argmax is its position
+// in them: the gradient and the argmax padded in front with a row and a
+// column of zeros, read shifted by each window (offsets 1 - a, 1 - b for
+// the window a rows and b columns before), added in the order of the
+// positions (0 to 3).
 // CHECK-LABEL: func.func @max_pool_grad_overlapping
 // CHECK: %[[A:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
 // CHECK: arith.cmpf ogt
-// CHECK: %[[V0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
-// CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%arg1, %[[A]]#1 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi32>) outs(%[[V0]] : tensor<1x2x2x2xf32>)
-// CHECK: arith.cmpi eq
-// CHECK: tensor.insert_slice %[[S0]] into %{{.*}}[0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 1, 1]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 1, 1]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 2, 2, 2] [1, 1, 1, 1]
-// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 1, 1]
-// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[GP:.*]] = tensor.insert_slice %arg1 into %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 1, 1] : tensor<1x2x2x2xf32> into tensor<1x2x4x4xf32>
+// CHECK: %[[AP:.*]] = tensor.insert_slice %[[A]]#1 into %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 1, 1] : tensor<1x2x2x2xi32> into tensor<1x2x4x4xi32>
+// CHECK: %[[G0:.*]] = tensor.extract_slice %[[GP]][0, 0, 1, 1] [1, 2, 3, 3]
+// CHECK: %[[A0:.*]] = tensor.extract_slice %[[AP]][0, 0, 1, 1] [1, 2, 3, 3]
+// CHECK: tensor.extract_slice %[[GP]][0, 0, 1, 0] [1, 2, 3, 3]
+// CHECK: tensor.extract_slice %[[GP]][0, 0, 0, 1] [1, 2, 3, 3]
+// CHECK: tensor.extract_slice %[[GP]][0, 0, 0, 0] [1, 2, 3, 3]
+// CHECK: linalg.generic {{.*}} ins(%[[G0]], %[[A0]],
+// CHECK: arith.cmpi eq, %{{.*}}, %c0_i32
+// CHECK: arith.cmpi eq, %{{.*}}, %c1_i32
+// CHECK: arith.cmpi eq, %{{.*}}, %c2_i32
+// CHECK: arith.cmpi eq, %{{.*}}, %c3_i32
+// CHECK-NOT: linalg.transpose
+// CHECK: return
 func.func @max_pool_grad_overlapping(%x: tensor<1x2x3x3xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
   %0 = dl.max_pool2d_grad %x, %g {size = 2, stride = 1} : tensor<1x2x3x3xf32>, tensor<1x2x2x2xf32>
   return %0 : tensor<1x2x3x3xf32>
@@ -209,11 +218,46 @@ func.func @avg_pool_grad_gaps(%g: tensor<1x2x2x2xf32>) -> tensor<1x2x7x7xf32> {
 // -----
 
 // CHECK-LABEL: func.func @avg_pool_grad
-// CHECK-COUNT-4: tensor.insert_slice %{{.*}} [1, 2, 2, 2] [1, 1, 1, 1]
+// CHECK: linalg.generic
+// CHECK-COUNT-4: arith.divf
+// CHECK-NOT: linalg.generic
 // CHECK: return
 func.func @avg_pool_grad(%g: tensor<1x2x2x2xf32>) -> tensor<1x2x3x3xf32> {
   %0 = dl.avg_pool2d_grad %g {size = 2, stride = 1} : tensor<1x2x2x2xf32> -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// 3 x 3 windows with stride 2 over 5 x 6 inputs: four phases (row and
+// column parities) over [1, 2, 3, 3] (ceil(5 / 2) x ceil(6 / 2)), taking
+// the windows that reach them (phase (0, 0): 4, (0, 1) and (1, 0): 2,
+// (1, 1): 1), each written into its place of [1, 2, 3, 2, 2, 3]; the last
+// two dimensions swapped interleave the column phases, and the rows past
+// the input's 5 are cut.
+// CHECK-LABEL: func.func @avg_pool_grad_phases
+// CHECK: %[[GP:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 2, 2, 2] [1, 1, 1, 1] : tensor<1x2x2x2xf32> into tensor<1x2x4x4xf32>
+// CHECK: %[[P0:.*]] = linalg.generic
+// CHECK-COUNT-4: arith.divf
+// CHECK: %[[E0:.*]] = tensor.expand_shape %[[P0]]
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[E0]] into %{{.*}}[0, 0, 0, 0, 0, 0] [1, 2, 3, 1, 1, 3]
+// CHECK: linalg.generic
+// CHECK-COUNT-2: arith.divf
+// CHECK: %[[I1:.*]] = tensor.insert_slice %{{.*}} into %[[I0]][0, 0, 0, 0, 1, 0] [1, 2, 3, 1, 1, 3]
+// CHECK: linalg.generic
+// CHECK-COUNT-2: arith.divf
+// CHECK: %[[I2:.*]] = tensor.insert_slice %{{.*}} into %[[I1]][0, 0, 0, 1, 0, 0] [1, 2, 3, 1, 1, 3]
+// CHECK: linalg.generic
+// CHECK: arith.divf
+// CHECK-NOT: arith.divf
+// CHECK: %[[I3:.*]] = tensor.insert_slice %{{.*}} into %[[I2]][0, 0, 0, 1, 1, 0] [1, 2, 3, 1, 1, 3]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[I3]] : tensor<1x2x3x2x2x3xf32>) outs(%{{.*}} : tensor<1x2x3x2x3x2xf32>) permutation = [0, 1, 2, 3, 5, 4]
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[T]] {{\[\[}}0], [1], [2, 3], [4, 5]] : tensor<1x2x3x2x3x2xf32> into tensor<1x2x6x6xf32>
+// CHECK: %[[R:.*]] = tensor.extract_slice %[[C]][0, 0, 0, 0] [1, 2, 5, 6] [1, 1, 1, 1]
+// CHECK: return %[[R]]
+func.func @avg_pool_grad_phases(%g: tensor<1x2x2x2xf32>) -> tensor<1x2x5x6xf32> {
+  %0 = dl.avg_pool2d_grad %g {size = 3, stride = 2} : tensor<1x2x2x2xf32> -> tensor<1x2x5x6xf32>
+  return %0 : tensor<1x2x5x6xf32>
 }
 
 // -----
