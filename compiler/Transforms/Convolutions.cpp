@@ -535,6 +535,26 @@ std::optional<SmallVector<int64_t>> firstSharedLoop(linalg::LinalgOp op,
   return std::nullopt;
 }
 
+/// The loops of a shifted correlation's products (shiftedCorrelation):
+/// images, channels, filters, kernel row and column, lanes, steps.
+struct CorrelationDims {
+  unsigned n, c, f, i, j, l, t;
+};
+/// Per image: loops (n, c, f, i, j, l, t), parallel but t. Images summed
+/// in the blocks: (c, f, i, j, l, n, t), parallel but n and t.
+constexpr CorrelationDims kPerImageDims{0, 1, 2, 3, 4, 5, 6},
+    kSummedDims{5, 0, 1, 2, 3, 4, 6};
+/// Channels times filters from which the blocks of a shifted correlation
+/// sum the images themselves: C F / MR blocks (MR filters a block) are
+/// then shares enough for the threads (not LeNet's first layer, 1 x 6);
+/// and only when each image's sum takes kShortCorrelation vector steps or
+/// fewer, where storing its parts and summing them again cost as much as a
+/// good part of its FMAs (1-D convolutions over sequences of 128: 16
+/// steps). Over whole images (resnet.dl's 32 x 34 pixels, 136 steps) the
+/// blocks summing the images measured 1.5-2.2 % slower steps in
+/// alternated rounds, their loops 1-4 % faster: no gain beyond the noise.
+constexpr int64_t kSummedCorrelation = 64, kShortCorrelation = 32;
+
 /// A stride-1 convolution whose kernel is large next to its output (the
 /// weight gradient of a convolution over few channels: the images'
 /// gradients correlated with the images, LeNet's first layer a 28 x 28
@@ -544,7 +564,14 @@ std::optional<SmallVector<int64_t>> firstSharedLoop(linalg::LinalgOp op,
 /// kernel padded with zero columns and rows), each image n sums
 /// `part[n, c, f, i, j, l] = sum_t g[f, n, L t + l] * x[c, n, L t + l +
 /// i W + j]` into a vector of lanes l, one product of whole vectors per
-/// step; the images' parts are then summed over n and l. Used while the
+/// step; the images' parts are then summed over n and l. Where the
+/// channels and filters give the threads shares enough (C F >=
+/// kSummedCorrelation) and each image's sum is short (kShortCorrelation),
+/// the blocks sum the images too, `part[c, f, i, j,
+/// l]` over n and t, and only the lanes are summed after: no tensor of
+/// every image's parts (2.6 MB, written and read again, for 1 x 5 kernels
+/// over 32 sequences of 128 with 16 channels and 32 filters: their weight
+/// gradient 384 -> 257 us). Used while the
 /// padding's extra FMAs, F (Q - KH KW) for Q padded pixels of a KH x KW
 /// kernel, are at most kCopyCostInFmas per kernel pixel (LeNet: 6 x 112
 /// against 2 x 784; its second layer's 16 x 44 against 2 x 100 keeps
@@ -586,39 +613,57 @@ shiftedCorrelation(OpBuilder &b, linalg::Conv2DNchwFchwOp conv, int64_t width) {
       b, loc, gFlat,
       RankedTensorType::get({f, n, pixels / width, width}, elem));
   Value xFlat = flatten(x, xRows, c, n);
-  // part[n, c, f, i, j, l], loops (n, c, f, i, j, l, t).
-  auto partType = RankedTensorType::get({n, c, f, oh, ow, width}, elem);
+  bool summed =
+      c * f >= kSummedCorrelation && pixels / width <= kShortCorrelation;
+  const CorrelationDims &at = summed ? kSummedDims : kPerImageDims;
+  AffineExpr d[7];
+  for (unsigned k = 0; k < 7; ++k)
+    d[k] = getAffineDimExpr(k, ctx);
+  // part[n, c, f, i, j, l], loops (n, c, f, i, j, l, t); or part[c, f, i,
+  // j, l], loops (c, f, i, j, l, n, t).
+  SmallVector<int64_t> partShape = {c, f, oh, ow, width};
+  SmallVector<AffineExpr> partAt = {d[at.c], d[at.f], d[at.i], d[at.j],
+                                    d[at.l]};
+  if (!summed) {
+    partShape.insert(partShape.begin(), n);
+    partAt.insert(partAt.begin(), d[at.n]);
+  }
+  auto partType = RankedTensorType::get(partShape, elem);
   Value zeros = linalg::FillOp::create(
                     b, loc, fill.getInputs()[0],
                     ValueRange{lowering::emptyTensor(b, loc, partType)})
                     .getResult(0);
-  AffineExpr d[7];
-  for (unsigned k = 0; k < 7; ++k)
-    d[k] = getAffineDimExpr(k, ctx);
-  AffineExpr q = d[6] * width + d[5];
+  AffineExpr q = d[at.t] * width + d[at.l];
   using utils::IteratorType;
-  SmallVector<IteratorType> iterators(6, IteratorType::parallel);
-  iterators.push_back(IteratorType::reduction);
+  SmallVector<IteratorType> iterators(summed ? 5 : 6, IteratorType::parallel);
+  iterators.resize(7, IteratorType::reduction);
   Value parts =
       linalg::GenericOp::create(
           b, loc, TypeRange{partType}, ValueRange{gFlat, xFlat},
           ValueRange{zeros},
           ArrayRef<AffineMap>{
-              AffineMap::get(7, 0, {d[2], d[0], d[6], d[5]}, ctx),
-              AffineMap::get(7, 0, {d[1], d[0], q + d[3] * wd + d[4]}, ctx),
-              AffineMap::get(7, 0, {d[0], d[1], d[2], d[3], d[4], d[5]}, ctx)},
+              AffineMap::get(7, 0, {d[at.f], d[at.n], d[at.t], d[at.l]}, ctx),
+              AffineMap::get(
+                  7, 0, {d[at.c], d[at.n], q + d[at.i] * wd + d[at.j]}, ctx),
+              AffineMap::get(7, 0, partAt, ctx)},
           iterators, multiplyAdd)
           .getResult(0);
-  // The sum over the images and the lanes, into the convolution's result.
-  SmallVector<IteratorType> sumIterators = {
-      IteratorType::reduction, IteratorType::parallel, IteratorType::parallel,
-      IteratorType::parallel,  IteratorType::parallel, IteratorType::reduction};
+  // The sum over the images (unless summed) and the lanes, into the
+  // convolution's result.
+  unsigned rank = partShape.size();
+  SmallVector<IteratorType> sumIterators(rank, IteratorType::parallel);
+  sumIterators.back() = IteratorType::reduction;
+  if (!summed)
+    sumIterators.front() = IteratorType::reduction;
+  unsigned first = summed ? 0 : 1;
   return linalg::GenericOp::create(
              b, loc, TypeRange{oType}, ValueRange{parts},
              ValueRange{conv.getOutputs()[0]},
-             ArrayRef<AffineMap>{
-                 AffineMap::getMultiDimIdentityMap(6, ctx),
-                 AffineMap::get(6, 0, {d[1], d[2], d[3], d[4]}, ctx)},
+             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0,
+                                                {d[first], d[first + 1],
+                                                 d[first + 2], d[first + 3]},
+                                                ctx)},
              sumIterators,
              [](OpBuilder &b, Location l, ValueRange args) {
                linalg::YieldOp::create(
@@ -628,28 +673,47 @@ shiftedCorrelation(OpBuilder &b, linalg::Conv2DNchwFchwOp conv, int64_t width) {
       .getResult(0);
 }
 
-/// Whether `op` is the per-image correlation of shiftedCorrelation: loops
-/// (n, c, f, i, j, l, t), parallel but t, g read at (f, n, t, l) (its
-/// pixels cut into vectors of L lanes), x at (c, n, L t + l + i W + j),
-/// parts written at (n, c, f, i, j, l).
-static bool isShiftedCorrelation(linalg::LinalgOp op) {
-  SmallVector<AffineExpr> d = productDims(op, 7, 1);
-  if (d.empty())
-    return false;
-  MLIRContext *ctx = op.getContext();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  auto g = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
-  if (maps[0] != AffineMap::get(7, 0, {d[2], d[0], d[6], d[5]}, ctx) ||
-      maps[2] !=
-          AffineMap::get(7, 0, {d[0], d[1], d[2], d[3], d[4], d[5]}, ctx) ||
-      maps[1].getNumResults() != 3 || maps[1].getResult(0) != d[1] ||
-      maps[1].getResult(1) != d[0] || g.isDynamicDim(3))
-    return false;
-  // The input read, L t + l + i W + j, less L t + l and j: i * W.
-  AffineExpr q = d[6] * g.getDimSize(3) + d[5];
-  return scaleOf(simplifyAffineExpr(maps[1].getResult(2) - q - d[4], 7, 0),
-                 d[3]) &&
-         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
+/// The loops of `op` if it is the product of shiftedCorrelation (either
+/// form): g read at (f, n, t, l) (its pixels cut into vectors of L lanes),
+/// x at (c, n, L t + l + i W + j), the parts written at (n, c, f, i, j, l)
+/// or (c, f, i, j, l); none otherwise.
+static std::optional<CorrelationDims> correlationDims(linalg::LinalgOp op) {
+  for (bool summed : {false, true}) {
+    SmallVector<AffineExpr> d = productDims(op, 7, summed ? 2 : 1);
+    if (d.empty())
+      continue;
+    const CorrelationDims &at = summed ? kSummedDims : kPerImageDims;
+    MLIRContext *ctx = op.getContext();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    auto g = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+    SmallVector<AffineExpr> partAt = {d[at.c], d[at.f], d[at.i], d[at.j],
+                                      d[at.l]};
+    if (!summed)
+      partAt.insert(partAt.begin(), d[at.n]);
+    if (maps[0] !=
+            AffineMap::get(7, 0, {d[at.f], d[at.n], d[at.t], d[at.l]}, ctx) ||
+        maps[2] != AffineMap::get(7, 0, partAt, ctx) ||
+        maps[1].getNumResults() != 3 || maps[1].getResult(0) != d[at.c] ||
+        maps[1].getResult(1) != d[at.n] || g.isDynamicDim(3))
+      continue;
+    // The input read, L t + l + i W + j, less L t + l and j: i * W.
+    AffineExpr q = d[at.t] * g.getDimSize(3) + d[at.l];
+    if (scaleOf(simplifyAffineExpr(maps[1].getResult(2) - q - d[at.j], 7, 0),
+                d[at.i]) &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      return at;
+  }
+  return std::nullopt;
+}
+
+SmallVector<unsigned> correlationShares(linalg::LinalgOp op) {
+  std::optional<CorrelationDims> at = correlationDims(op);
+  if (!at)
+    return {};
+  // Per image: the images first; summed: channels, filters.
+  if (at->n == kPerImageDims.n)
+    return {at->n, at->f, at->j, at->c};
+  return {at->c, at->f, at->j};
 }
 
 /// Register blocks of a shifted correlation: MR filters by NJ kernel
@@ -657,21 +721,27 @@ static bool isShiftedCorrelation(linalg::LinalgOp op) {
 /// blockScore's model with a row of NJ one-vector columns), one image,
 /// channel and kernel row; threads share the images.
 static std::optional<Tiling> correlationTiles(linalg::LinalgOp op) {
-  if (!isShiftedCorrelation(op))
+  std::optional<CorrelationDims> at = correlationDims(op);
+  if (!at)
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t filters = ranges[at->f], columns = ranges[at->j];
   // Score (useful FMAs per FMA slot), then block size, then filters.
   std::tuple<double, int64_t, int64_t> best = {0.0, 1, 1};
-  for (int64_t mr = 1; mr <= ranges[2]; ++mr)
-    for (int64_t nj = 1; nj <= ranges[4]; ++nj) {
-      if (ranges[2] % mr || ranges[4] % nj || mr * nj + mr + 1 > 16)
+  for (int64_t mr = 1; mr <= filters; ++mr)
+    for (int64_t nj = 1; nj <= columns; ++nj) {
+      if (filters % mr || columns % nj || mr * nj + mr + 1 > 16)
         continue;
       double score =
           double(mr * nj) / double(std::max({mr * nj, mr + nj, kFmasInFlight}));
       best = std::max(best, {score, mr * nj, mr});
     }
   int64_t mr = std::get<2>(best), nj = std::get<1>(best) / mr;
-  return Tiling{{1, 1, mr, 1, nj, ranges[5], 1}, {}, ProductKind::Correlation};
+  SmallVector<int64_t> tiles(7, 1);
+  tiles[at->f] = mr;
+  tiles[at->j] = nj;
+  tiles[at->l] = ranges[at->l];
+  return Tiling{tiles, {}, ProductKind::Correlation};
 }
 
 /// One reduction step of a shifted correlation block (loops 1 x 1 x MR x 1
@@ -684,7 +754,10 @@ void correlationStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   Value g = step.getDpsInputs()[0], x = step.getDpsInputs()[1],
         acc = step.getDpsInits()[0];
   SmallVector<int64_t> ranges = step.getStaticLoopRanges();
-  int64_t mr = ranges[2], nj = ranges[4], lanes = ranges[5];
+  // (The step's loops are its block's: the form of its product.)
+  bool perImage = step.getNumReductionLoops() == 1;
+  const CorrelationDims &dims = perImage ? kPerImageDims : kSummedDims;
+  int64_t mr = ranges[dims.f], nj = ranges[dims.j], lanes = ranges[dims.l];
   Type elem = cast<RankedTensorType>(acc.getType()).getElementType();
   auto row = VectorType::get({lanes}, elem);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -706,7 +779,9 @@ void correlationStep(IRRewriter &rewriter, linalg::LinalgOp step) {
   for (int64_t j = 0; j < nj; ++j) {
     Value xRow = read(x, {zero, zero, index(j)});
     for (int64_t f = 0; f < mr; ++f) {
-      SmallVector<Value> at = {zero, zero, index(f), zero, index(j), zero};
+      SmallVector<Value> at = {zero, index(f), zero, index(j), zero};
+      if (perImage)
+        at.insert(at.begin(), zero);
       Value sum = vector::FMAOp::create(rewriter, loc, gRows[f], xRow,
                                         read(written, at));
       written = vector::TransferWriteOp::create(rewriter, loc, sum, written, at,

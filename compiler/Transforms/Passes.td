@@ -300,7 +300,11 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     along the summed pixels: per image, parts[n, c, f, i, j, :] = sum_t
     g[f, n, t, :] * x[c, n, t L + i W + j : + L] (g padded to the width and
     cut into vectors of L lanes, x given zero rows), then the sum of the
-    parts over images and lanes. Threads share the images; each block of
+    parts over images and lanes. Where channels times filters are 64 or
+    more and each image's sum takes 32 vector steps or fewer (1-D
+    convolutions over sequences), the blocks sum the images too (parts[c,
+    f, i, j, :] over n and t; threads share the channels), and only the
+    lanes are summed after. Otherwise threads share the images; each block of
     MR filters by NJ kernel columns (the most FMAs per FMA slot with
     MR + NJ loads a step and MR NJ + MR + 1 registers) carries its MR NJ
     vectors through the loop over t, each step MR reads of g, NJ of x and

@@ -137,7 +137,7 @@ struct DLTileAndVectorize
         shared = firstSharedLoop(op, tiling, {0, 1, 3, 2});
         break;
       case ProductKind::Correlation:
-        shared = firstSharedLoop(op, tiling, {0, 2, 4, 1});
+        shared = firstSharedLoop(op, tiling, correlationShares(op));
         break;
       }
       // An scf.for over the K blocks, carrying the result (its fill stays

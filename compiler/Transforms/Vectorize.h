@@ -273,6 +273,10 @@ std::optional<mlir::Value>
 shiftedCorrelation(mlir::OpBuilder &b, mlir::linalg::Conv2DNchwFchwOp conv,
                    int64_t width);
 
+/// The loops of shiftedCorrelation's product `op` that threads may share,
+/// in order of preference (firstSharedLoop's `dims`).
+SmallVector<unsigned> correlationShares(mlir::linalg::LinalgOp op);
+
 /// One reduction step of a tiled correlation as vector code.
 void correlationStep(mlir::IRRewriter &rewriter, mlir::linalg::LinalgOp step);
 

@@ -1036,6 +1036,31 @@ func.func @conv_weight_gradient(%x: tensor<1x4x12x12xf32>, %g: tensor<6x4x10x10x
 
 // -----
 
+// Rows of 64 (a 1-D convolution's weight gradient: 8 channels as the
+// batch, 4 images, 8 filters, a "kernel" of 1 x 60 giving 1 x 5), 8
+// channels times 8 filters and 8 vector steps per image: the blocks sum
+// the images too. Parts [8, 8, 1, 5, 8] (no images' dimension), threads
+// share the channels, each block of 2 filters by 5 kernel columns carries
+// its 10 vectors through the loops over the images (4) and the steps (8).
+// CHECK-LABEL: func.func @conv_weight_gradient_rows
+// CHECK-NOT: tensor<8x4x8x1x5x8xf32>
+// CHECK: scf.forall (%[[C:.*]]) in (8) {{.*}} -> (tensor<8x8x1x5x8xf32>)
+// CHECK: scf.for %[[F:.*]] = %c0 to %c8 step %c2
+// CHECK: scf.for %[[N:.*]] = %c0 to %c4 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for %[[T:.*]] = %c0 to %c8 step %c1 iter_args(
+// CHECK: vector.transfer_read %{{.*}}[%[[F]], %[[N]], %[[T]], %c0]{{.*}} : tensor<8x4x8x8xf32>, vector<8xf32>
+// CHECK: vector.transfer_read %{{.*}}[%[[C]], %[[N]], %{{.*}}]{{.*}} : tensor<8x4x128xf32>, vector<8xf32>
+// CHECK-COUNT-10: vector.fma
+func.func @conv_weight_gradient_rows(%x: tensor<8x4x1x64xf32>, %g: tensor<8x4x1x60xf32>) -> tensor<8x8x1x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %oe = tensor.empty() : tensor<8x8x1x5xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%oe : tensor<8x8x1x5xf32>) -> tensor<8x8x1x5xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %g : tensor<8x4x1x64xf32>, tensor<8x4x1x60xf32>) outs(%o : tensor<8x8x1x5xf32>) -> tensor<8x8x1x5xf32>
+  return %0 : tensor<8x8x1x5xf32>
+}
+
+// -----
+
 // With 16 kernels of 10 x 10 at width 14 (LeNet's second weight
 // gradient), the padding would cost 16 x 44 FMAs against 2 x 100 for an
 // im2col copy: no correlation parts (a channels-last product).
