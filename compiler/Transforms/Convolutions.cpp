@@ -555,6 +555,17 @@ constexpr CorrelationDims kPerImageDims{0, 1, 2, 3, 4, 5, 6},
 /// alternated rounds, their loops 1-4 % faster: no gain beyond the noise.
 constexpr int64_t kSummedCorrelation = 64, kShortCorrelation = 32;
 
+/// Where the product of a shifted correlation with loops `at` (dims `d`)
+/// writes its parts: (n, c, f, i, j, l) per image, (c, f, i, j, l) summed.
+static SmallVector<AffineExpr> partIndices(const CorrelationDims &at,
+                                           ArrayRef<AffineExpr> d) {
+  SmallVector<AffineExpr> indices = {d[at.c], d[at.f], d[at.i], d[at.j],
+                                     d[at.l]};
+  if (at.n == kPerImageDims.n)
+    indices.insert(indices.begin(), d[at.n]);
+  return indices;
+}
+
 /// A stride-1 convolution whose kernel is large next to its output (the
 /// weight gradient of a convolution over few channels: the images'
 /// gradients correlated with the images, LeNet's first layer a 28 x 28
@@ -571,7 +582,7 @@ constexpr int64_t kSummedCorrelation = 64, kShortCorrelation = 32;
 /// l]` over n and t, and only the lanes are summed after: no tensor of
 /// every image's parts (2.6 MB, written and read again, for 1 x 5 kernels
 /// over 32 sequences of 128 with 16 channels and 32 filters: their weight
-/// gradient 384 -> 257 us). Used while the
+/// gradient 376 -> 254 us). Used while the
 /// padding's extra FMAs, F (Q - KH KW) for Q padded pixels of a KH x KW
 /// kernel, are at most kCopyCostInFmas per kernel pixel (LeNet: 6 x 112
 /// against 2 x 784; its second layer's 16 x 44 against 2 x 100 keeps
@@ -622,12 +633,8 @@ shiftedCorrelation(OpBuilder &b, linalg::Conv2DNchwFchwOp conv, int64_t width) {
   // part[n, c, f, i, j, l], loops (n, c, f, i, j, l, t); or part[c, f, i,
   // j, l], loops (c, f, i, j, l, n, t).
   SmallVector<int64_t> partShape = {c, f, oh, ow, width};
-  SmallVector<AffineExpr> partAt = {d[at.c], d[at.f], d[at.i], d[at.j],
-                                    d[at.l]};
-  if (!summed) {
+  if (!summed)
     partShape.insert(partShape.begin(), n);
-    partAt.insert(partAt.begin(), d[at.n]);
-  }
   auto partType = RankedTensorType::get(partShape, elem);
   Value zeros = linalg::FillOp::create(
                     b, loc, fill.getInputs()[0],
@@ -645,7 +652,7 @@ shiftedCorrelation(OpBuilder &b, linalg::Conv2DNchwFchwOp conv, int64_t width) {
               AffineMap::get(7, 0, {d[at.f], d[at.n], d[at.t], d[at.l]}, ctx),
               AffineMap::get(
                   7, 0, {d[at.c], d[at.n], q + d[at.i] * wd + d[at.j]}, ctx),
-              AffineMap::get(7, 0, partAt, ctx)},
+              AffineMap::get(7, 0, partIndices(at, d), ctx)},
           iterators, multiplyAdd)
           .getResult(0);
   // The sum over the images (unless summed) and the lanes, into the
@@ -686,13 +693,9 @@ static std::optional<CorrelationDims> correlationDims(linalg::LinalgOp op) {
     MLIRContext *ctx = op.getContext();
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     auto g = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
-    SmallVector<AffineExpr> partAt = {d[at.c], d[at.f], d[at.i], d[at.j],
-                                      d[at.l]};
-    if (!summed)
-      partAt.insert(partAt.begin(), d[at.n]);
     if (maps[0] !=
             AffineMap::get(7, 0, {d[at.f], d[at.n], d[at.t], d[at.l]}, ctx) ||
-        maps[2] != AffineMap::get(7, 0, partAt, ctx) ||
+        maps[2] != AffineMap::get(7, 0, partIndices(at, d), ctx) ||
         maps[1].getNumResults() != 3 || maps[1].getResult(0) != d[at.c] ||
         maps[1].getResult(1) != d[at.n] || g.isDynamicDim(3))
       continue;
