@@ -548,8 +548,7 @@ static void vectorizeElementwise(IRRewriter &rewriter, Operation *root,
     root->walk([&](linalg::TransposeOp op) {
       if (auto pair = swappedPair(op)) {
         auto type = cast<MemRefType>(op.getInput().getType());
-        if (type.getDimSize(pair->first) == 2 &&
-            type.getDimSize(pair->second) >= 8)
+        if (type.getDimSize(pair->first) == 2) // (zipRows's shapes.)
           zips.push_back({op, *pair});
         else if (std::min<int64_t>(type.getDimSize(pair->first), 8) *
                      std::min<int64_t>(type.getDimSize(pair->second), 8) >=

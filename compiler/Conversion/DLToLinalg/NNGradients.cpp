@@ -420,11 +420,11 @@ Value windowArgmax(OpBuilder &b, Location loc, Value x,
 /// The input gradient of `type` from the windows' gradient `g` (and, for
 /// max pooling, `argmax`) where the windows overlap or leave gaps, by
 /// phases: with s the stride, input (y, x) = (s qy + ry, s qx + rx) gets
-/// the shares of windows (qy - a, qx - b), a and b below ceil(size / s),
-/// whose position (ry + a s, rx + b s) is in the window: all of the
+/// the shares of windows (qy - wy, qx - wx), wy and wx below ceil(size /
+/// s), whose position (ry + wy s, rx + wx s) is in the window: all of the
 /// gradient for the window's argmax, 1 / size^2 of it for average
 /// pooling. One generic per phase (ry, rx) computes its plane [N, C, Hq,
-/// Wq] (Hq = ceil(H / s)) from `g` shifted by a and b, padded in front
+/// Wq] (Hq = ceil(H / s)) from `g` shifted by wy and wx, padded in front
 /// with zeros so that every read is in bounds: rows read and written as
 /// vectors. The planes, laid out [N, C, Hq, s, s, Wq], are the input
 /// gradient once the last two dimensions swap (for s = 2, pairs of rows
@@ -456,18 +456,18 @@ Value spreadByPhases(OpBuilder &b, Location loc, RankedTensorType type, Value g,
   for (int64_t ry = 0; ry < stride; ++ry)
     for (int64_t rx = 0; rx < stride; ++rx) {
       SmallVector<Value> inputs, positions;
-      for (int64_t a = 0; ry + a * stride < size; ++a)
-        for (int64_t c2 = 0; rx + c2 * stride < size; ++c2) {
-          // (Windows shifted by a and c2: slices of the padded tensors.)
+      for (int64_t wy = 0; ry + wy * stride < size; ++wy)
+        for (int64_t wx = 0; rx + wx * stride < size; ++wx) {
+          // (Windows shifted by wy and wx: slices of the padded tensors.)
           auto shifted = [&](Value v) {
-            return extractAt(b, loc, v, {0, 0, reach - 1 - a, reach - 1 - c2},
+            return extractAt(b, loc, v, {0, 0, reach - 1 - wy, reach - 1 - wx},
                              {n, c, hq, wq}, {1, 1, 1, 1});
           };
           inputs.push_back(shifted(gp));
           if (argmax) {
             inputs.push_back(shifted(ap));
             positions.push_back(scalar(
-                b, loc, i32, (ry + a * stride) * size + rx + c2 * stride));
+                b, loc, i32, (ry + wy * stride) * size + rx + wx * stride));
           }
         }
       Value plane;
