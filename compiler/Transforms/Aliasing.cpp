@@ -10,7 +10,10 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 
@@ -92,5 +95,57 @@ bool dlc::loadsOrStores(Operation *op, Value buffer) {
   if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(op))
     return !isa<MemRefType>(store.getDest().getType()) ||
            mayAlias(store.getDest(), buffer);
+  return false;
+}
+
+bool dlc::writtenBetween(Operation *reader, Operation *end) {
+  llvm::SetVector<Value> read;
+  read.insert(reader->operand_begin(), reader->operand_end());
+  getUsedValuesDefinedAbove(reader->getRegions(), read);
+  SmallVector<Value> buffers;
+  for (Value v : read)
+    while (Operation *def = v.getDefiningOp()) {
+      if (auto load = dyn_cast<bufferization::ToTensorOp>(def)) {
+        buffers.push_back(load.getBuffer());
+        break;
+      }
+      if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+               tensor::ExtractSliceOp>(def))
+        break;
+      v = def->getOperand(0);
+    }
+  if (buffers.empty())
+    return false;
+  Operation *last = reader->getBlock()->findAncestorOpInBlock(*end);
+  if (!last || !reader->isBeforeInBlock(last))
+    return true;
+  for (Operation *op = reader->getNextNode(); op != last;
+       op = op->getNextNode()) {
+    WalkResult written = op->walk([&](Operation *inner) {
+      if (auto store =
+              dyn_cast<bufferization::MaterializeInDestinationOp>(inner))
+        return llvm::any_of(buffers,
+                            [&](Value buffer) {
+                              return loadsOrStores(store, buffer);
+                            })
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      // Other writes of memory (only stores are expected here) count; the
+      // ops of tiled loops on tensors, whose inserts into their shared
+      // results declare no effects, and loops, whose bodies are walked, do
+      // not.
+      if (isa<bufferization::ToTensorOp, tensor::ParallelInsertSliceOp>(
+              inner) ||
+          inner->hasTrait<OpTrait::IsTerminator>() ||
+          inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        return WalkResult::advance();
+      auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
+      return !effects || effects.hasEffect<MemoryEffects::Write>()
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (written.wasInterrupted())
+      return true;
+  }
   return false;
 }

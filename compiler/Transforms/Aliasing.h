@@ -2,7 +2,7 @@
 //
 // One answer for the passes that move reads and writes of buffers
 // (dl-fuse-elementwise's stores, dl-lower-copies' forwarding,
-// dl-tile-and-vectorize's updates in place): the
+// dl-tile-and-vectorize's updates in place and epilogues): the
 // variables and temporaries of an entry are views of the instance arena at
 // constant offsets, which are told apart by their bytes.
 //
@@ -29,6 +29,17 @@ bool mayAlias(mlir::Value v, mlir::Value dst);
 /// (bufferization.materialize_in_destination) of a view that may alias
 /// the memref `buffer`; a store into something other than a buffer counts.
 bool loadsOrStores(mlir::Operation *op, mlir::Value buffer);
+
+/// Whether something after `reader` and before `end` (or before the op of
+/// reader's block that holds `end`) may write a buffer that `reader` reads
+/// through a load (to_tensor, also through reshapes and slices of it), as
+/// an operand or as a value its regions use from above; true too when
+/// `end` is not after `reader` in its block. Computed at `end` instead
+/// (fused into its consumer, or a product's loops moved down to their
+/// epilogue), `reader` would read the new contents: in a fused training
+/// step, a parameter's gradient would read another parameter after its
+/// update.
+bool writtenBetween(mlir::Operation *reader, mlir::Operation *end);
 
 } // namespace dlc
 

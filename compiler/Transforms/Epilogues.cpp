@@ -505,13 +505,19 @@ Operation *fuseEpilogue(RewriterBase &rewriter, Operation *epilogue,
     // The outermost loop moves down to the epilogue when nothing before
     // it reads the loop (it reads nothing defined after it), so that all
     // the epilogue reads is defined before it: the first part of a split
-    // epilogue, fused, is the destination of the rest's. Otherwise, and in
-    // the loops inside, what the epilogue reads moves up.
+    // epilogue, fused, is the destination of the rest's. Not past a store
+    // into a buffer the loop reads (in a fused training step, an input
+    // gradient's product by a weight that is updated before the gradient
+    // of the layer below, its relu mask, is computed: moved down, the
+    // product read the new weight). Otherwise, and in the loops inside,
+    // what the epilogue reads moves up.
     if (loop->getBlock() == epilogue->getBlock() &&
-        llvm::all_of(loop->getUsers(), [&](Operation *user) {
-          return user->getBlock() == epilogue->getBlock() &&
-                 !user->isBeforeInBlock(epilogue);
-        }))
+        llvm::all_of(loop->getUsers(),
+                     [&](Operation *user) {
+                       return user->getBlock() == epilogue->getBlock() &&
+                              !user->isBeforeInBlock(epilogue);
+                     }) &&
+        !dlc::writtenBetween(loop, epilogue))
       rewriter.moveOpBefore(loop, epilogue);
     DominanceInfo dominance(loop->getParentOp());
     SmallVector<Value> operands;
@@ -520,6 +526,11 @@ Operation *fuseEpilogue(RewriterBase &rewriter, Operation *epilogue,
         operands.push_back(operand);
     if (!moveBefore(rewriter, operands, loop, dominance))
       break;
+    // (Upstream's consumer fusion moves the loop down to the epilogue: an
+    // epilogue past such a store moves up to the loop instead.)
+    if (loop->getBlock() == epilogue->getBlock() &&
+        loop->isBeforeInBlock(epilogue) && dlc::writtenBetween(loop, epilogue))
+      rewriter.moveOpAfter(epilogue, loop);
     MutableArrayRef<LoopLikeOpInterface> loops = group;
     FailureOr<scf::SCFFuseConsumerOfSliceResult> fused =
         scf::tileAndFuseConsumer(rewriter, epilogue, loops);

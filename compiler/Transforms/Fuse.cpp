@@ -132,52 +132,6 @@ struct FuseIntoStores : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
-/// Whether something between `producer` and `consumer` (from the producer
-/// to the consumer or the op in the producer's block that holds it) may
-/// write a buffer the producer reads through a load (to_tensor, also
-/// through reshapes and slices of it). Fused, the producer's values would
-/// be computed there, after the write, from the new contents: in a fused
-/// training step, a parameter's gradient scaled by another parameter (a
-/// per-channel scale q in x p q) read q after q's update.
-bool inputWrittenBefore(Operation *producer, Operation *consumer) {
-  SmallVector<Value> buffers;
-  for (Value v : producer->getOperands())
-    while (Operation *def = v.getDefiningOp()) {
-      if (auto load = dyn_cast<bufferization::ToTensorOp>(def)) {
-        buffers.push_back(load.getBuffer());
-        break;
-      }
-      if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-               tensor::ExtractSliceOp>(def))
-        break;
-      v = def->getOperand(0);
-    }
-  if (buffers.empty())
-    return false;
-  Operation *end = producer->getBlock()->findAncestorOpInBlock(*consumer);
-  if (!end || !producer->isBeforeInBlock(end))
-    return true;
-  for (Operation *op = producer->getNextNode(); op != end;
-       op = op->getNextNode()) {
-    WalkResult written = op->walk([&](Operation *inner) {
-      auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(inner);
-      if (store && llvm::any_of(buffers, [&](Value buffer) {
-            return dlc::loadsOrStores(store, buffer);
-          }))
-        return WalkResult::interrupt();
-      // (Other writes of memory: only stores are expected here.)
-      if (!store && !isa<bufferization::ToTensorOp>(inner) &&
-          !isMemoryEffectFree(inner) &&
-          !inner->hasTrait<OpTrait::IsTerminator>())
-        return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    if (written.wasInterrupted())
-      return true;
-  }
-  return false;
-}
-
 /// Whether `op` adds its two inputs element by element: identity maps, all
 /// loops parallel, and a body that yields the sum of its two arguments.
 bool isPlainAdd(linalg::GenericOp op) {
@@ -388,7 +342,7 @@ struct DLFuseElementwise
         patterns, [](OpOperand *operand) {
           Operation *producer = operand->get().getDefiningOp();
           if (!producer || !producer->hasOneUse() ||
-              inputWrittenBefore(producer, operand->getOwner()))
+              dlc::writtenBetween(producer, operand->getOwner()))
             return false;
           auto scalar = dyn_cast<linalg::LinalgOp>(producer);
           auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());

@@ -232,7 +232,10 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     result, in place) and fused into its loops as their consumer
     (scf::tileAndFuseConsumer, into the share's scf.forall, then the
     register blocks' loops; not when a reduction loop encloses the
-    blocks): each block applies it in registers after its reduction loop
+    blocks; the loops move down to the consumer, or the consumer up to
+    them when something between stores into a buffer the product reads,
+    such as a weight the fused step updates before the layer below takes
+    its gradient): each block applies it in registers after its reduction loop
     and writes only the consumer's result; the product's loops no longer
     carry its own. Such an op may be an optimizer update that reads a
     buffer and is stored back into it alone (w - lr g after the weight

@@ -1613,6 +1613,38 @@ func.func @epilogue_split(%a: tensor<8x6xf32>, %b: tensor<6x32xf32>) -> tensor<8
 
 // -----
 
+// A product that reads a buffer stored into before its epilogue (in a
+// fused training step: an input gradient's product by a weight updated
+// before the relu mask of the layer below) keeps its place: the epilogue
+// moves up to its loops (whose blocks apply it), which read the weight
+// before the store. (Moved down to the epilogue, as upstream's consumer
+// fusion moves them, they read the new weight.)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @epilogue_before_store
+// CHECK: scf.forall
+// CHECK: vector.contract {{.*}} into vector<6x16xf32>
+// CHECK: arith.mulf %{{.*}} : vector<6x16xf32>
+// CHECK: bufferization.materialize_in_destination %{{.*}} in writable %arg1
+// CHECK-NOT: vector.contract
+// CHECK: return
+func.func @epilogue_before_store(%a: tensor<12x6xf32>, %w: memref<6x32xf32>, %new: tensor<6x32xf32>,
+                                 %mask: tensor<12x32xf32>) -> tensor<12x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %b = bufferization.to_tensor %w restrict : memref<6x32xf32> to tensor<6x32xf32>
+  %e = tensor.empty() : tensor<12x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<12x6xf32>, tensor<6x32xf32>) outs(%f : tensor<12x32xf32>) -> tensor<12x32xf32>
+  bufferization.materialize_in_destination %new in writable %w : (tensor<6x32xf32>, memref<6x32xf32>) -> ()
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %mask : tensor<12x32xf32>, tensor<12x32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %m = arith.mulf %x, %y : f32
+    linalg.yield %m : f32
+  } -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
+
+// -----
+
 // Left alone: a product read by two ops (it must be written), read
 // transposed (a block of the epilogue is not a block of the product), not
 // from a zero fill, an epilogue reading a buffer that is stored to after
