@@ -411,6 +411,50 @@ struct UnitReductionContract : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// A contraction over unit reductions (a product whose reduction is one
+/// step long, such as a weight gradient at batch 1, left without its loop)
+/// from a block C that is neither zeros nor carried by a loop (the
+/// gradient's buffer, or an L2 term the product was accumulated onto)
+/// starts from zeros, and C is added after it: C + round(a b), rounded
+/// twice, as the fused step computes it (its product from zeros, C added
+/// by the update), and as a longer reduction does (addBlockAfterLoop).
+/// One FMA from C, rounded once, made ENTRY_accumulate + ENTRY_apply differ
+/// from ENTRY in the last bits. (Here, after canonicalization: upstream's
+/// folds the addition of a contraction from zeros back into it.)
+static void addBlockAfterUnitStep(RewriterBase &rewriter,
+                                  vector::ContractionOp contract) {
+  auto type = dyn_cast<VectorType>(contract.getAccType());
+  Value acc = contract.getAcc();
+  if (!type || type.isScalable() ||
+      contract.getKind() != vector::CombiningKind::ADD ||
+      !isa<FloatType>(type.getElementType()) ||
+      isa<vector::MaskOp>(contract->getParentOp()) ||
+      matchPattern(acc, m_AnyZeroFloat()))
+    return;
+  if (auto arg = dyn_cast<BlockArgument>(acc);
+      arg && isa<scf::ForOp>(arg.getOwner()->getParentOp()))
+    return;
+  SmallVector<vector::IteratorType> iterators =
+      contract.getIteratorTypesArray();
+  AffineMap lhsMap = contract.getIndexingMapsArray()[0];
+  for (auto [i, e] : llvm::enumerate(lhsMap.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim ||
+        (iterators[dim.getPosition()] == vector::IteratorType::reduction &&
+         contract.getLhsType().getDimSize(i) != 1))
+      return;
+  }
+  Location loc = contract.getLoc();
+  rewriter.setInsertionPoint(contract);
+  Value zeros = arith::ConstantOp::create(rewriter, loc, type,
+                                          rewriter.getZeroAttr(type));
+  rewriter.modifyOpInPlace(contract,
+                           [&] { contract.getAccMutable().set(zeros); });
+  rewriter.setInsertionPointAfter(contract);
+  auto sum = arith::AddFOp::create(rewriter, loc, acc, contract.getResult());
+  rewriter.replaceAllUsesExcept(contract.getResult(), sum.getResult(), sum);
+}
+
 /// A reduction of a vector to one element (a row's total or maximum, after
 /// the loop that accumulated it lane by lane) as a tree: halves combined
 /// until one lane is left, about log2(n) dependent steps. (MLIR's lowering
@@ -628,6 +672,12 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
     getOperation().walk(
         [](func::FuncOp fn) { linalg::hoistRedundantVectorTransfers(fn); });
     MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+    SmallVector<vector::ContractionOp> contracts;
+    getOperation().walk(
+        [&](vector::ContractionOp op) { contracts.push_back(op); });
+    for (vector::ContractionOp contract : contracts)
+      addBlockAfterUnitStep(rewriter, contract);
     RewritePatternSet patterns(ctx);
     patterns.add<UnitReductionContract, ReductionTree>(ctx, /*benefit=*/2);
     vector::populateVectorContractLoweringPatterns(
@@ -648,7 +698,6 @@ struct DLLowerVectors : dlc::impl::DLLowerVectorsBase<DLLowerVectors> {
       return signalPassFailure();
     // Accumulators as rows; the extracts of the rebuilt blocks then fold
     // away (innermost loops first).
-    IRRewriter rewriter(ctx);
     SmallVector<scf::ForOp> loops;
     getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)

@@ -426,7 +426,10 @@ def DLLowerVectors : Pass<"dl-lower-vectors", "mlir::ModuleOp"> {
     vector.contract becomes outer products (one broadcast FMA per block
     row and reduction step), or, over a reduction of size 1 with both
     operands spanning the result (a piece of a total of products, such as
-    an L2 term's squares), one elementwise FMA; a reduction of a vector of
+    an L2 term's squares), one elementwise FMA (a contraction over a
+    reduction of size 1 from a block that is neither zeros nor carried by
+    a loop starts from zeros, the block added after it: the rounding of
+    the fused step, whose products start from zeros); a reduction of a vector of
     4 lanes or more to one element (a row's total or maximum, such as a
     softmax's) combines its halves in a tree (about log2 of the lanes
     dependent steps instead of one per lane), and the remaining vector

@@ -2,16 +2,34 @@
 // RUN: dl-opt %s -dl-lower-vectors=vector-width=16 -canonicalize | FileCheck %s --check-prefix=WIDE
 
 // A block contraction with a reduction step of 1 becomes one broadcast FMA
-// per block row (outer products), ready for convert-vector-to-llvm.
+// per block row (outer products), ready for convert-vector-to-llvm. From a
+// block that is neither zeros nor carried by a loop (a batch-1 weight
+// gradient accumulated onto its buffer or an L2 term), the FMAs start from
+// zeros and the block is added after them: C + round(a b), as the fused
+// step computes it (its product from zeros, C added by the update), not
+// round(C + a b).
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @block
+// CHECK-DAG: %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<8xf32>
 // CHECK-NOT: vector.contract
-// CHECK-COUNT-2: vector.fma {{.*}} : vector<8xf32>
+// CHECK-COUNT-2: vector.fma {{.*}}, %[[Z]] : vector<8xf32>
 // CHECK-NOT: vector.fma
+// CHECK: arith.addf %arg2, %{{.*}} : vector<2x8xf32>
 func.func @block(%a: vector<2x1xf32>, %b: vector<1x8xf32>, %c: vector<2x8xf32>) -> vector<2x8xf32> {
   %0 = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x1xf32>, vector<1x8xf32> into vector<2x8xf32>
+  return %0 : vector<2x8xf32>
+}
+
+// From zeros, nothing is added.
+// CHECK-LABEL: func.func @block_from_zeros
+// CHECK-COUNT-2: vector.fma
+// CHECK-NOT: arith.addf
+// CHECK: return
+func.func @block_from_zeros(%a: vector<2x1xf32>, %b: vector<1x8xf32>) -> vector<2x8xf32> {
+  %z = arith.constant dense<0.0> : vector<2x8xf32>
+  %0 = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %z : vector<2x1xf32>, vector<1x8xf32> into vector<2x8xf32>
   return %0 : vector<2x8xf32>
 }
 
