@@ -337,7 +337,9 @@ struct DLFuseElementwise
     // exception (FuseIntoStores). Nor is a scalar (a producer without
     // loops) fused into an op with loops: it would be computed again for
     // every element (Adam's bias corrections, two powf calls per element
-    // of every param, 3 % of the autoencoder's step).
+    // of every param, 3 % of the autoencoder's step). Nor one that reads a
+    // buffer something between it and its consumer stores into
+    // (dlc::writtenBetween: in a fused step, a parameter's update).
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *operand) {
           Operation *producer = operand->get().getDefiningOp();
