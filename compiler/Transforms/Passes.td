@@ -110,6 +110,13 @@ def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
       log_softmax gradient), chains of constant scalings merged
       (`c1 * (c2 * x)` -> `(c1 c2) * x`, `-(c * x)` -> `(-c) * x`), and
       `a + (-b)` -> `a - b`, `a - (-b)` -> `a + b`;
+    - products by a transposed matrix larger than the other operand and
+      the result together, `x @ transpose(w)` (a dense layer in PyTorch's
+      [out, in] layout; dense()'s input gradient `dY @ transpose(W)`):
+      `transpose(w @ transpose(x))` (the lowering copies a transposed
+      right operand: x and the result instead of all of w), or at one row
+      `reshape(sum(x * w, axis 1), [1, N])` (a row reduction per output,
+      nothing copied);
     - common subexpression elimination, so the forward values the backward
       graph recomputes (a softmax, a transpose) exist once;
     - dead-gradient elimination: gradient values nothing consumes (the

@@ -108,6 +108,44 @@ struct FoldNegatedOperand : OpRewritePattern<OpT> {
   }
 };
 
+/// x @ transpose(w), both 2-D (x [M, K], w [N, K]), where w holds more
+/// elements than x and the result together: a dense layer in PyTorch's
+/// [out, in] layout, or the input gradient dY @ transpose(W) of dense()'s
+/// [in, out] layout. The lowering copies a transposed right operand (its
+/// rows become the product's columns): all of w, every call. So:
+/// - M = 1: reshape(sum(x * w, axis 1), [1, N]), one row reduction per
+///   output, x and w both read along K, nothing copied;
+/// - M > 1: transpose(w @ transpose(x)), which copies x and the result
+///   (M K + M N elements) instead of w (N K).
+/// (The bench MLP in PyTorch's layout: inference at batch 64 1.14x the time
+/// of dense()'s layout before, 1.03x after; at batch 1 3.5x before.)
+struct ProductByTransposedRows : OpRewritePattern<dl::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(dl::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = op.getRhs().getDefiningOp<dl::TransposeOp>();
+    RankedTensorType x = dl::typeOf(op.getLhs());
+    if (!transpose || x.getRank() != 2 || !x.hasStaticShape() ||
+        transpose.getPerm() != ArrayRef<int64_t>{1, 0})
+      return failure();
+    Value w = transpose.getX();
+    RankedTensorType wType = dl::typeOf(w);
+    if (wType.getRank() != 2 || !wType.hasStaticShape())
+      return failure();
+    int64_t m = x.getDimSize(0), k = x.getDimSize(1), n = wType.getDimSize(0);
+    if (m * k + m * n >= n * k)
+      return failure();
+    dl::GraphBuilder g{rewriter, op.getLoc()};
+    Value result =
+        m == 1 ? g.reshape(g.sum(g.mul(op.getLhs(), w), {1}, false), {1, n})
+               : g.transpose(g.matmul(w, g.transpose(op.getLhs(), {1, 0})),
+                             {1, 0});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct DLSimplify : dlc::impl::DLSimplifyBase<DLSimplify> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
@@ -115,9 +153,10 @@ struct DLSimplify : dlc::impl::DLSimplifyBase<DLSimplify> {
     for (RegisteredOperationName op : ctx->getRegisteredOperations())
       if (op.getDialectNamespace() == "dl")
         op.getCanonicalizationPatterns(patterns, ctx);
-    patterns.add<ExpOfLogSoftmax, MergeScalings, NegOfScaling,
-                 FoldNegatedOperand<dl::AddOp, dl::SubOp>,
-                 FoldNegatedOperand<dl::SubOp, dl::AddOp>>(ctx);
+    patterns
+        .add<ExpOfLogSoftmax, MergeScalings, NegOfScaling,
+             ProductByTransposedRows, FoldNegatedOperand<dl::AddOp, dl::SubOp>,
+             FoldNegatedOperand<dl::SubOp, dl::AddOp>>(ctx);
     FrozenRewritePatternSet frozen(std::move(patterns));
     // Folding exposes common subexpressions and CSE exposes folds: iterate
     // until neither changes anything (a few rounds at most in practice).
