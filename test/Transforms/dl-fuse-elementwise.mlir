@@ -220,6 +220,56 @@ func.func @scalar(%x: tensor<16xf32>, %beta: tensor<f32>, %t: tensor<f32>) -> te
   return %r : tensor<16xf32>
 }
 
+// A producer read broadcast along a parallel loop of a reduction (a
+// layer's activations relu(h + b), summed with each row of the next
+// layer's weights: dl-simplify's x @ transpose(w) at one row) stays its own
+// op, computed once rather than again for every row; into an elementwise
+// consumer that broadcasts it (all loops parallel), it still fuses.
+#k = affine_map<(n, k) -> (k)>
+#nk = affine_map<(n, k) -> (n, k)>
+#n = affine_map<(n, k) -> (n)>
+// CHECK-LABEL: func.func @broadcast_into_reduction
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]}
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[A]], %arg2 :
+// CHECK-NOT: arith.maximumf
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]}
+// CHECK: arith.maximumf
+// CHECK: arith.mulf
+func.func @broadcast_into_reduction(%h: tensor<8xf32>, %b: tensor<8xf32>, %w: tensor<4x8xf32>)
+    -> (tensor<4xf32>, tensor<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%h, %b : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.addf %x, %y : f32
+    %1 = arith.maximumf %0, %zero : f32
+    linalg.yield %1 : f32
+  } -> tensor<8xf32>
+  %e4 = tensor.empty() : tensor<4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e4 : tensor<4xf32>) -> tensor<4xf32>
+  %s = linalg.generic {indexing_maps = [#k, #nk, #n], iterator_types = ["parallel", "reduction"]} ins(%a, %w : tensor<8xf32>, tensor<4x8xf32>) outs(%f : tensor<4xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<4xf32>
+  %a2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%h, %b : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.addf %x, %y : f32
+    %1 = arith.maximumf %0, %zero : f32
+    linalg.yield %1 : f32
+  } -> tensor<8xf32>
+  %e48 = tensor.empty() : tensor<4x8xf32>
+  %p = linalg.generic {indexing_maps = [#k, #nk, #nk], iterator_types = ["parallel", "parallel"]} ins(%a2, %w : tensor<8xf32>, tensor<4x8xf32>) outs(%e48 : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.mulf %x, %y : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  return %s, %p : tensor<4xf32>, tensor<4x8xf32>
+}
+
 // A stored producer that its consumer reads twice, transposed once, stays
 // (one fusion replaces one operand).
 #ij = affine_map<(i, j) -> (i, j)>
