@@ -143,8 +143,9 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     every element, nor any producer into a reduction that reads it
     broadcast along one of its parallel loops (a layer's activations in
     the row reductions of the next layer's product at one row), which
-    would compute it again for every output. The exception is a producer whose other uses are stores into
-    buffers (bufferization.materialize_in_destination: an optimizer's new
+    would compute it again for every output. The exception is a producer
+    whose other uses are stores into buffers
+    (bufferization.materialize_in_destination: an optimizer's new
     momentum, stored into its variable and read by the parameter's
     update): the fused op yields the producer's values as well, the stores
     take them and move after it, and the producer goes. Only in one block,

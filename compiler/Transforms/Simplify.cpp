@@ -3,7 +3,8 @@
 // Folding, algebraic rewrites, CSE and dead-gradient elimination on dl
 // graphs; see Passes.td. The rewrites are the ones backward graphs produce:
 // the VJPs are written plainly (DLGradients.cpp) and this pass tidies what
-// they leave.
+// they leave; and one for the lowering: products by a large transposed
+// matrix (ProductByTransposedRows).
 //
 //===----------------------------------------------------------------------===//
 
