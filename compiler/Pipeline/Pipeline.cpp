@@ -26,9 +26,10 @@
 
 using namespace mlir;
 
-std::string dlc::autodiffPipeline(bool fuseStep) {
+std::string dlc::autodiffPipeline(bool fuse) {
   return std::string("dl-pool-early,dl-autodiff") +
-         (fuseStep ? "" : "{fuse-step-limit=0}") + ",dl-simplify";
+         (fuse ? "" : "{fuse-step-limit=0}") + ",dl-simplify" +
+         (fuse ? "" : "{transposed-products=false}");
 }
 
 /// Canonicalization of structured IR (no CFG until the last conversions):

@@ -18,9 +18,10 @@ namespace dlc {
 
 /// The pipelines are lists of module passes, as dl-opt takes them in
 /// --pass-pipeline='builtin.module(...)'.
-/// dl-autodiff, then CSE and canonicalization of the result; training
-/// entries get a fused step (ENTRY_fused) where it pays when `fuseStep`.
-std::string autodiffPipeline(bool fuseStep);
+/// dl-autodiff, then CSE and canonicalization of the result; when `fuse`,
+/// training entries get a fused step (ENTRY_fused) where it pays and
+/// products by a large transposed matrix are rewritten (dl-simplify).
+std::string autodiffPipeline(bool fuse);
 /// dl -> linalg/tensor with the library's calling convention.
 std::string toLinalgPipeline();
 /// linalg on tensors -> LLVM dialect: elementwise fusion when `fuse`,

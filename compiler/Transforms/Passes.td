@@ -127,7 +127,16 @@ def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
     The softmax cross-entropy gradient is fused by construction: its VJP is
     `(softmax(z) - one_hot(y)) / B`, never the chain through log and exp.
     The pass rejects nothing; it preserves every assignment and result.
+    (`dlc -O0` and `--no-fuse` run it with transposed-products=false: the
+    one-row form relies on fusion, which keeps `x * w` from being written
+    out as a tensor of w's size.)
   }];
+  let options = [
+    Option<"transposedProducts", "transposed-products", "bool",
+           /*default=*/"true",
+           "Rewrite products by a large transposed matrix "
+           "(x @ transpose(w))">
+  ];
 }
 
 def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {

@@ -148,16 +148,19 @@ struct ProductByTransposedRows : OpRewritePattern<dl::MatmulOp> {
 };
 
 struct DLSimplify : dlc::impl::DLSimplifyBase<DLSimplify> {
+  using DLSimplifyBase::DLSimplifyBase;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     for (RegisteredOperationName op : ctx->getRegisteredOperations())
       if (op.getDialectNamespace() == "dl")
         op.getCanonicalizationPatterns(patterns, ctx);
-    patterns
-        .add<ExpOfLogSoftmax, MergeScalings, NegOfScaling,
-             ProductByTransposedRows, FoldNegatedOperand<dl::AddOp, dl::SubOp>,
-             FoldNegatedOperand<dl::SubOp, dl::AddOp>>(ctx);
+    patterns.add<ExpOfLogSoftmax, MergeScalings, NegOfScaling,
+                 FoldNegatedOperand<dl::AddOp, dl::SubOp>,
+                 FoldNegatedOperand<dl::SubOp, dl::AddOp>>(ctx);
+    if (transposedProducts)
+      patterns.add<ProductByTransposedRows>(ctx);
     FrozenRewritePatternSet frozen(std::move(patterns));
     // Folding exposes common subexpressions and CSE exposes folds: iterate
     // until neither changes anything (a few rounds at most in practice).

@@ -1,4 +1,5 @@
 // RUN: dl-opt %s -dl-simplify -split-input-file | FileCheck %s
+// RUN: dl-opt %s -dl-simplify=transposed-products=false -split-input-file | FileCheck %s --check-prefix=PLAIN
 
 // Constant arithmetic on splats folds; identities disappear.
 // CHECK-LABEL: func.func @fold
@@ -124,6 +125,11 @@ func.func @negated_scaling(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK: %[[O:.*]] = dl.matmul %arg4, %[[WT]] : tensor<64x512xf32>, tensor<512x10xf32> -> tensor<64x10xf32>
 // CHECK: %[[Q:.*]] = dl.matmul %arg0, %arg5 : tensor<8x784xf32>, tensor<784x512xf32> -> tensor<8x512xf32>
 // CHECK: return %[[Y]], %[[V]], %[[O]], %[[Q]]
+// With transposed-products=false (dlc -O0 and --no-fuse), as written.
+// PLAIN-LABEL: func.func @product_by_transposed_rows
+// PLAIN-NOT: dl.sum
+// PLAIN-COUNT-4: dl.matmul %arg
+// PLAIN: return
 func.func @product_by_transposed_rows(%x: tensor<8x784xf32>, %w: tensor<512x784xf32>, %v: tensor<1x784xf32>,
                                       %w3: tensor<10x512xf32>, %h: tensor<64x512xf32>, %b: tensor<784x512xf32>)
     -> (tensor<8x512xf32>, tensor<1x512xf32>, tensor<64x10xf32>, tensor<8x512xf32>) {

@@ -81,7 +81,8 @@ OPTIONS:
                         and the inline exp/tanh/log approximations
   --no-fuse             do not fuse elementwise ops (each op its own loop)
                         nor a training step with its optimizer update
-                        (ENTRY_fused)
+                        (ENTRY_fused), nor rewrite x @ transpose(w) for a
+                        large w (the products as written)
   --cpu=NAME            target CPU: native (default) or an LLVM CPU name
                         such as x86-64-v3, x86-64-v4, znver4
   --target=cpu          CPU code (the default and only target so far)
