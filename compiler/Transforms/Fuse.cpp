@@ -366,11 +366,11 @@ struct DLFuseElementwise
           if (!producer || !producer->hasOneUse() ||
               dlc::writtenBetween(producer, operand->getOwner()))
             return false;
-          auto scalar = dyn_cast<linalg::LinalgOp>(producer);
+          auto produced = dyn_cast<linalg::LinalgOp>(producer);
           auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());
-          if (!scalar || !consumer)
+          if (!produced || !consumer)
             return true;
-          if (scalar.getNumLoops() == 0)
+          if (produced.getNumLoops() == 0)
             return consumer.getNumLoops() == 0;
           return consumer.getNumReductionLoops() == 0 ||
                  !broadcastAlongParallelLoop(consumer, operand);
