@@ -146,6 +146,47 @@ bool broadcastAlongParallelLoop(linalg::LinalgOp consumer, OpOperand *operand) {
   return false;
 }
 
+/// Whether `op` only copies its input (a broadcast: the gradient of a sum
+/// spread back over the summed axes): one input and init, all loops
+/// parallel, a body that yields the input's element.
+bool isCopy(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumParallelLoops() != op.getNumLoops())
+    return false;
+  Block &body = op.getRegion().front();
+  return &body.front() == body.getTerminator() &&
+         body.getTerminator()->getOperand(0) == body.getArgument(0);
+}
+
+/// Each use but the first of a copy that several elementwise ops or
+/// reductions read (isCopy) reads a clone of it instead, so that each
+/// fuses its own: they read the copy's input through its map, and the
+/// copy is never written out. (The gradients of sum(q * k, axis = 3)
+/// with q [32, 64, 1, 64] and k [32, 1, 64, 64] both read dO broadcast to
+/// [32, 64, 64, 64], 32 MB written and read twice: 8.5x the step of
+/// q @ transpose(k).)
+void cloneSharedCopies(RewriterBase &rewriter, Operation *root) {
+  SmallVector<linalg::GenericOp> copies;
+  root->walk([&](linalg::GenericOp op) {
+    if (isCopy(op) && !op->hasOneUse() &&
+        llvm::all_of(op->getUses(), [](OpOperand &use) {
+          return linalg::areElementwiseOpsFusable(&use);
+        }))
+      copies.push_back(op);
+  });
+  for (linalg::GenericOp op : copies) {
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : op->getUses())
+      uses.push_back(&use);
+    rewriter.setInsertionPointAfter(op);
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      Operation *clone = rewriter.clone(*op);
+      rewriter.modifyOpInPlace(use->getOwner(),
+                               [&] { use->set(clone->getResult(0)); });
+    }
+  }
+}
+
 /// Whether `op` adds its two inputs element by element: identity maps, all
 /// loops parallel, and a body that yields the sum of its two arguments.
 bool isPlainAdd(linalg::GenericOp op) {
@@ -341,6 +382,8 @@ struct FillIntoReader : OpRewritePattern<linalg::FillOp> {
 struct DLFuseElementwise
     : dlc::impl::DLFuseElementwiseBase<DLFuseElementwise> {
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    cloneSharedCopies(rewriter, getOperation());
     RewritePatternSet patterns(&getContext());
     // Only a producer whose result has this one use is fused: fusing one
     // with other uses would compute it again in every consumer, which along
@@ -359,7 +402,8 @@ struct DLFuseElementwise
     // of w's rows). (Refusing every broadcast consumer measured mixed:
     // LeNet's step 0.97x, a ResNet-like step 1.06x.) Nor one that reads a
     // buffer something between it and its consumer stores into
-    // (dlc::writtenBetween: in a fused step, a parameter's update).
+    // (dlc::writtenBetween: in a fused step, a parameter's update). A copy
+    // (isCopy) computes nothing: it fuses into any consumer.
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *operand) {
           Operation *producer = operand->get().getDefiningOp();
@@ -372,7 +416,9 @@ struct DLFuseElementwise
             return true;
           if (produced.getNumLoops() == 0)
             return consumer.getNumLoops() == 0;
-          return consumer.getNumReductionLoops() == 0 ||
+          auto generic = dyn_cast<linalg::GenericOp>(producer);
+          return (generic && isCopy(generic)) ||
+                 consumer.getNumReductionLoops() == 0 ||
                  !broadcastAlongParallelLoop(consumer, operand);
         });
     // An elementwise op reading an elementwise op's result through a

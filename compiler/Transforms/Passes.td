@@ -152,7 +152,13 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     every element, nor any producer into a reduction that reads it
     broadcast along one of its parallel loops (a layer's activations in
     the row reductions of the next layer's product at one row), which
-    would compute it again for every output. The exception is a producer
+    would compute it again for every output. A copy (a generic whose body
+    yields its one input: a broadcast, such as the gradient of a sum
+    spread back over the summed axes) computes nothing: it fuses into any
+    consumer, and one read by several elementwise ops or reductions is
+    first cloned for each (the gradients of both operands of sum(q * k,
+    axis = 3) read dO broadcast to q * k's shape; that tensor is never
+    written out). The exception is a producer
     whose other uses are stores into buffers
     (bufferization.materialize_in_destination: an optimizer's new
     momentum, stored into its variable and read by the parameter's
@@ -193,7 +199,15 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
 def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   let summary = "Tile matrix products and convolutions into register blocks and vectorize them";
   let description = [{
-    On tensors, before bufferization: every linalg.matmul and
+    On tensors, before bufferization: first, a reduction that reads an
+    operand at index 0 in some unit dimensions (a fused
+    sum(reshape(x, [B, 1, K]) * w, axis = 2)) reads it through a
+    tensor.collapse_shape without them, and a contraction of one row, column
+    and reduction loop (and one batch loop or none) that then reads an
+    operand transposed becomes a linalg.matmul or linalg.batch_matmul of
+    linalg.transpose ops, the form the products of the language take (such
+    sums and their gradients were scalar loops: 3 to 17 times slower).
+    Then every linalg.matmul and
     linalg.batch_matmul with static shapes is first split along the loop
     threads will share (an scf.forall over the batch, or the images of a
     convolution's product; else, when the rows of A outgrow 192 KB, chunks

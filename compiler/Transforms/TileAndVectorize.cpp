@@ -38,6 +38,17 @@ struct DLTileAndVectorize
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    // A reduction that reads an operand through a unit dimension at index
+    // 0 (sum(reshape(x, [B, 1, K]) * w, axis = 2)) reads it without that
+    // dimension: a product or a sum like any other, not scalar loops.
+    SmallVector<linalg::GenericOp> unitReads;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0)
+        unitReads.push_back(op);
+    });
+    for (linalg::GenericOp op : unitReads)
+      (void)dropZeroIndices(rewriter, op);
+    transposesOutOfProducts(rewriter, getOperation());
     // Convolutions become an im2col copy and a batched matrix product
     // ([F, C KH KW] x [C KH KW, OH OW] per image), tiled below.
     SmallVector<linalg::Conv2DNchwFchwOp> convs;

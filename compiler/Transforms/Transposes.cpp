@@ -27,6 +27,82 @@ void multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
           b, loc, args[2], arith::MulFOp::create(b, loc, args[0], args[1]))});
 }
 
+/// Contractions of one row, column and reduction loop (and one batch loop
+/// or none) that read an operand transposed, as a generic (the fused
+/// sum(reshape(x, [B, 1, K]) * w, axis = 2), its gradients), become
+/// linalg.matmul or linalg.batch_matmul of linalg.transpose ops: the form
+/// the products of the language lower to, which the rest of this pass
+/// tiles (and whose transposed left operand it folds back).
+void transposesOutOfProducts(IRRewriter &rewriter, Operation *root) {
+  SmallVector<linalg::GenericOp> products;
+  root->walk([&](linalg::GenericOp op) {
+    if (op.hasPureTensorSemantics() && op.getNumDpsInputs() == 2 &&
+        linalg::isaContractionOpInterface(op) &&
+        llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      products.push_back(op);
+  });
+  for (linalg::GenericOp op : products) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->batch.size() > 1 || dims->m.size() != 1 ||
+        dims->n.size() != 1 || dims->k.size() != 1 ||
+        op.getNumLoops() != dims->batch.size() + 3)
+      continue;
+    SmallVector<unsigned> a(dims->batch.begin(), dims->batch.end()), b(a), c(a);
+    a.append({dims->m[0], dims->k[0]});
+    b.append({dims->k[0], dims->n[0]});
+    c.append({dims->m[0], dims->n[0]});
+    // The permutation that reads an operand in the order `want`, or none
+    // when its map is not a permutation of those loops.
+    auto permutation =
+        [&](OpOperand *operand,
+            ArrayRef<unsigned> want) -> std::optional<SmallVector<int64_t>> {
+      AffineMap map = op.getMatchingIndexingMap(operand);
+      if (map.getNumResults() != want.size())
+        return std::nullopt;
+      SmallVector<int64_t> perm;
+      for (unsigned loop : want) {
+        std::optional<unsigned> at =
+            map.getResultPosition(getAffineDimExpr(loop, op.getContext()));
+        if (!at)
+          return std::nullopt;
+        perm.push_back(*at);
+      }
+      return perm;
+    };
+    auto permA = permutation(op.getDpsInputOperand(0), a);
+    auto permB = permutation(op.getDpsInputOperand(1), b);
+    auto permC = permutation(op.getDpsInitOperand(0), c);
+    if (!permA || !permB || !permC || !isIdentityPermutation(*permC) ||
+        (isIdentityPermutation(*permA) && isIdentityPermutation(*permB)))
+      continue;
+    rewriter.setInsertionPoint(op);
+    auto transposed = [&](Value v, ArrayRef<int64_t> perm) -> Value {
+      if (isIdentityPermutation(perm))
+        return v;
+      auto type = cast<RankedTensorType>(v.getType());
+      Value init = tensor::EmptyOp::create(
+          rewriter, op.getLoc(), applyPermutation(type.getShape(), perm),
+          type.getElementType());
+      return linalg::TransposeOp::create(rewriter, op.getLoc(), v, init, perm)
+          ->getResult(0);
+    };
+    SmallVector<Value> inputs{transposed(op.getDpsInputs()[0], *permA),
+                              transposed(op.getDpsInputs()[1], *permB)};
+    Operation *product =
+        dims->batch.empty()
+            ? linalg::MatmulOp::create(rewriter, op.getLoc(),
+                                       op.getResultTypes(), inputs,
+                                       op.getDpsInits())
+                  .getOperation()
+            : linalg::BatchMatmulOp::create(rewriter, op.getLoc(),
+                                            op.getResultTypes(), inputs,
+                                            op.getDpsInits())
+                  .getOperation();
+    rewriter.replaceOp(op, product->getResults());
+  }
+}
+
 /// Whether the rows of a matrix lie a power of two of 1 KB or more apart:
 /// a column of it then falls into 4 of L1's 64 sets or fewer (32 lines
 /// with 8 ways).

@@ -134,6 +134,13 @@ std::optional<SmallVector<int64_t>> sharedTiles(mlir::linalg::LinalgOp op,
 void vectorizeReductions(mlir::IRRewriter &rewriter, mlir::Operation *root,
                          int64_t width);
 
+//===- VectorizeElementwise.cpp -------------------------------------------===//
+
+/// `op` with each operand indexed at 0 in some of its dimensions read
+/// through a view without those dimensions (a tensor op: its inputs
+/// only); false, `op` unchanged, when one is not a plain unit dimension.
+bool dropZeroIndices(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op);
+
 //===- Epilogues.cpp ------------------------------------------------------===//
 
 /// Marks a part of a row-streamed product (splitStreams): streamed whatever
@@ -234,6 +241,10 @@ void splitStreams(mlir::IRRewriter &rewriter, mlir::Operation *root,
 
 /// The body of a multiply-accumulate contraction: out + lhs * rhs.
 void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
+
+/// Contractions (a batch loop or none) that read an operand transposed
+/// become matmul or batch_matmul ops of explicit transposes.
+void transposesOutOfProducts(mlir::IRRewriter &rewriter, mlir::Operation *root);
 
 /// Matrix products whose left operand is a transposed matrix read that
 /// matrix as it is (no transposed copy).

@@ -79,10 +79,13 @@ static bool elementwise(linalg::GenericOp op) {
 }
 
 /// `op` with each operand indexed at 0 in some of its dimensions (a bias
-/// of shape [C, 1, 1] added to every pixel) read through a view without
-/// those dimensions instead, so that its map names loops only. False (and
-/// `op` unchanged) when such a dimension is not a plain unit dimension.
-static bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
+/// of shape [C, 1, 1] added to every pixel, x of reshape(x, [B, 1, K])
+/// multiplied by w [N, K]) read through a view without those dimensions
+/// instead (memref.collapse_shape; on tensors tensor.collapse_shape, of
+/// the inputs only), so that its map names loops only. False (and `op`
+/// unchanged) when such a dimension is not a plain unit dimension, or is
+/// one of a tensor op's inits.
+bool dropZeroIndices(RewriterBase &rewriter, linalg::GenericOp op) {
   // For each operand to view anew: its dimension groups and kept results.
   struct View {
     OpOperand *operand;
@@ -92,10 +95,11 @@ static bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
   SmallVector<View> views;
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    auto type = cast<MemRefType>(operand.get().getType());
+    auto type = cast<ShapedType>(operand.get().getType());
     if (llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
       continue;
-    if (!type.getLayout().isIdentity())
+    auto memref = dyn_cast<MemRefType>(type);
+    if (memref ? !memref.getLayout().isIdentity() : op.isDpsInit(&operand))
       return false;
     // Each zero index joins the group of the dimension before it (or, at
     // the front, the first one indexed by a loop).
@@ -120,8 +124,12 @@ static bool dropZeroIndices(IRRewriter &rewriter, linalg::GenericOp op) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   rewriter.setInsertionPoint(op);
   for (View &view : views) {
-    Value collapsed = memref::CollapseShapeOp::create(
-        rewriter, op.getLoc(), view.operand->get(), view.groups);
+    Value source = view.operand->get();
+    Value collapsed = isa<MemRefType>(source.getType())
+                          ? Value(memref::CollapseShapeOp::create(
+                                rewriter, op.getLoc(), source, view.groups))
+                          : Value(tensor::CollapseShapeOp::create(
+                                rewriter, op.getLoc(), source, view.groups));
     unsigned n = view.operand->getOperandNumber();
     maps[n] =
         AffineMap::get(maps[n].getNumDims(), 0, view.kept, op.getContext());

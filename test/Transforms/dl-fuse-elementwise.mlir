@@ -270,6 +270,47 @@ func.func @broadcast_into_reduction(%h: tensor<8xf32>, %b: tensor<8xf32>, %w: te
   return %s, %p : tensor<4xf32>, tensor<4x8xf32>
 }
 
+// A copy (the gradient of a sum spread back over the summed axis) read by
+// two reductions, the gradients of a product's two operands: each reads
+// the copy's input through its map, and the copy (here [2, 4, 4, 8]) is
+// never written out. The same for a copy read broadcast along a parallel
+// loop of a reduction: nothing is computed again.
+#bmnk = affine_map<(b, m, n, k) -> (b, m, n, k)>
+#bmn0 = affine_map<(b, m, n, k) -> (b, m, n, 0)>
+#b0nk = affine_map<(b, m, n, k) -> (b, 0, n, k)>
+#bmk = affine_map<(b, m, n, k) -> (b, m, k)>
+#bm0k = affine_map<(b, m, n, k) -> (b, m, 0, k)>
+#bnk = affine_map<(b, m, n, k) -> (b, n, k)>
+// CHECK-LABEL: func.func @shared_copy
+// CHECK-NOT: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%arg0, %arg2 : tensor<2x4x4x1xf32>, tensor<2x1x4x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "reduction", "parallel", "parallel"]} ins(%arg0, %arg1 : tensor<2x4x4x1xf32>, tensor<2x4x1x8xf32>)
+// CHECK-NOT: linalg.generic
+func.func @shared_copy(%g: tensor<2x4x4x1xf32>, %q: tensor<2x4x1x8xf32>, %k: tensor<2x1x4x8xf32>)
+    -> (tensor<2x4x8xf32>, tensor<2x4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e4 = tensor.empty() : tensor<2x4x4x8xf32>
+  %spread = linalg.generic {indexing_maps = [#bmn0, #bmnk], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%g : tensor<2x4x4x1xf32>) outs(%e4 : tensor<2x4x4x8xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    linalg.yield %x : f32
+  } -> tensor<2x4x4x8xf32>
+  %e3 = tensor.empty() : tensor<2x4x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e3 : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %dq = linalg.generic {indexing_maps = [#bmnk, #b0nk, #bmk], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%spread, %k : tensor<2x4x4x8xf32>, tensor<2x1x4x8xf32>) outs(%f : tensor<2x4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<2x4x8xf32>
+  %dk = linalg.generic {indexing_maps = [#bmnk, #bm0k, #bnk], iterator_types = ["parallel", "reduction", "parallel", "parallel"]} ins(%spread, %q : tensor<2x4x4x8xf32>, tensor<2x4x1x8xf32>) outs(%f : tensor<2x4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<2x4x8xf32>
+  return %dq, %dk : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+}
+
 // A stored producer that its consumer reads twice, transposed once, stays
 // (one fusion replaces one operand).
 #ij = affine_map<(i, j) -> (i, j)>

@@ -1123,18 +1123,101 @@ func.func @sum_pixels(%g: tensor<64x6x28x28xf32>, %o: tensor<6xf32>) -> tensor<6
 
 // -----
 
+// sum(reshape(x, [16, 1, 96]) * w, axis = 2) with w [64, 96], fused: a
+// product that reads x through a unit dimension at index 0 and w as
+// [N, K]. x is read without the unit dimension (the view folds into the
+// reshape), w transposed in 16 x 16 blocks, and the product tiled as
+// x @ transpose(w) is (it was scalar loops: 15 to 42 times the product's
+// time).
+// CHECK-LABEL: func.func @unit_read_product
+// CHECK-NOT: tensor.expand_shape
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>) outs(%{{.*}} : tensor<16x16xf32>) permutation = [1, 0]
+// CHECK: vector.transfer_read %arg0[{{.*}}]{{.*}} : tensor<16x96xf32>, vector<5x1xf32>
+// CHECK: vector.contract {{.*}} : vector<5x1xf32>, vector<1x16xf32> into vector<5x16xf32>
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @unit_read_product(%x: tensor<16x96xf32>, %w: tensor<64x96xf32>) -> tensor<16x64xf32> {
+  %cst = arith.constant 0.0 : f32
+  %xe = tensor.expand_shape %x [[0], [1, 2]] output_shape [16, 1, 96] : tensor<16x96xf32> into tensor<16x1x96xf32>
+  %e = tensor.empty() : tensor<16x64xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, 0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%xe, %w : tensor<16x1x96xf32>, tensor<64x96xf32>) outs(%z : tensor<16x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<16x64xf32>
+  return %0 : tensor<16x64xf32>
+}
+
+// -----
+
+// Its weight gradient, sum over the batch of dY [16, 64, 1] * x [16, 1,
+// 96]: both read without their unit dimensions, and dY, the left operand
+// read transposed, in place (no transpose).
+// CHECK-LABEL: func.func @unit_read_gradient
+// CHECK-DAG: %[[G:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1, 2]] : tensor<16x64x1xf32> into tensor<16x64xf32>
+// CHECK-DAG: %[[X:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1], [2]] : tensor<16x1x96xf32> into tensor<16x96xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: vector.transfer_read %[[G]][{{.*}}]{{.*}} : tensor<16x64xf32>, vector<1x6xf32>
+// CHECK: vector.transfer_read %[[X]][{{.*}}]{{.*}} : tensor<16x96xf32>, vector<1x16xf32>
+// CHECK: vector.contract {{.*}} : vector<1x6xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @unit_read_gradient(%g: tensor<16x64x1xf32>, %x: tensor<16x1x96xf32>) -> tensor<64x96xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x96xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<64x96xf32>) -> tensor<64x96xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, 0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>], iterator_types = ["reduction", "parallel", "parallel"]} ins(%g, %x : tensor<16x64x1xf32>, tensor<16x1x96xf32>) outs(%z : tensor<64x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<64x96xf32>
+  return %0 : tensor<64x96xf32>
+}
+
+// -----
+
+// Attention's scores written as sum(q [4, 8, 1, 40] * k [4, 1, 8, 40],
+// axis = 3): a batched product of q by transpose(k), k transposed per
+// batch.
+// CHECK-LABEL: func.func @unit_read_batch
+// CHECK-DAG: %[[Q:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1, 2], [3]] : tensor<4x8x1x40xf32> into tensor<4x8x40xf32>
+// CHECK-DAG: %[[K:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1], [2], [3]] : tensor<4x1x8x40xf32> into tensor<4x8x40xf32>
+// CHECK: %[[KT:.*]] = scf.forall
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x8x10xf32>) outs(%{{.*}} : tensor<1x10x8xf32>) permutation = [0, 2, 1]
+// CHECK: scf.forall (%[[B:.*]]) in (4)
+// CHECK: vector.transfer_read %[[Q]][%[[B]], %c0, %{{.*}}]{{.*}} : tensor<4x8x40xf32>, vector<1x8x1xf32>
+// CHECK: vector.transfer_read %[[KT]][%[[B]], %{{.*}}, %c0]{{.*}} : tensor<4x40x8xf32>, vector<1x1x8xf32>
+// CHECK: vector.contract {{.*}} : vector<1x8x1xf32>, vector<1x1x8xf32> into vector<1x8x8xf32>
+func.func @unit_read_batch(%q: tensor<4x8x1x40xf32>, %k: tensor<4x1x8x40xf32>) -> tensor<4x8x8xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8x8xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<4x8x1x40xf32>, tensor<4x1x8x40xf32>) outs(%z : tensor<4x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<4x8x8xf32>
+  return %0 : tensor<4x8x8xf32>
+}
+
+// -----
+
 // Batch norm's variance, sum((x - mean)^2) over all but the channels: a
 // sum of a term of the tensor and a broadcast (the channel's mean), as the
 // sum above, each step a row of (x - mean)^2 from a broadcast mean. (It
 // was a loop over the images around a parallel loop over the channels,
 // each element a scalar load, add and store.) A product is not such a sum.
+// The mean, read at index 0 in its unit dimensions, is read through a view
+// without them.
 // CHECK-LABEL: func.func @sum_with_broadcast
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2]] : tensor<6x1x1xf32> into tensor<6xf32>
 // CHECK: scf.forall (%[[C:.*]]) in (6)
 // CHECK: %[[SUMS:.*]] = scf.for %[[N:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x1x1x28xf32>)
 // CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<1x1x1x28xf32>)
 // CHECK: %[[ROW:.*]] = vector.transfer_read %arg0[%[[N]], %[[C]], %[[H]], %c0]{{.*}} : tensor<64x6x28x28xf32>, vector<1x1x1x28xf32>
-// CHECK: %[[MEAN:.*]] = vector.transfer_read %arg1[%[[C]], %c0, %c0]{{.*}} : tensor<6x1x1xf32>, vector<1x1x28xf32>
-// CHECK: %[[MEANS:.*]] = vector.broadcast %[[MEAN]] : vector<1x1x28xf32> to vector<1x1x1x28xf32>
+// CHECK: %[[MEAN:.*]] = vector.transfer_read %[[FLAT]][%[[C]]]{{.*}} : tensor<6xf32>, vector<1xf32>
+// CHECK: %[[MEANS:.*]] = vector.broadcast %[[MEAN]] : vector<1xf32> to vector<1x1x1x28xf32>
 // CHECK: %[[D:.*]] = arith.subf %[[ROW]], %[[MEANS]] : vector<1x1x1x28xf32>
 // CHECK: %[[SQ:.*]] = arith.mulf %[[D]], %[[D]] : vector<1x1x1x28xf32>
 // CHECK: arith.addf %[[ACC]], %[[SQ]] : vector<1x1x1x28xf32>
