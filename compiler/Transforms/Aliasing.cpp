@@ -98,7 +98,9 @@ bool dlc::loadsOrStores(Operation *op, Value buffer) {
   return false;
 }
 
-bool dlc::writtenBetween(Operation *reader, Operation *end) {
+bool dlc::writtenBetween(Operation *reader, Operation *end, Operation *begin) {
+  if (!begin)
+    begin = reader;
   llvm::SetVector<Value> read;
   read.insert(reader->operand_begin(), reader->operand_end());
   getUsedValuesDefinedAbove(reader->getRegions(), read);
@@ -116,10 +118,10 @@ bool dlc::writtenBetween(Operation *reader, Operation *end) {
     }
   if (buffers.empty())
     return false;
-  Operation *last = reader->getBlock()->findAncestorOpInBlock(*end);
-  if (!last || !reader->isBeforeInBlock(last))
+  Operation *last = begin->getBlock()->findAncestorOpInBlock(*end);
+  if (!last || !begin->isBeforeInBlock(last))
     return true;
-  for (Operation *op = reader->getNextNode(); op != last;
+  for (Operation *op = begin->getNextNode(); op != last;
        op = op->getNextNode()) {
     WalkResult written = op->walk([&](Operation *inner) {
       if (auto store =

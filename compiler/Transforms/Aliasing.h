@@ -30,16 +30,18 @@ bool mayAlias(mlir::Value v, mlir::Value dst);
 /// the memref `buffer`; a store into something other than a buffer counts.
 bool loadsOrStores(mlir::Operation *op, mlir::Value buffer);
 
-/// Whether something after `reader` and before `end` (or before the op of
-/// reader's block that holds `end`) may write a buffer that `reader` reads
-/// through a load (to_tensor, also through reshapes and slices of it), as
-/// an operand or as a value its regions use from above; true too when
-/// `end` is not after `reader` in its block. Computed at `end` instead
-/// (fused into its consumer, or a product's loops moved down to their
-/// epilogue), `reader` would read the new contents: in a fused training
-/// step, a parameter's gradient would read another parameter after its
-/// update.
-bool writtenBetween(mlir::Operation *reader, mlir::Operation *end);
+/// Whether something after `begin` (by default `reader`) and before `end`
+/// (or before the op of begin's block that holds `end`) may write a buffer
+/// that `reader` reads through a load (to_tensor, also through reshapes
+/// and slices of it), as an operand or as a value its regions use from
+/// above; true too when `end` is not after `begin` in its block. Computed
+/// at `end` instead (fused into its consumer, or a product's loops moved
+/// down to their epilogue), `reader` would read the new contents: in a
+/// fused training step, a parameter's gradient would read another
+/// parameter after its update. (With `begin`, `end` is `reader`: whether
+/// it may move up to `begin`.)
+bool writtenBetween(mlir::Operation *reader, mlir::Operation *end,
+                    mlir::Operation *begin = nullptr);
 
 } // namespace dlc
 

@@ -13,6 +13,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace dlc {
 #define GEN_PASS_DEF_DLFUSEELEMENTWISE
@@ -185,6 +186,46 @@ void cloneSharedCopies(RewriterBase &rewriter, Operation *root) {
                                [&] { use->set(clone->getResult(0)); });
     }
   }
+}
+
+/// Consumers that would fuse a producer with one use but for a store
+/// between the two into a buffer the producer reads move up to just after
+/// the producer, where they can: every value they use is defined before
+/// it, and nothing between the two writes a buffer they read. In a fused
+/// step, the input gradient sum(dY * w, axis = 1) of a product written
+/// as a broadcast product summed over an axis has its sum after w's update
+/// (the update follows the last op that reads w: the multiply); fused
+/// there, it reads w's old values and computes as accumulate does (one
+/// FMA per element, where the multiply written out and summed rounds
+/// twice: the fused step differed from accumulate + apply in the last
+/// bits).
+void hoistBlockedConsumers(RewriterBase &rewriter, Operation *root) {
+  SmallVector<std::pair<Operation *, Operation *>> moves;
+  root->walk([&](linalg::GenericOp consumer) {
+    for (OpOperand *operand : consumer.getDpsInputOperands()) {
+      Operation *producer = operand->get().getDefiningOp();
+      if (!producer || !producer->hasOneUse() ||
+          producer->getBlock() != consumer->getBlock() ||
+          !linalg::areElementwiseOpsFusable(operand) ||
+          !dlc::writtenBetween(producer, consumer))
+        continue;
+      llvm::SetVector<Value> used;
+      used.insert(consumer->operand_begin(), consumer->operand_end());
+      getUsedValuesDefinedAbove(consumer->getRegions(), used);
+      // (A value defined outside the block dominates all of it.)
+      bool available = llvm::all_of(used, [&](Value v) {
+        Operation *def = v.getDefiningOp();
+        return !def || def->getBlock() != producer->getBlock() ||
+               def == producer || def->isBeforeInBlock(producer);
+      });
+      if (available && !dlc::writtenBetween(consumer, consumer, producer)) {
+        moves.push_back({producer, consumer});
+        return;
+      }
+    }
+  });
+  for (auto [producer, consumer] : moves)
+    rewriter.moveOpAfter(consumer, producer);
 }
 
 /// Whether `op` adds its two inputs element by element: identity maps, all
@@ -384,6 +425,7 @@ struct DLFuseElementwise
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     cloneSharedCopies(rewriter, getOperation());
+    hoistBlockedConsumers(rewriter, getOperation());
     RewritePatternSet patterns(&getContext());
     // Only a producer whose result has this one use is fused: fusing one
     // with other uses would compute it again in every consumer, which along

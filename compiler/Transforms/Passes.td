@@ -158,7 +158,13 @@ def DLFuseElementwise : Pass<"dl-fuse-elementwise", "mlir::ModuleOp"> {
     consumer, and one read by several elementwise ops or reductions is
     first cloned for each (the gradients of both operands of sum(q * k,
     axis = 3) read dO broadcast to q * k's shape; that tensor is never
-    written out). The exception is a producer
+    written out). A consumer that would fuse a producer but for a store
+    between the two into a buffer the producer reads (in a fused step, a
+    parameter's update between the multiply of sum(dY * w, axis = 1) and
+    its sum) first moves up to the producer, when every value it uses is
+    defined before it and nothing between them writes a buffer it reads:
+    it then fuses and reads the old values, computing as the accumulate
+    entry does. The exception is a producer
     whose other uses are stores into buffers
     (bufferization.materialize_in_destination: an optimizer's new
     momentum, stored into its variable and read by the parameter's

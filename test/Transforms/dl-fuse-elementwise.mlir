@@ -116,14 +116,16 @@ func.func @overwritten(%arena: memref<64xi8>, %u: tensor<8xf32>) -> tensor<8xf32
   return %r : tensor<8xf32>
 }
 
-// Not fused either: a single-use producer that reads a variable (q, here
-// through a reshape) stored before its consumer: fused, it would read q's
-// new value (a fused step's gradient of p in x p q, after q's update).
-// The same producer with no store between fuses.
+// Not fused where it stands either: a single-use producer that reads a
+// variable (q, here through a reshape) stored before its consumer: fused
+// there, it would read q's new value (a fused step's gradient of p in x p
+// q, after q's update). The consumer moves up to it instead, and the two
+// fuse before the store (@blocked_consumer below). The same producer with
+// no store between fuses.
 // CHECK-LABEL: func.func @read_then_stored
-// CHECK: %[[S:.*]] = linalg.generic
+// CHECK: linalg.generic {{.*}} ins(%collapsed, %arg1
 // CHECK: bufferization.materialize_in_destination %{{.*}} in writable %arg0
-// CHECK: linalg.generic {{.*}} ins(%[[S]], %arg1
+// CHECK-NOT: linalg.generic
 // CHECK-LABEL: func.func @read_not_stored
 // CHECK-COUNT-1: linalg.generic
 // CHECK-NOT: linalg.generic
@@ -334,6 +336,87 @@ func.func @stored_twice(%arena: memref<64xi8>, %g: tensor<4x4xf32>) -> tensor<4x
     linalg.yield %0 : f32
   } -> tensor<4x4xf32>
   return %r : tensor<4x4xf32>
+}
+
+// A consumer that would fuse its producer but for a store between them
+// into a buffer the producer reads (in a fused step, the input gradient
+// sum(dY * w, axis = 0) after w's update) moves up to the producer and
+// fuses there: it reads w before the store, as it would have unfused,
+// and computes as the accumulate entry does.
+#ab = affine_map<(n, k) -> (n, k)>
+#b = affine_map<(n, k) -> (k)>
+// CHECK-LABEL: func.func @blocked_consumer
+// CHECK: %[[W:.*]] = bufferization.to_tensor
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%arg1, %[[W]] : tensor<4x8xf32>, tensor<4x8xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[W]] :
+// CHECK: bufferization.materialize_in_destination
+// CHECK-NOT: linalg.generic
+func.func @blocked_consumer(%arena: memref<128xi8>, %dy: tensor<4x8xf32>) -> tensor<8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %e8 = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e8 : tensor<8xf32>) -> tensor<8xf32>
+  %wbuf = memref.view %arena[%c0][] : memref<128xi8> to memref<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %w = bufferization.to_tensor %wbuf restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %p = linalg.generic {indexing_maps = [#ab, #ab, #ab], iterator_types = ["parallel", "parallel"]} ins(%dy, %w : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  %wn = linalg.generic {indexing_maps = [#ab, #ab], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.mulf %a, %half : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %wn in restrict writable %wbuf : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  %s = linalg.generic {indexing_maps = [#ab, #b], iterator_types = ["reduction", "parallel"]} ins(%p : tensor<4x8xf32>) outs(%f : tensor<8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.addf %out, %a : f32
+    linalg.yield %0 : f32
+  } -> tensor<8xf32>
+  return %s : tensor<8xf32>
+}
+
+// The same consumer reading the stored buffer too stays where it is, and
+// so does its producer (neither reads what it would not have).
+// CHECK-LABEL: func.func @blocked_consumer_reads_store
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%arg1, %{{.*}} :
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}} :
+// CHECK: bufferization.materialize_in_destination
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]}
+func.func @blocked_consumer_reads_store(%arena: memref<128xi8>, %dy: tensor<4x8xf32>) -> tensor<8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %e8 = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e8 : tensor<8xf32>) -> tensor<8xf32>
+  %wbuf = memref.view %arena[%c0][] : memref<128xi8> to memref<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %w = bufferization.to_tensor %wbuf restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %p = linalg.generic {indexing_maps = [#ab, #ab, #ab], iterator_types = ["parallel", "parallel"]} ins(%dy, %w : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.mulf %a, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  %wn = linalg.generic {indexing_maps = [#ab, #ab], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %0 = arith.mulf %a, %half : f32
+    linalg.yield %0 : f32
+  } -> tensor<4x8xf32>
+  bufferization.materialize_in_destination %wn in restrict writable %wbuf : (tensor<4x8xf32>, memref<4x8xf32>) -> ()
+  %w2 = bufferization.to_tensor %wbuf restrict : memref<4x8xf32> to tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [#ab, #ab, #b], iterator_types = ["reduction", "parallel"]} ins(%p, %w2 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%f : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %0 = arith.addf %a, %b : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<8xf32>
+  return %s : tensor<8xf32>
 }
 
 // An elementwise op reading an elementwise result through a collapse_shape
