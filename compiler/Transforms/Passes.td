@@ -366,8 +366,10 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     backward sums, not products) become an scf.forall over the
     kept dimensions and vector code: a vector of sums along a kept
     innermost dimension, or, along a summed one, a vector of partial sums
-    a row long (rows in pieces of up to 32) that each row is added to,
-    summed after the loops. Totals over every element (inputs with identity maps, a
+    a row long (rows in pieces of up to 32; rows of 256 or more, divisible
+    by two vectors, up to 4 at a time in pieces of two vectors, so that a
+    broadcast operand's piece is read once for them all) that each row is
+    added to, summed after the loops. Totals over every element (inputs with identity maps, a
     rank-0 result, no linalg.index in the body) run over the flattened
     elements as a vector of partial sums (linalg::splitReduction), then
     the sum of that vector; totals that broadcast an input (a loss fused

@@ -43,6 +43,18 @@ constexpr int64_t kTotalChunks = 64;
 /// which also has kTotalChunkElements elements at least.
 constexpr int64_t kSumChunkRows = 64;
 
+/// Rows of at least kBlockedRowLength elements summed along them (the row
+/// reductions of a product at one row, dl-simplify's sum(x * w, axis = 1))
+/// are summed up to kBlockedRows at a time (a divisor of the rows), in
+/// pieces of two vectors when those divide the row: a piece of x is read
+/// once for all of them, and their independent sums hide the additions'
+/// latency. One row at a time in pieces of 28, the PyTorch-layout MLP's
+/// 512 x 784 at one row took 40.7 us on a Zen 4 with AVX2, 24.0 us so
+/// (dense()'s layout: 26.0 us); the step of a layer norm over rows of 512
+/// and softmaxes over rows of 256 and more are unchanged.
+constexpr int64_t kBlockedRowLength = 256;
+constexpr int64_t kBlockedRows = 4;
+
 /// The chunks a total over `elements` splits into, a divisor of `groups`
 /// (the whole pieces a chunk must be made of); 1: not split.
 static int64_t totalChunks(int64_t groups, int64_t elements) {
@@ -371,9 +383,16 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root, int64_t width) {
         steps[d] = 1;
     }
     // A long summed row is summed in pieces of up to 32 elements (one
-    // vector of it would be split into dozens of instructions by LLVM).
+    // vector of it would be split into dozens of instructions by LLVM);
+    // rows of kBlockedRowLength or more several at a time.
     if (!keepsLast)
       steps[last] = divisorUpTo(ranges[last], 32);
+    if (!keepsLast && ranges[last] >= kBlockedRowLength && last >= 1 &&
+        iterators[last - 1] == utils::IteratorType::parallel &&
+        ranges[last] % (2 * width) == 0) {
+      shared[last - 1] = divisorUpTo(ranges[last - 1], kBlockedRows);
+      steps[last] = 2 * width;
+    }
     Operation *inner =
         tileOp(rewriter, op, shared, scf::SCFTilingOptions::LoopType::ForallOp);
     if (!inner)
