@@ -116,7 +116,10 @@ def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
       `transpose(w @ transpose(x))` (the lowering copies a transposed
       right operand: x and the result instead of all of w), or at one row
       `reshape(sum(x * w, axis 1), [1, N])` (a row reduction per output,
-      nothing copied);
+      nothing copied), or at 2 to 4 rows (dlc::kDotRows) with rows of 256
+      or more (dlc::kDotDepth), a multiple of 16,
+      `sum(reshape(x, [M, 1, K]) * w, axis 2)` (dot products along the
+      rows, which dl-tile-and-vectorize sums a few rows of w at a time);
     - common subexpression elimination, so the forward values the backward
       graph recomputes (a softmax, a transpose) exist once;
     - dead-gradient elimination: gradient values nothing consumes (the
@@ -128,8 +131,8 @@ def DLSimplify : Pass<"dl-simplify", "mlir::ModuleOp"> {
     `(softmax(z) - one_hot(y)) / B`, never the chain through log and exp.
     The pass rejects nothing; it preserves every assignment and result.
     (`dlc -O0` and `--no-fuse` run it with transposed-products=false: the
-    one-row form relies on fusion, which keeps `x * w` from being written
-    out as a tensor of w's size.)
+    one-row and dot-product forms rely on fusion, which keeps `x * w`
+    from being written out as a tensor of w's size or larger.)
   }];
   let options = [
     Option<"transposedProducts", "transposed-products", "bool",
@@ -212,7 +215,13 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     and reduction loop (and one batch loop or none) that then reads an
     operand transposed becomes a linalg.matmul or linalg.batch_matmul of
     linalg.transpose ops, the form the products of the language take (such
-    sums and their gradients were scalar loops: 3 to 17 times slower).
+    sums and their gradients were scalar loops: 3 to 17 times slower);
+    but a product of up to 4 rows by a matrix read as rows of its
+    transpose, [M, K] x [N, K]^T with K of 256 or more, divisible by the
+    vector width (dl-simplify's form of x @ transpose(w) at 2 to 4 rows),
+    is summed as dot products along K instead: an scf.forall over blocks
+    of w's rows (about 8 accumulators: all M rows by 8 / M of w's), each
+    step a vector of K from each row, the lanes summed after the loop.
     Then every linalg.matmul and
     linalg.batch_matmul with static shapes is first split along the loop
     threads will share (an scf.forall over the batch, or the images of a

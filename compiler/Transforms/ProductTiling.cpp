@@ -337,7 +337,8 @@ std::optional<linalg::ContractionDimensions> plainProduct(linalg::LinalgOp op) {
 /// its (innermost) m and n loops, 1 for batch, reduction and other m/n
 /// loops. None when the op is not a contraction with static loops.
 std::optional<Tiling> contractionTiles(linalg::LinalgOp op, int64_t width) {
-  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op) ||
+      isDotProducts(op, width))
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))

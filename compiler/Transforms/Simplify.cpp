@@ -138,10 +138,14 @@ struct ProductByTransposedRows : OpRewritePattern<dl::MatmulOp> {
     if (m * k + m * n >= n * k)
       return failure();
     dl::GraphBuilder g{rewriter, op.getLoc()};
-    Value result =
-        m == 1 ? g.reshape(g.sum(g.mul(op.getLhs(), w), {1}, false), {1, n})
-               : g.transpose(g.matmul(w, g.transpose(op.getLhs(), {1, 0})),
-                             {1, 0});
+    Value result;
+    if (m == 1)
+      result = g.reshape(g.sum(g.mul(op.getLhs(), w), {1}, false), {1, n});
+    else if (m <= dlc::kDotRows && k >= dlc::kDotDepth && k % 16 == 0)
+      result = g.sum(g.mul(g.reshape(op.getLhs(), {m, 1, k}), w), {2}, false);
+    else
+      result =
+          g.transpose(g.matmul(w, g.transpose(op.getLhs(), {1, 0})), {1, 0});
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -48,7 +48,7 @@ struct DLTileAndVectorize
     });
     for (linalg::GenericOp op : unitReads)
       (void)dropZeroIndices(rewriter, op);
-    transposesOutOfProducts(rewriter, getOperation());
+    transposesOutOfProducts(rewriter, getOperation(), vectorWidth);
     // Convolutions become an im2col copy and a batched matrix product
     // ([F, C KH KW] x [C KH KW, OH OW] per image), tiled below.
     SmallVector<linalg::Conv2DNchwFchwOp> convs;

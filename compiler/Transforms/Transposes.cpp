@@ -33,11 +33,12 @@ void multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
 /// linalg.matmul or linalg.batch_matmul of linalg.transpose ops: the form
 /// the products of the language lower to, which the rest of this pass
 /// tiles (and whose transposed left operand it folds back).
-void transposesOutOfProducts(IRRewriter &rewriter, Operation *root) {
+void transposesOutOfProducts(IRRewriter &rewriter, Operation *root,
+                             int64_t width) {
   SmallVector<linalg::GenericOp> products;
   root->walk([&](linalg::GenericOp op) {
     if (op.hasPureTensorSemantics() && op.getNumDpsInputs() == 2 &&
-        linalg::isaContractionOpInterface(op) &&
+        linalg::isaContractionOpInterface(op) && !isDotProducts(op, width) &&
         llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
       products.push_back(op);
   });

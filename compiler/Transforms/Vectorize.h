@@ -128,6 +128,10 @@ std::optional<SmallVector<int64_t>> sharedTiles(mlir::linalg::LinalgOp op,
 
 //===- VectorizeReductions.cpp --------------------------------------------===//
 
+/// Whether `op` is a product of a few rows by a matrix read as rows of its
+/// transpose with long rows, which vectorizeReductions sums as dot products.
+bool isDotProducts(mlir::linalg::LinalgOp op, int64_t width);
+
 /// Sums of tensors under `root` over some of their dimensions (totals,
 /// bias gradients) as vector code; large ones in chunks that threads
 /// share.
@@ -244,7 +248,8 @@ void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
 
 /// Contractions (a batch loop or none) that read an operand transposed
 /// become matmul or batch_matmul ops of explicit transposes.
-void transposesOutOfProducts(mlir::IRRewriter &rewriter, mlir::Operation *root);
+void transposesOutOfProducts(mlir::IRRewriter &rewriter, mlir::Operation *root,
+                             int64_t width);
 
 /// Matrix products whose left operand is a transposed matrix read that
 /// matrix as it is (no transposed copy).

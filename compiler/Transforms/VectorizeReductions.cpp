@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/DLToLinalg/Utils.h"
+#include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/Vectorize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -54,6 +55,29 @@ constexpr int64_t kSumChunkRows = 64;
 /// and softmaxes over rows of 256 and more are unchanged.
 constexpr int64_t kBlockedRowLength = 256;
 constexpr int64_t kBlockedRows = 4;
+
+/// Products of at most kDotRows rows by a matrix read as rows of its
+/// transpose, [M, K] x [N, K]^T with K at least kBlockedRowLength (dense
+/// layers in PyTorch's [out, in] layout at a few rows, as dl-simplify
+/// writes them: sum(reshape(x, [M, 1, K]) * w, axis = 2)), are summed as
+/// dot products along K, all M rows and a few of w's at a time: a product
+/// with so few rows fills its vectors poorly either way it is tiled.
+bool isDotProducts(linalg::LinalgOp op, int64_t width) {
+  std::optional<linalg::ContractionDimensions> dims = plainProduct(op);
+  if (!dims || !op.hasPureTensorSemantics() || dims->m[0] != 0 ||
+      dims->n[0] != 1 || dims->k[0] != 2)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  return maps[0] == AffineMap::get(3, 0, {m, k}, ctx) &&
+         maps[1] == AffineMap::get(3, 0, {n, k}, ctx) &&
+         maps[2] == AffineMap::get(3, 0, {m, n}, ctx) &&
+         ranges[0] <= kDotRows && ranges[2] >= kDotDepth &&
+         ranges[2] % width == 0 && !ShapedType::isDynamic(ranges[1]);
+}
 
 /// The chunks a total over `elements` splits into, a divisor of `groups`
 /// (the whole pieces a chunk must be made of); 1: not split.
@@ -206,6 +230,10 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root, int64_t width) {
         op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
         llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
       return;
+    if (isDotProducts(op, width)) {
+      sums.push_back(op);
+      return;
+    }
     SmallVector<AffineMap> maps;
     for (OpOperand *in : op.getDpsInputOperands())
       maps.push_back(op.getMatchingIndexingMap(in));
@@ -387,9 +415,14 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root, int64_t width) {
     // rows of kBlockedRowLength or more several at a time.
     if (!keepsLast)
       steps[last] = divisorUpTo(ranges[last], 32);
-    if (!keepsLast && ranges[last] >= kBlockedRowLength && last >= 1 &&
-        iterators[last - 1] == utils::IteratorType::parallel &&
-        ranges[last] % (2 * width) == 0) {
+    if (isDotProducts(op, width)) {
+      // All M rows by a few of w's, about 8 accumulators of one vector.
+      shared[0] = ranges[0];
+      shared[1] = divisorUpTo(ranges[1], std::max<int64_t>(1, 8 / ranges[0]));
+      steps[last] = width;
+    } else if (!keepsLast && ranges[last] >= kBlockedRowLength && last >= 1 &&
+               iterators[last - 1] == utils::IteratorType::parallel &&
+               ranges[last] % (2 * width) == 0) {
       shared[last - 1] = divisorUpTo(ranges[last - 1], kBlockedRows);
       steps[last] = 2 * width;
     }

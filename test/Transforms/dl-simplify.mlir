@@ -111,8 +111,9 @@ func.func @negated_scaling(%x: tensor<4xf32>) -> tensor<4xf32> {
 // layer in PyTorch's [out, in] layout, or dY @ transpose(W) in dense()'s
 // backward): at more than one row, transpose(w @ transpose(x)), so the
 // lowering copies x and the result (the transposed operands) instead of w;
-// at one row, a row reduction per output, x broadcast over w's rows.
-// Left alone: a w smaller than x and the result (an output layer of 10
+// at one row, a row reduction per output, x broadcast over w's rows; at 2
+// to 4 rows with rows of 256 or more (a multiple of 16), dot products,
+// sum(reshape(x, [M, 1, K]) * w, axis = 2). Left alone: a w smaller than x and the result (an output layer of 10
 // classes at batch 64), a w that is not transposed.
 // CHECK-LABEL: func.func @product_by_transposed_rows
 // CHECK: %[[XT:.*]] = dl.transpose %arg0 {perm = array<i64: 1, 0>} : tensor<8x784xf32> -> tensor<784x8xf32>
@@ -124,20 +125,25 @@ func.func @negated_scaling(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK: %[[WT:.*]] = dl.transpose %arg3 {perm = array<i64: 1, 0>} : tensor<10x512xf32> -> tensor<512x10xf32>
 // CHECK: %[[O:.*]] = dl.matmul %arg4, %[[WT]] : tensor<64x512xf32>, tensor<512x10xf32> -> tensor<64x10xf32>
 // CHECK: %[[Q:.*]] = dl.matmul %arg0, %arg5 : tensor<8x784xf32>, tensor<784x512xf32> -> tensor<8x512xf32>
-// CHECK: return %[[Y]], %[[V]], %[[O]], %[[Q]]
+// CHECK: %[[X4:.*]] = dl.reshape %arg6 {shape = array<i64: 4, 1, 784>} : tensor<4x784xf32> -> tensor<4x1x784xf32>
+// CHECK: %[[M4:.*]] = dl.mul %[[X4]], %arg1 : tensor<4x1x784xf32>, tensor<512x784xf32> -> tensor<4x512x784xf32>
+// CHECK: %[[D:.*]] = dl.sum %[[M4]] {axes = array<i64: 2>} : tensor<4x512x784xf32> -> tensor<4x512xf32>
+// CHECK: return %[[Y]], %[[V]], %[[O]], %[[Q]], %[[D]]
 // With transposed-products=false (dlc -O0 and --no-fuse), as written.
 // PLAIN-LABEL: func.func @product_by_transposed_rows
 // PLAIN-NOT: dl.sum
-// PLAIN-COUNT-4: dl.matmul %arg
+// PLAIN-COUNT-5: dl.matmul %arg
 // PLAIN: return
 func.func @product_by_transposed_rows(%x: tensor<8x784xf32>, %w: tensor<512x784xf32>, %v: tensor<1x784xf32>,
-                                      %w3: tensor<10x512xf32>, %h: tensor<64x512xf32>, %b: tensor<784x512xf32>)
-    -> (tensor<8x512xf32>, tensor<1x512xf32>, tensor<64x10xf32>, tensor<8x512xf32>) {
+                                      %w3: tensor<10x512xf32>, %h: tensor<64x512xf32>, %b: tensor<784x512xf32>,
+                                      %x4: tensor<4x784xf32>)
+    -> (tensor<8x512xf32>, tensor<1x512xf32>, tensor<64x10xf32>, tensor<8x512xf32>, tensor<4x512xf32>) {
   %wt = dl.transpose %w {perm = array<i64: 1, 0>} : tensor<512x784xf32> -> tensor<784x512xf32>
   %y = dl.matmul %x, %wt : tensor<8x784xf32>, tensor<784x512xf32> -> tensor<8x512xf32>
   %r = dl.matmul %v, %wt : tensor<1x784xf32>, tensor<784x512xf32> -> tensor<1x512xf32>
   %w3t = dl.transpose %w3 {perm = array<i64: 1, 0>} : tensor<10x512xf32> -> tensor<512x10xf32>
   %o = dl.matmul %h, %w3t : tensor<64x512xf32>, tensor<512x10xf32> -> tensor<64x10xf32>
   %q = dl.matmul %x, %b : tensor<8x784xf32>, tensor<784x512xf32> -> tensor<8x512xf32>
-  return %y, %r, %o, %q : tensor<8x512xf32>, tensor<1x512xf32>, tensor<64x10xf32>, tensor<8x512xf32>
+  %d = dl.matmul %x4, %wt : tensor<4x784xf32>, tensor<784x512xf32> -> tensor<4x512xf32>
+  return %y, %r, %o, %q, %d : tensor<8x512xf32>, tensor<1x512xf32>, tensor<64x10xf32>, tensor<8x512xf32>, tensor<4x512xf32>
 }

@@ -1227,6 +1227,35 @@ func.func @long_rows(%w: tensor<8x512xf32>, %x: tensor<512xf32>, %o: tensor<8xf3
 
 // -----
 
+// A product of 3 rows by a matrix read as rows of its transpose, with rows
+// of 256 (dl-simplify's form of x @ transpose(w) at a few rows): dot
+// products along the rows, all 3 rows of x by 2 of w's at a time (6
+// accumulators of one vector), each piece of x and of w read once per
+// step; the lanes are summed after the loop. (As a product, it had 3 rows
+// and read w transposed: PyTorch's layout at batch 2 to 4 took 1.8 to 2.5
+// times dense()'s.)
+// CHECK-LABEL: func.func @dot_products
+// CHECK: scf.forall (%[[N:.*]]) = (0) to (8) step (2)
+// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<3x2x8xf32>)
+// CHECK: vector.transfer_read %arg0[%c0, %[[K]]]{{.*}} : tensor<3x256xf32>, vector<3x8xf32>
+// CHECK: vector.transfer_read %arg1[%[[N]], %[[K]]]{{.*}} : tensor<8x256xf32>, vector<2x8xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<3x2x8xf32> to vector<3x2xf32>
+// CHECK-NOT: vector.contract
+func.func @dot_products(%x: tensor<3x256xf32>, %w: tensor<8x256xf32>) -> tensor<3x8xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x8xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<3x8xf32>) -> tensor<3x8xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<3x256xf32>, tensor<8x256xf32>) outs(%z : tensor<3x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<3x8xf32>
+  return %0 : tensor<3x8xf32>
+}
+
+// -----
+
 // Batch norm's variance, sum((x - mean)^2) over all but the channels: a
 // sum of a term of the tensor and a broadcast (the channel's mean), as the
 // sum above, each step a row of (x - mean)^2 from a broadcast mean. (It
