@@ -200,8 +200,9 @@ void cloneSharedCopies(RewriterBase &rewriter, Operation *root) {
 /// twice: the fused step differed from accumulate + apply in the last
 /// bits).
 void hoistBlockedConsumers(RewriterBase &rewriter, Operation *root) {
-  SmallVector<std::pair<Operation *, Operation *>> moves;
-  root->walk([&](linalg::GenericOp consumer) {
+  // The producer `consumer` moves up to, or null. (Checked as the moves are
+  // made: a move changes what is defined before the next one's producer.)
+  auto blockedBy = [](linalg::GenericOp consumer) -> Operation * {
     for (OpOperand *operand : consumer.getDpsInputOperands()) {
       Operation *producer = operand->get().getDefiningOp();
       if (!producer || !producer->hasOneUse() ||
@@ -218,14 +219,16 @@ void hoistBlockedConsumers(RewriterBase &rewriter, Operation *root) {
         return !def || def->getBlock() != producer->getBlock() ||
                def == producer || def->isBeforeInBlock(producer);
       });
-      if (available && !dlc::writtenBetween(consumer, consumer, producer)) {
-        moves.push_back({producer, consumer});
-        return;
-      }
+      if (available && !dlc::writtenBetween(consumer, consumer, producer))
+        return producer;
     }
-  });
-  for (auto [producer, consumer] : moves)
-    rewriter.moveOpAfter(consumer, producer);
+    return nullptr;
+  };
+  SmallVector<linalg::GenericOp> consumers;
+  root->walk([&](linalg::GenericOp op) { consumers.push_back(op); });
+  for (linalg::GenericOp consumer : consumers)
+    if (Operation *producer = blockedBy(consumer))
+      rewriter.moveOpAfter(consumer, producer);
 }
 
 /// Whether `op` adds its two inputs element by element: identity maps, all

@@ -48,6 +48,9 @@ struct DLTileAndVectorize
     });
     for (linalg::GenericOp op : unitReads)
       (void)dropZeroIndices(rewriter, op);
+    // Such a contraction that reads an operand transposed becomes a product
+    // of transposes (dot products of a few rows stay, summed with the
+    // reductions below).
     transposesOutOfProducts(rewriter, getOperation(), vectorWidth);
     // Convolutions become an im2col copy and a batched matrix product
     // ([F, C KH KW] x [C KH KW, OH OW] per image), tiled below.

@@ -32,7 +32,8 @@ void multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
 /// sum(reshape(x, [B, 1, K]) * w, axis = 2), its gradients), become
 /// linalg.matmul or linalg.batch_matmul of linalg.transpose ops: the form
 /// the products of the language lower to, which the rest of this pass
-/// tiles (and whose transposed left operand it folds back).
+/// tiles (and whose transposed left operand it folds back). Not dot
+/// products of a few rows (isDotProducts), which vectorizeReductions sums.
 void transposesOutOfProducts(IRRewriter &rewriter, Operation *root,
                              int64_t width) {
   SmallVector<linalg::GenericOp> products;
