@@ -56,12 +56,16 @@ constexpr int64_t kSumChunkRows = 64;
 constexpr int64_t kBlockedRowLength = 256;
 constexpr int64_t kBlockedRows = 4;
 
-/// Products of at most kDotRows rows by a matrix read as rows of its
-/// transpose, [M, K] x [N, K]^T with K at least kBlockedRowLength (dense
-/// layers in PyTorch's [out, in] layout at a few rows, as dl-simplify
-/// writes them: sum(reshape(x, [M, 1, K]) * w, axis = 2)), are summed as
-/// dot products along K, all M rows and a few of w's at a time: a product
-/// with so few rows fills its vectors poorly either way it is tiled.
+/// Products of at most dlc::kDotRows rows by a matrix read as rows of its
+/// transpose, [M, K] x [N, K]^T with K at least dlc::kDotDepth and
+/// divisible by the vector width (dense layers in PyTorch's [out, in]
+/// layout at a few rows, as dl-simplify writes them: sum(reshape(x, [M, 1,
+/// K]) * w, axis = 2)), are summed as dot products along K, all M rows by
+/// kDotAccumulators / M of w's at a time, one vector of sums each: a
+/// product with so few rows fills its vectors poorly either way it is
+/// tiled.
+constexpr int64_t kDotAccumulators = 8;
+
 bool isDotProducts(linalg::LinalgOp op, int64_t width) {
   std::optional<linalg::ContractionDimensions> dims = plainProduct(op);
   if (!dims || !op.hasPureTensorSemantics() || dims->m[0] != 0 ||
@@ -416,9 +420,9 @@ void vectorizeReductions(IRRewriter &rewriter, Operation *root, int64_t width) {
     if (!keepsLast)
       steps[last] = divisorUpTo(ranges[last], 32);
     if (isDotProducts(op, width)) {
-      // All M rows by a few of w's, about 8 accumulators of one vector.
       shared[0] = ranges[0];
-      shared[1] = divisorUpTo(ranges[1], std::max<int64_t>(1, 8 / ranges[0]));
+      shared[1] = divisorUpTo(
+          ranges[1], std::max<int64_t>(1, kDotAccumulators / ranges[0]));
       steps[last] = width;
     } else if (!keepsLast && ranges[last] >= kBlockedRowLength && last >= 1 &&
                iterators[last - 1] == utils::IteratorType::parallel &&
