@@ -221,7 +221,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     vector width (dl-simplify's form of x @ transpose(w) at 2 to 4 rows),
     is summed as dot products along K instead: an scf.forall over blocks
     of w's rows (about 8 accumulators: all M rows by 8 / M of w's), each
-    step a vector of K from each row, the lanes summed after the loop.
+    step a vector of K from each row in fused multiply-adds (math.fma),
+    the lanes summed after the loop.
     Then every linalg.matmul and
     linalg.batch_matmul with static shapes is first split along the loop
     threads will share (an scf.forall over the batch, or the images of a
@@ -377,8 +378,9 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
     innermost dimension, or, along a summed one, a vector of partial sums
     a row long (rows in pieces of up to 32; rows of 256 or more, divisible
     by two vectors, up to 4 at a time in pieces of two vectors, so that a
-    broadcast operand's piece is read once for them all) that each row is
-    added to, summed after the loops. Totals over every element (inputs with identity maps, a
+    broadcast operand's piece is read once for them all, a product added
+    in a fused multiply-add, math.fma) that each row is added to, summed
+    after the loops. Totals over every element (inputs with identity maps, a
     rank-0 result, no linalg.index in the body) run over the flattened
     elements as a vector of partial sums (linalg::splitReduction), then
     the sum of that vector; totals that broadcast an input (a loss fused
@@ -395,7 +397,8 @@ def DLTileAndVectorize : Pass<"dl-tile-and-vectorize", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
     "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
-    "mlir::tensor::TensorDialect", "mlir::bufferization::BufferizationDialect"
+    "mlir::tensor::TensorDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::math::MathDialect"
   ];
 }
 

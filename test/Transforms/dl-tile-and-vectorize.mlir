@@ -1208,12 +1208,14 @@ func.func @unit_read_batch(%q: tensor<4x8x1x40xf32>, %k: tensor<4x1x8x40xf32>) -
 // pieces of two vectors, so that each piece of x is read once for 4 rows
 // and 4 independent sums hide the additions' latency (one row at a time,
 // in pieces of 32, the PyTorch-layout MLP's 512 x 784 took 40.7 us at one
-// row, 24.0 us so).
+// row, 24.0 us so). A piece adds its products in fused multiply-adds.
 // CHECK-LABEL: func.func @long_rows
 // CHECK: scf.forall (%[[N:.*]]) = (0) to (8) step (4)
 // CHECK: scf.for %[[K:.*]] = %c0 to %c512 step %c16 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<4x16xf32>)
-// CHECK: vector.transfer_read %arg0[%[[N]], %[[K]]]{{.*}} : tensor<8x512xf32>, vector<4x16xf32>
-// CHECK: vector.transfer_read %arg1[%[[K]]]{{.*}} : tensor<512xf32>, vector<16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_read %arg0[%[[N]], %[[K]]]{{.*}} : tensor<8x512xf32>, vector<4x16xf32>
+// CHECK: %[[X:.*]] = vector.transfer_read %arg1[%[[K]]]{{.*}} : tensor<512xf32>, vector<16xf32>
+// CHECK: %[[XS:.*]] = vector.broadcast %[[X]] : vector<16xf32> to vector<4x16xf32>
+// CHECK: math.fma %[[W]], %[[XS]], %[[ACC]] : vector<4x16xf32>
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<4x16xf32> to vector<4xf32>
 func.func @long_rows(%w: tensor<8x512xf32>, %x: tensor<512xf32>, %o: tensor<8xf32>) -> tensor<8xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(n, k) -> (n, k)>, affine_map<(n, k) -> (k)>, affine_map<(n, k) -> (n)>], iterator_types = ["parallel", "reduction"]} ins(%w, %x : tensor<8x512xf32>, tensor<512xf32>) outs(%o : tensor<8xf32>) {
@@ -1231,14 +1233,15 @@ func.func @long_rows(%w: tensor<8x512xf32>, %x: tensor<512xf32>, %o: tensor<8xf3
 // of 256 (dl-simplify's form of x @ transpose(w) at a few rows): dot
 // products along the rows, all 3 rows of x by 2 of w's at a time (6
 // accumulators of one vector), each piece of x and of w read once per
-// step; the lanes are summed after the loop. (As a product, it had 3 rows
-// and read w transposed: PyTorch's layout at batch 2 to 4 took 1.8 to 2.5
-// times dense()'s.)
+// step, in fused multiply-adds; the lanes are summed after the loop. (As
+// a product, it had 3 rows and read w transposed: PyTorch's layout at
+// batch 2 to 4 took 1.8 to 2.5 times dense()'s.)
 // CHECK-LABEL: func.func @dot_products
 // CHECK: scf.forall (%[[N:.*]]) = (0) to (8) step (2)
-// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c8 iter_args(%{{.*}} = %{{.*}}) -> (vector<3x2x8xf32>)
+// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c8 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<3x2x8xf32>)
 // CHECK: vector.transfer_read %arg0[%c0, %[[K]]]{{.*}} : tensor<3x256xf32>, vector<3x8xf32>
 // CHECK: vector.transfer_read %arg1[%[[N]], %[[K]]]{{.*}} : tensor<8x256xf32>, vector<2x8xf32>
+// CHECK: math.fma %{{.*}}, %{{.*}}, %[[ACC]] : vector<3x2x8xf32>
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<3x2x8xf32> to vector<3x2xf32>
 // CHECK-NOT: vector.contract
 func.func @dot_products(%x: tensor<3x256xf32>, %w: tensor<8x256xf32>) -> tensor<3x8xf32> {
