@@ -149,7 +149,9 @@ bool broadcastAlongParallelLoop(linalg::LinalgOp consumer, OpOperand *operand) {
 
 /// Whether `op` only copies its input (a broadcast: the gradient of a sum
 /// spread back over the summed axes): one input and init, all loops
-/// parallel, a body that yields the input's element.
+/// parallel, a body that yields the input's element. (Upstream's
+/// isaBroadcastOpInterface takes no input read at 0 in a unit dimension,
+/// as dO [.., N, 1] spread over [.., N, K] is.)
 bool isCopy(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
       op.getNumDpsInits() != 1 || op.getNumParallelLoops() != op.getNumLoops())

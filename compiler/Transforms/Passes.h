@@ -40,12 +40,13 @@ namespace dlc {
 mlir::GreedyRewriteConfig structuredRewrites();
 
 /// Products x @ transpose(w) of at most kDotRows rows with rows of at
-/// least kDotDepth elements, a multiple of 16 (two AVX2 vectors, one
-/// AVX-512 vector), run as dot products along the rows
+/// least kDotDepth elements, a multiple of kDotDepthMultiple (two AVX2
+/// vectors, one AVX-512 vector), run as dot products along the rows
 /// (dl-simplify writes them as sum(reshape(x, [M, 1, K]) * w, axis = 2);
 /// dl-tile-and-vectorize sums them so).
 constexpr int64_t kDotRows = 4;
 constexpr int64_t kDotDepth = 256;
+constexpr int64_t kDotDepthMultiple = 16;
 
 /// The unit attribute that dl-tile-and-vectorize sets on an entry that
 /// streams a matrix larger than L2 by rows in every call; dl-parallelize

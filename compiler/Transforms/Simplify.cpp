@@ -141,7 +141,8 @@ struct ProductByTransposedRows : OpRewritePattern<dl::MatmulOp> {
     Value result;
     if (m == 1)
       result = g.reshape(g.sum(g.mul(op.getLhs(), w), {1}, false), {1, n});
-    else if (m <= dlc::kDotRows && k >= dlc::kDotDepth && k % 16 == 0)
+    else if (m <= dlc::kDotRows && k >= dlc::kDotDepth &&
+             k % dlc::kDotDepthMultiple == 0)
       result = g.sum(g.mul(g.reshape(op.getLhs(), {m, 1, k}), w), {2}, false);
     else
       result =
